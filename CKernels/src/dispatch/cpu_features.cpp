@@ -1,0 +1,69 @@
+// CPU feature detection, done once. x86 asks CPUID and XGETBV (the OS must have
+// enabled the AVX and AVX-512 register state, not just the CPU support it).
+#include "dispatch/dispatch.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <cpuid.h>
+#endif
+
+namespace fovea {
+namespace {
+
+#if defined(__x86_64__) || defined(_M_X64)
+uint64_t read_xcr0() {
+    uint32_t eax, edx;
+    __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+    return (uint64_t(edx) << 32) | eax;
+}
+
+uint32_t detect() {
+    unsigned eax, ebx, ecx, edx;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return 0;
+    const bool osxsave = ecx & (1u << 27);
+    const bool avx = ecx & (1u << 28);
+    const bool fma = ecx & (1u << 12);
+    const bool f16c = ecx & (1u << 29);
+    if (!osxsave || !avx) return 0;
+    const uint64_t xcr0 = read_xcr0();
+    const bool ymm_state = (xcr0 & 0x6) == 0x6;
+    const bool zmm_state = (xcr0 & 0xE6) == 0xE6;
+    if (!ymm_state) return 0;
+    uint32_t features = 0;
+    if (fma) features |= FOVEA_CPU_FEATURE_FMA3;
+    if (f16c) features |= FOVEA_CPU_FEATURE_F16C;
+    if (__get_cpuid_max(0, nullptr) < 7) return features;
+    __cpuid_count(7, 0, eax, ebx, ecx, edx);
+    if (ebx & (1u << 5)) features |= FOVEA_CPU_FEATURE_AVX2;
+    if (zmm_state) {
+        if (ebx & (1u << 16)) features |= FOVEA_CPU_FEATURE_AVX512F;
+        if (ebx & (1u << 17)) features |= FOVEA_CPU_FEATURE_AVX512DQ;
+        if (ebx & (1u << 30)) features |= FOVEA_CPU_FEATURE_AVX512BW;
+        if (ebx & (1u << 31)) features |= FOVEA_CPU_FEATURE_AVX512VL;
+    }
+    return features;
+}
+#elif defined(__aarch64__)
+uint32_t detect() { return FOVEA_CPU_FEATURE_NEON; }  // Advanced SIMD is mandatory on AArch64
+#else
+uint32_t detect() { return 0; }
+#endif
+
+}  // namespace
+
+uint32_t cpu_features() {
+    static const uint32_t features = detect();
+    return features;
+}
+
+fovea_isa isa_from_features(uint32_t f) {
+    const uint32_t avx512 = FOVEA_CPU_FEATURE_AVX512F | FOVEA_CPU_FEATURE_AVX512BW |
+                            FOVEA_CPU_FEATURE_AVX512VL | FOVEA_CPU_FEATURE_AVX512DQ |
+                            FOVEA_CPU_FEATURE_AVX2 | FOVEA_CPU_FEATURE_FMA3;
+    const uint32_t avx2 = FOVEA_CPU_FEATURE_AVX2 | FOVEA_CPU_FEATURE_FMA3;
+    if ((f & avx512) == avx512) return FOVEA_ISA_AVX512;
+    if ((f & avx2) == avx2) return FOVEA_ISA_AVX2;
+    if (f & FOVEA_CPU_FEATURE_NEON) return FOVEA_ISA_NEON;
+    return FOVEA_ISA_SCALAR;
+}
+
+}  // namespace fovea

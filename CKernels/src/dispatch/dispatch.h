@@ -1,0 +1,84 @@
+// Run-time dispatch: the CPU's features are read once; every kernel family keeps
+// a list of implementations, most preferred first, each tagged with the level it
+// needs (oneDNN's habit). The first entry the active level allows fills the
+// family's table. Kernels never test CPU features themselves.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "fovea_kernels.h"
+
+namespace fovea {
+
+uint32_t cpu_features();
+fovea_isa isa_from_features(uint32_t features);
+fovea_isa active_isa();
+
+// x86 levels never run on ARM and NEON never on x86: "allowed" is exact on
+// the family of the machine, ordered within it.
+inline bool isa_allows(fovea_isa active, fovea_isa needed) {
+    if (needed == FOVEA_ISA_SCALAR) return true;
+    if (needed == FOVEA_ISA_NEON) return active == FOVEA_ISA_NEON;
+    if (active == FOVEA_ISA_NEON) return false;
+    return static_cast<int>(needed) <= static_cast<int>(active);
+}
+
+// One implementation of a family: the level it needs and its function table.
+template <class Table>
+struct Implementation {
+    fovea_isa isa;
+    Table table;
+};
+
+// A family's current table, swapped atomically when the cap changes. Tables
+// live in static arrays, so handing out a pointer is safe at any time.
+template <class Table>
+class Dispatch {
+public:
+    template <size_t N>
+    explicit Dispatch(const Implementation<Table> (&list)[N]) : list_(list), count_(N) {}
+
+    const Table &table() {
+        const Implementation<Table> *chosen = current_.load(std::memory_order_acquire);
+        const unsigned epoch = epoch_now();
+        if (chosen == nullptr || seen_epoch_.load(std::memory_order_acquire) != epoch) {
+            chosen = choose(active_isa());
+            current_.store(chosen, std::memory_order_release);
+            seen_epoch_.store(epoch, std::memory_order_release);
+        }
+        return chosen->table;
+    }
+
+    fovea_isa isa() {
+        table();
+        return current_.load(std::memory_order_acquire)->isa;
+    }
+
+private:
+    const Implementation<Table> *choose(fovea_isa active) const {
+        for (size_t i = 0; i < count_; ++i)
+            if (isa_allows(active, list_[i].isa)) return &list_[i];
+        return &list_[count_ - 1];
+    }
+
+    static unsigned epoch_now();
+
+    const Implementation<Table> *list_;
+    size_t count_;
+    std::atomic<const Implementation<Table> *> current_{nullptr};
+    std::atomic<unsigned> seen_epoch_{0};
+};
+
+// Bumped whenever the cap changes; tables re-choose on their next use.
+unsigned dispatch_epoch();
+
+template <class Table>
+unsigned Dispatch<Table>::epoch_now() {
+    return dispatch_epoch();
+}
+
+// Each family reports the level its table holds now (for fovea info).
+fovea_isa family_isa(fovea_family family);
+
+}  // namespace fovea

@@ -1,0 +1,181 @@
+// AVX-512 SGEMM: register blocks of 8 rows x 32 columns (two zmm), B packed
+// into zero-padded 32-column panels so the inner loop needs no masks, masks
+// only at the right edge of C. Not yet a cache-blocked packed-A kernel: this
+// is the correct, moderately fast baseline the tuned one will replace.
+//
+// Every element of C is accumulated in float by one FMA per k in increasing k,
+// whatever block or task it falls in, so results do not depend on the thread
+// count. With beta == 0, C is never read.
+#if defined(__x86_64__)
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "act/activation_simd.h"
+#include "gemm/gemm_kernels.h"
+#include "threadpool/threadpool.h"
+
+namespace fovea {
+namespace {
+
+using simd::tail_mask16;
+
+constexpr int kMR = 8;         // rows per register block
+constexpr int64_t kNR = 32;    // columns per register block and per packed panel
+constexpr int64_t kKC = 256;   // depth of one packed panel: 32 KB on the stack
+constexpr int64_t kMC = 64;    // rows per task, a multiple of kMR
+constexpr int64_t kNC = 256;   // columns per task, a multiple of kNR
+
+// op(A)(i, p) = a[i * a_row + p * a_depth] covers both trans_a cases.
+struct Problem {
+    const fovea_gemm_desc *d;
+    const float *a;
+    int64_t a_row, a_depth;
+    const float *b;
+    const float *bias;
+    float *c;
+};
+
+// op(B)[p0 : p0+kc, j0 : j0+32] into panel[kc][32]; columns past n are zeros.
+FOVEA_TARGET_AVX512 void pack_b(const Problem &P, int64_t p0, int64_t kc, int64_t j0,
+                                float *panel) {
+    const fovea_gemm_desc &d = *P.d;
+    const int64_t cols = std::min(kNR, d.n - j0);
+    if (!d.trans_b) {
+        const __mmask16 m0 = tail_mask16(cols), m1 = tail_mask16(cols - 16);
+        for (int64_t p = 0; p < kc; ++p) {
+            const float *src = P.b + (p0 + p) * d.ldb + j0;
+            _mm512_store_ps(panel + p * kNR, _mm512_maskz_loadu_ps(m0, src));
+            _mm512_store_ps(panel + p * kNR + 16,
+                            m1 ? _mm512_maskz_loadu_ps(m1, src + 16) : _mm512_setzero_ps());
+        }
+    } else {
+        // B is n x k: each output column is a contiguous row of B.
+        for (int64_t jj = 0; jj < kNR; ++jj) {
+            if (jj < cols) {
+                const float *src = P.b + (j0 + jj) * d.ldb + p0;
+                for (int64_t p = 0; p < kc; ++p) panel[p * kNR + jj] = src[p];
+            } else {
+                for (int64_t p = 0; p < kc; ++p) panel[p * kNR + jj] = 0.0f;
+            }
+        }
+    }
+}
+
+// C = act(alpha * acc + beta * C + bias) for R rows x up to 32 columns.
+template <int R>
+FOVEA_TARGET_AVX512 void store_block(const Problem &P, int64_t i0, int64_t j0,
+                                     const __m512 (&acc)[R][2]) {
+    const fovea_gemm_desc &d = *P.d;
+    const int64_t cols = std::min(kNR, d.n - j0);
+    const __mmask16 mask[2] = {tail_mask16(cols), tail_mask16(cols - 16)};
+    const __m512 alpha = _mm512_set1_ps(d.alpha);
+    const __m512 beta = _mm512_set1_ps(d.beta);
+    __m512 bias[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
+    if (P.bias != nullptr)
+        for (int h = 0; h < 2; ++h)
+            if (mask[h]) bias[h] = _mm512_maskz_loadu_ps(mask[h], P.bias + j0 + 16 * h);
+    for (int r = 0; r < R; ++r) {
+        float *row = P.c + (i0 + r) * d.ldc + j0;
+        for (int h = 0; h < 2; ++h) {
+            if (!mask[h]) continue;
+            __m512 v = _mm512_mul_ps(alpha, acc[r][h]);
+            if (d.beta != 0.0f)
+                v = _mm512_fmadd_ps(beta, _mm512_maskz_loadu_ps(mask[h], row + 16 * h), v);
+            if (P.bias != nullptr) v = _mm512_add_ps(v, bias[h]);
+            _mm512_mask_storeu_ps(row + 16 * h, mask[h], simd::activate_avx512(d.activation, v));
+        }
+    }
+}
+
+// R rows x 32 columns over one packed panel of depth kc. Partial sums of
+// earlier panels come from `tile`; the last panel writes C.
+template <int R>
+FOVEA_TARGET_AVX512 void block(const Problem &P, int64_t i0, int64_t j0, int64_t p0, int64_t kc,
+                               const float *panel, float *tile, bool first, bool last) {
+    __m512 acc[R][2];
+    for (int r = 0; r < R; ++r)
+        for (int h = 0; h < 2; ++h)
+            acc[r][h] = first ? _mm512_setzero_ps() : _mm512_load_ps(tile + r * kNR + 16 * h);
+    const float *a = P.a + i0 * P.a_row + p0 * P.a_depth;
+    const int64_t a_row = P.a_row, a_depth = P.a_depth;
+    for (int64_t p = 0; p < kc; ++p) {
+        const __m512 b0 = _mm512_load_ps(panel + p * kNR);
+        const __m512 b1 = _mm512_load_ps(panel + p * kNR + 16);
+        for (int r = 0; r < R; ++r) {
+            const __m512 av = _mm512_set1_ps(a[r * a_row]);
+            acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
+            acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
+        }
+        a += a_depth;
+    }
+    if (last) {
+        store_block<R>(P, i0, j0, acc);
+    } else {
+        for (int r = 0; r < R; ++r)
+            for (int h = 0; h < 2; ++h) _mm512_store_ps(tile + r * kNR + 16 * h, acc[r][h]);
+    }
+}
+
+FOVEA_TARGET_AVX512 void block_rows(int rows, const Problem &P, int64_t i0, int64_t j0,
+                                    int64_t p0, int64_t kc, const float *panel, float *tile,
+                                    bool first, bool last) {
+    switch (rows) {
+        case 8: block<8>(P, i0, j0, p0, kc, panel, tile, first, last); break;
+        case 7: block<7>(P, i0, j0, p0, kc, panel, tile, first, last); break;
+        case 6: block<6>(P, i0, j0, p0, kc, panel, tile, first, last); break;
+        case 5: block<5>(P, i0, j0, p0, kc, panel, tile, first, last); break;
+        case 4: block<4>(P, i0, j0, p0, kc, panel, tile, first, last); break;
+        case 3: block<3>(P, i0, j0, p0, kc, panel, tile, first, last); break;
+        case 2: block<2>(P, i0, j0, p0, kc, panel, tile, first, last); break;
+        default: block<1>(P, i0, j0, p0, kc, panel, tile, first, last); break;
+    }
+}
+
+// Rows [r0, r1) x columns [c0, c1): one task of the parallel loop.
+FOVEA_TARGET_AVX512 void run_task(const Problem &P, int64_t r0, int64_t r1, int64_t c0,
+                                  int64_t c1) {
+    alignas(64) float panel[kKC * kNR];
+    alignas(64) float tile[kMC * kNR];  // partial sums while k spans several panels
+    const int64_t k = P.d->k;
+    const int64_t depth_steps = std::max<int64_t>(1, (k + kKC - 1) / kKC);  // k == 0: one empty step
+    for (int64_t j0 = c0; j0 < c1; j0 += kNR) {
+        for (int64_t step = 0; step < depth_steps; ++step) {
+            const int64_t p0 = step * kKC;
+            const int64_t kc = std::min(kKC, k - p0);
+            pack_b(P, p0, kc, j0, panel);
+            for (int64_t i0 = r0; i0 < r1; i0 += kMR)
+                block_rows(int(std::min<int64_t>(kMR, r1 - i0)), P, i0, j0, p0, kc, panel,
+                           tile + (i0 - r0) * kNR, step == 0, step == depth_steps - 1);
+        }
+    }
+}
+
+}  // namespace
+
+fovea_status gemm_avx512(const fovea_gemm_desc *desc, const float *a, const float *b,
+                         const float *bias, float *c) {
+    const fovea_gemm_desc &d = *desc;
+    if (d.m <= 0 || d.n <= 0) return FOVEA_STATUS_SUCCESS;
+    const Problem P{desc, a, d.trans_a ? 1 : d.lda, d.trans_a ? d.lda : 1, b, bias, c};
+    const int64_t row_tasks = (d.m + kMC - 1) / kMC;
+    const int64_t col_tasks = (d.n + kNC - 1) / kNC;
+    const int64_t tasks = row_tasks * col_tasks;
+    // Small products stay on the calling thread: waking the pool costs more.
+    const double work = double(d.m) * double(d.n) * double(std::max<int64_t>(d.k, 1));
+    const int64_t grain = work < double(1 << 18) ? tasks : 1;
+    parallel_for(tasks, grain, [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; ++t) {
+            const int64_t rt = t / col_tasks, ct = t % col_tasks;
+            run_task(P, rt * kMC, std::min(d.m, (rt + 1) * kMC), ct * kNC,
+                     std::min(d.n, (ct + 1) * kNC));
+        }
+    });
+    return FOVEA_STATUS_SUCCESS;
+}
+
+}  // namespace fovea
+
+#endif  // __x86_64__

@@ -1,0 +1,168 @@
+#include "threadpool/threadpool.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "common/guard.h"
+
+namespace fovea {
+namespace {
+
+int32_t hardware_threads() {
+    unsigned n = std::thread::hardware_concurrency();
+    return n == 0 ? 1 : static_cast<int32_t>(std::min(n, 256u));
+}
+
+// One job at a time: a caller that finds the pool busy runs its loop inline.
+class ThreadPool {
+public:
+    static ThreadPool &shared() {
+        // Leaked on purpose: worker threads must outlive static destructors of
+        // callers that may still run kernels during process exit.
+        static ThreadPool *pool = new ThreadPool();
+        return *pool;
+    }
+
+    int32_t threads() const { return threads_.load(std::memory_order_relaxed); }
+
+    void set_threads(int32_t count) {
+        std::lock_guard<std::mutex> run_lock(run_mutex_);
+        stop_workers();
+        threads_.store(count, std::memory_order_relaxed);
+        start_workers(count - 1);
+    }
+
+    void run(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)> &body) {
+        const int64_t chunks = (n + grain - 1) / grain;
+        if (chunks <= 1 || threads() <= 1 || in_job_) {
+            run_inline(n, grain, body);
+            return;
+        }
+        std::unique_lock<std::mutex> run_lock(run_mutex_, std::try_to_lock);
+        if (!run_lock.owns_lock() || workers_.empty()) {
+            run_inline(n, grain, body);
+            return;
+        }
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            job_body_ = &body;
+            job_n_ = n;
+            job_grain_ = grain;
+            job_chunks_ = chunks;
+            next_chunk_.store(0, std::memory_order_relaxed);
+            active_workers_ = static_cast<int32_t>(workers_.size());
+            ++generation_;
+        }
+        wake_.notify_all();
+        in_job_ = true;
+        work_on_job();
+        in_job_ = false;
+        std::unique_lock<std::mutex> lock(mutex_);
+        done_.wait(lock, [&] { return active_workers_ == 0; });
+        job_body_ = nullptr;
+    }
+
+private:
+    ThreadPool() {
+        const int32_t n = hardware_threads();
+        threads_.store(n, std::memory_order_relaxed);
+        start_workers(n - 1);
+    }
+
+    static void run_inline(int64_t n, int64_t grain,
+                           const std::function<void(int64_t, int64_t)> &body) {
+        for (int64_t begin = 0; begin < n; begin += grain) body(begin, std::min(n, begin + grain));
+    }
+
+    void work_on_job() {
+        for (;;) {
+            const int64_t chunk = next_chunk_.fetch_add(1, std::memory_order_relaxed);
+            if (chunk >= job_chunks_) break;
+            const int64_t begin = chunk * job_grain_;
+            (*job_body_)(begin, std::min(job_n_, begin + job_grain_));
+        }
+    }
+
+    void worker_loop() {
+        uint64_t seen = 0;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            seen = generation_;
+        }
+        for (;;) {
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+                if (stopping_) return;
+                seen = generation_;
+            }
+            in_job_ = true;
+            work_on_job();
+            in_job_ = false;
+            {
+                std::lock_guard<std::mutex> lock(mutex_);
+                if (--active_workers_ == 0) done_.notify_one();
+            }
+        }
+    }
+
+    void start_workers(int32_t count) {
+        stopping_ = false;
+        for (int32_t i = 0; i < count; ++i) workers_.emplace_back([this] { worker_loop(); });
+    }
+
+    void stop_workers() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stopping_ = true;
+        }
+        wake_.notify_all();
+        for (auto &t : workers_) t.join();
+        workers_.clear();
+    }
+
+    std::atomic<int32_t> threads_{1};
+    std::vector<std::thread> workers_;
+    std::mutex run_mutex_;  // held by the one caller whose job the pool runs
+    std::mutex mutex_;      // guards the job fields and the counters below
+    std::condition_variable wake_, done_;
+    uint64_t generation_ = 0;
+    int32_t active_workers_ = 0;
+    bool stopping_ = false;
+    const std::function<void(int64_t, int64_t)> *job_body_ = nullptr;
+    int64_t job_n_ = 0, job_grain_ = 1, job_chunks_ = 0;
+    std::atomic<int64_t> next_chunk_{0};
+    static thread_local bool in_job_;
+};
+
+thread_local bool ThreadPool::in_job_ = false;
+
+}  // namespace
+
+void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)> &body) {
+    if (n <= 0) return;
+    ThreadPool::shared().run(n, std::max<int64_t>(grain, 1), body);
+}
+
+int64_t grain_for(int64_t n, int64_t min_grain, int64_t chunks_per_thread) {
+    const int64_t chunks = std::max<int64_t>(1, int64_t(hardware_threads()) * chunks_per_thread);
+    return std::max<int64_t>(std::max<int64_t>(min_grain, 1), (n + chunks - 1) / chunks);
+}
+
+}  // namespace fovea
+
+extern "C" fovea_status fovea_threads_set(int32_t count) {
+    if (count < 0 || count > 1024) return FOVEA_STATUS_INVALID_ARGUMENT;
+    return fovea::guarded([&] {
+        fovea::ThreadPool::shared().set_threads(count == 0 ? fovea::hardware_threads() : count);
+        return FOVEA_STATUS_SUCCESS;
+    });
+}
+
+extern "C" int32_t fovea_threads_get(void) { return fovea::ThreadPool::shared().threads(); }
+
+extern "C" int32_t fovea_threads_hardware(void) { return fovea::hardware_threads(); }

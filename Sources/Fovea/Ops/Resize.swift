@@ -1,0 +1,101 @@
+internal import CKernels
+
+/// How a resize maps output pixels back to input coordinates.
+public enum CoordinateTransform: Sendable, Hashable {
+    /// `(x + 0.5) / scale − 0.5`: pixel centres align (TensorFlow 2, OpenCV).
+    case halfPixel
+    /// As `.halfPixel`, but a length-1 output samples coordinate 0 (PyTorch).
+    case pytorchHalfPixel
+    /// Corner pixels align: `x · (in − 1) / (out − 1)`.
+    case alignCorners
+    /// `x / scale` (nearest-neighbour upsampling in PyTorch and Keras).
+    case asymmetric
+    /// Half-pixel, centred on the image (ONNX `half_pixel_symmetric`).
+    case halfPixelSymmetric
+
+    var cValue: fovea_coordinate_mode {
+        switch self {
+        case .halfPixel: return FOVEA_COORDINATE_HALF_PIXEL
+        case .pytorchHalfPixel: return FOVEA_COORDINATE_PYTORCH_HALF_PIXEL
+        case .alignCorners: return FOVEA_COORDINATE_ALIGN_CORNERS
+        case .asymmetric: return FOVEA_COORDINATE_ASYMMETRIC
+        case .halfPixelSymmetric: return FOVEA_COORDINATE_HALF_PIXEL_SYMMETRIC
+        }
+    }
+}
+
+/// How nearest-neighbour resizing rounds a source coordinate.
+public enum NearestRounding: Sendable, Hashable {
+    /// Round half down.
+    case roundPreferFloor
+    /// Round half up.
+    case roundPreferCeil
+    /// Always down (PyTorch's `nearest`).
+    case floor
+    /// Always up.
+    case ceil
+
+    var cValue: fovea_nearest_mode {
+        switch self {
+        case .roundPreferFloor: return FOVEA_NEAREST_ROUND_PREFER_FLOOR
+        case .roundPreferCeil: return FOVEA_NEAREST_ROUND_PREFER_CEIL
+        case .floor: return FOVEA_NEAREST_FLOOR
+        case .ceil: return FOVEA_NEAREST_CEIL
+        }
+    }
+}
+
+/// The interpolation of a resize.
+public enum ResizeMethod: Sendable, Hashable {
+    /// The nearest input pixel.
+    case nearest(NearestRounding)
+    /// Bilinear interpolation.
+    case linear
+}
+
+/// Resizes an NHWC image batch to `height × width`.
+///
+/// - Parameters:
+///   - method: nearest (with its rounding) or bilinear.
+///   - coordinates: how output pixels map to input coordinates.
+///   - scale: the `(height, width)` scale factors the coordinate formulas use;
+///     by default `out / in` on each axis.
+public func resize(
+    _ input: Tensor, height: Int, width: Int, method: ResizeMethod = .linear,
+    coordinates: CoordinateTransform = .halfPixel, scale: (height: Double, width: Double)? = nil
+) throws(FoveaError) -> Tensor {
+    try requireRank(input, 4, "input", layout: "NHWC")
+    let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+    guard height >= 1, width >= 1 else {
+        throw .invalidParameter("resize needs a positive output size, got \(height)x\(width)")
+    }
+    guard h >= 1, w >= 1 else { throw .shapeMismatch("cannot resize an empty image \(describe(input.shape))") }
+    let scales = scale ?? (Double(height) / Double(h), Double(width) / Double(w))
+    guard scales.height > 0, scales.width > 0, scales.height.isFinite, scales.width.isFinite else {
+        throw .invalidParameter("resize scales must be positive and finite, got \(scales)")
+    }
+    var desc = fovea_resize_desc(
+        batch: Int64(n), channels: Int64(c), in_height: Int64(h), in_width: Int64(w),
+        out_height: Int64(height), out_width: Int64(width), scale_height: scales.height,
+        scale_width: scales.width, mode: FOVEA_RESIZE_LINEAR, coordinate_mode: coordinates.cValue,
+        nearest_mode: FOVEA_NEAREST_ROUND_PREFER_FLOOR)
+    if case .nearest(let rounding) = method {
+        desc.mode = FOVEA_RESIZE_NEAREST
+        desc.nearest_mode = rounding.cValue
+    }
+    var output = try Tensor(uninitializedShape: [n, height, width, c])
+    try check(fovea_resize_forward(&desc, input.readPointer, output.writePointer), "resize")
+    return output
+}
+
+/// Upsamples an NHWC batch by an integer factor (U-Net's and YOLO's upsampling).
+public func upsample2d(
+    _ input: Tensor, factor: Int, method: ResizeMethod = .nearest(.floor)
+) throws(FoveaError) -> Tensor {
+    try requireRank(input, 4, "input", layout: "NHWC")
+    guard factor >= 1 else { throw .invalidParameter("upsampling factor must be at least 1, got \(factor)") }
+    return try resize(
+        input, height: input.shape[1] * factor, width: input.shape[2] * factor, method: method,
+        coordinates: method == .linear ? .halfPixel : .asymmetric,
+        scale: (Double(factor), Double(factor)))
+}

@@ -1,0 +1,127 @@
+internal import CKernels
+
+func transposedConvolution(
+    spatialRank rank: Int, _ input: Tensor, weight: Tensor, bias: Tensor?, stride: Spatial,
+    padding: Padding, outputPadding: Spatial, dilation: Spatial, groups: Int
+) throws(FoveaError) -> Tensor {
+    let layout = channelsLastLayout(spatialRank: rank)
+    try requireRank(input, rank + 2, "input", layout: layout)
+    try requireRank(weight, rank + 2, "weight", layout: "kernel..., out/groups, in")
+    guard groups >= 1 else { throw .invalidParameter("groups must be at least 1, got \(groups)") }
+    let inChannels = input.shape[rank + 1]
+    guard weight.shape[rank + 1] == inChannels else {
+        throw .shapeMismatch(
+            "weight \(describe(weight.shape)) must end in the input channel count \(inChannels) (layout kernel..., out/groups, in)")
+    }
+    guard inChannels % groups == 0 else {
+        throw .invalidParameter("groups (\(groups)) must divide the input channels (\(inChannels))")
+    }
+    let outChannels = weight.shape[rank] * groups
+    let kernel = Array(weight.shape[0..<rank])
+    guard kernel.allSatisfy({ $0 >= 1 }), outChannels >= 1 else {
+        throw .shapeMismatch("weight \(describe(weight.shape)) has an empty axis")
+    }
+    try validateBias(bias, channels: outChannels)
+    let strides = try stride.resolved(rank: rank, name: "stride")
+    let dilations = try dilation.resolved(rank: rank, name: "dilation")
+    let extra = try outputPadding.resolved(rank: rank, name: "output padding", minimum: 0)
+    let inSize = Array(input.shape[1...rank])
+    for axis in 0..<rank where extra[axis] >= max(strides[axis], dilations[axis]) {
+        throw .invalidParameter(
+            "output padding \(describe(extra)) must be smaller than the stride or the dilation on each axis")
+    }
+    // The full, unpadded output length of each axis; padding then trims it.
+    var full = [Int]()
+    for axis in 0..<rank {
+        let span: Int = (kernel[axis] - 1) * dilations[axis] + 1
+        full.append(strides[axis] * (inSize[axis] - 1) + extra[axis] + span)
+    }
+    var padBegin = [Int](), padEnd = [Int]()
+    switch padding {
+    case .valid:
+        padBegin = Array(repeating: 0, count: rank)
+        padEnd = padBegin
+    case .same, .sameLower:
+        // Output = input * stride; an odd total leaves the extra at the end (.same).
+        for axis in 0..<rank {
+            let total = full[axis] - inSize[axis] * strides[axis]
+            let small = total >= 0 ? total / 2 : 0
+            let large = total - small
+            padBegin.append(padding == .same ? small : large)
+            padEnd.append(padding == .same ? large : small)
+        }
+    case .explicit(let begin, let end):
+        // Negative values are allowed: they extend the output with zeros.
+        padBegin = try Spatial(begin).resolved(rank: rank, name: "padding (begin)", minimum: Int.min)
+        padEnd = try Spatial(end).resolved(rank: rank, name: "padding (end)", minimum: Int.min)
+    }
+    let outSize = (0..<rank).map { full[$0] - padBegin[$0] - padEnd[$0] }
+    guard outSize.allSatisfy({ $0 >= 1 }) else {
+        throw .shapeMismatch(
+            "padding \(describe(padBegin))/\(describe(padEnd)) leaves no output from input \(describe(input.shape))")
+    }
+    let geometry = ConvolutionGeometry(
+        spatialRank: rank, batch: input.shape[0], inChannels: inChannels,
+        outChannels: outChannels, groups: groups, inSize: inSize, outSize: outSize,
+        kernel: kernel, stride: strides, dilation: dilations, padBegin: padBegin, padEnd: padEnd)
+    var desc = geometry.descriptor()
+    var output = try Tensor(uninitializedShape: geometry.outputShape)
+    try check(
+        fovea_conv_transpose_forward(
+            &desc, input.readPointer, weight.readPointer, bias?.readPointer, output.writePointer),
+        "transposed convolution")
+    return output
+}
+
+/// Transposed 1-D convolution ("deconvolution").
+///
+/// - Parameters:
+///   - input: `[batch, length, inChannels]`.
+///   - weight: `[kernel, outChannels / groups, inChannels]`.
+///   - padding: trimmed from the full output; explicit values may be negative
+///     to extend it with zeros.
+public func conv1dTransposed(
+    _ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Spatial = 1,
+    padding: Padding = .valid, outputPadding: Spatial = 0, dilation: Spatial = 1, groups: Int = 1
+) throws(FoveaError) -> Tensor {
+    try transposedConvolution(
+        spatialRank: 1, input, weight: weight, bias: bias, stride: stride, padding: padding,
+        outputPadding: outputPadding, dilation: dilation, groups: groups)
+}
+
+/// Transposed 2-D convolution (U-Net's up-convolution), the gradient of
+/// ``conv2d(_:weight:bias:stride:padding:dilation:groups:activation:)`` with
+/// respect to its input.
+///
+/// - Parameters:
+///   - input: NHWC, `[batch, height, width, inChannels]`.
+///   - weight: `[kernelHeight, kernelWidth, outChannels / groups, inChannels]`
+///     (Keras' `Conv2DTranspose` layout; PyTorch's `[in, out/groups, kh, kw]`
+///     converts with ``Tensor/oihwToHWIO()``).
+///   - padding: `.valid` gives the full output `stride·(in−1) + outputPadding +
+///     (kernel−1)·dilation + 1`; `.same` gives `in·stride`; explicit values are
+///     trimmed from it (negative values extend it with zeros).
+///   - outputPadding: extra rows/columns at the end (one value or per axis).
+/// - Returns: NHWC, `[batch, outHeight, outWidth, outChannels]`.
+public func conv2dTransposed(
+    _ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Spatial = 1,
+    padding: Padding = .valid, outputPadding: Spatial = 0, dilation: Spatial = 1, groups: Int = 1
+) throws(FoveaError) -> Tensor {
+    try transposedConvolution(
+        spatialRank: 2, input, weight: weight, bias: bias, stride: stride, padding: padding,
+        outputPadding: outputPadding, dilation: dilation, groups: groups)
+}
+
+/// Transposed 3-D convolution.
+///
+/// - Parameters:
+///   - input: `[batch, depth, height, width, inChannels]`.
+///   - weight: `[kd, kh, kw, outChannels / groups, inChannels]`.
+public func conv3dTransposed(
+    _ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Spatial = 1,
+    padding: Padding = .valid, outputPadding: Spatial = 0, dilation: Spatial = 1, groups: Int = 1
+) throws(FoveaError) -> Tensor {
+    try transposedConvolution(
+        spatialRank: 3, input, weight: weight, bias: bias, stride: stride, padding: padding,
+        outputPadding: outputPadding, dilation: dilation, groups: groups)
+}
