@@ -1,0 +1,230 @@
+import CKernels
+import Testing
+@testable import Fovea
+
+// Every dispatched kernel against its reference over randomised shapes — odd
+// sizes, channel counts that are not multiples of the vector width, batch > 1,
+// asymmetric padding — with outputs pre-filled with NaN, under every
+// instruction-set level the machine has. Tolerances are per algorithm: the
+// fast kernels may sum in another order (float32), the references sum in
+// double where reductions are long.
+
+extension ISASweep {
+    @Suite struct KernelSweepTests {
+        @Test func gemmMatchesReference() throws {
+            var sweep = Sweep(seed: 1)
+            try forEachInstructionSet { level in
+                for trial in 0..<60 {
+                    let m = sweep.int(1...37), n = sweep.int(1...53), k = sweep.int(1...71)
+                    let transA = sweep.bool(), transB = sweep.bool()
+                    let beta: Float = sweep.bool() ? 0 : 0.75
+                    let activations: [Activation] = [.none, .relu, .relu6, .leakyRelu(alpha: 0.1), .clamp(min: -0.5, max: 0.5), .sigmoid, .tanh]
+                    let activation = activations[sweep.int(0...(activations.count - 1))]
+                    let a = try sweep.tensor([m * k]).scalars, b = try sweep.tensor([k * n]).scalars
+                    let bias = sweep.bool() ? try sweep.tensor([n]).scalars : nil
+                    let start = beta == 0 ? nanBuffer(m * n) : try sweep.tensor([m * n]).scalars
+                    var desc = fovea_gemm_desc(
+                        m: Int64(m), n: Int64(n), k: Int64(k), trans_a: transA ? 1 : 0, trans_b: transB ? 1 : 0,
+                        lda: Int64(transA ? m : k), ldb: Int64(transB ? k : n), ldc: Int64(n), alpha: 1.25,
+                        beta: beta, activation: activation.cValue)
+                    var fast = start, reference = start
+                    #expect(fovea_gemm(&desc, a, b, bias, &fast) == FOVEA_STATUS_SUCCESS)
+                    #expect(fovea_reference_gemm(&desc, a, b, bias, &reference) == FOVEA_STATUS_SUCCESS)
+                    expectClose(fast, reference, atol: 1e-5, rtol: 1e-5, "\(level) gemm trial \(trial) m\(m) n\(n) k\(k) tA\(transA) tB\(transB) beta\(beta) \(activation)")
+                }
+            }
+        }
+
+        @Test func activationsMatchReference() throws {
+            var sweep = Sweep(seed: 2)
+            let activations: [Activation] = [.none, .relu, .relu6, .leakyRelu(alpha: 0.2), .clamp(min: -1, max: 2), .sigmoid, .tanh]
+            try forEachInstructionSet { level in
+                for count in [1, 7, 15, 16, 17, 33, 100, 1001] {
+                    let x = try sweep.tensor([count], scale: 10).scalars
+                    for activation in activations {
+                        var act = activation.cValue
+                        var fast = nanBuffer(count), reference = nanBuffer(count)
+                        #expect(fovea_activation_forward(&act, Int64(count), x, &fast) == FOVEA_STATUS_SUCCESS)
+                        #expect(fovea_reference_activation_forward(&act, Int64(count), x, &reference) == FOVEA_STATUS_SUCCESS)
+                        expectClose(Array(fast.prefix(count)), Array(reference.prefix(count)), atol: 1e-6, rtol: 1e-6, "\(level) \(activation) n\(count)")
+                    }
+                    let channels = sweep.int(1...21)
+                    let rows = sweep.int(1...9)
+                    let input = try sweep.tensor([rows * channels]).scalars, slope = try sweep.tensor([channels]).scalars
+                    var fast = nanBuffer(rows * channels), reference = nanBuffer(rows * channels)
+                    #expect(fovea_prelu_forward(Int64(rows), Int64(channels), input, slope, &fast) == FOVEA_STATUS_SUCCESS)
+                    #expect(fovea_reference_prelu_forward(Int64(rows), Int64(channels), input, slope, &reference) == FOVEA_STATUS_SUCCESS)
+                    expectClose(fast, reference, atol: 0, rtol: 0, "\(level) prelu \(rows)x\(channels)")
+                }
+            }
+        }
+
+        /// A random convolution problem, 1-D to 3-D, grouped or depthwise now and then.
+        static func randomConvolution(_ sweep: inout Sweep) -> ConvolutionGeometry {
+            let rank = [1, 2, 2, 2, 3][sweep.int(0...4)]
+            let groups = [1, 1, 2, 3][sweep.int(0...3)]
+            let depthwise = sweep.int(0...4) == 0
+            let inChannels = depthwise ? sweep.int(1...19) : groups * sweep.int(1...9)
+            let outChannels = depthwise ? inChannels * sweep.int(1...2) : groups * sweep.int(1...11)
+            var geometry = ConvolutionGeometry(
+                spatialRank: rank, batch: sweep.int(1...3), inChannels: inChannels, outChannels: outChannels,
+                groups: depthwise ? inChannels : groups, inSize: [], outSize: [], kernel: [], stride: [],
+                dilation: [], padBegin: [], padEnd: [])
+            for _ in 0..<rank {
+                let kernel = [1, 2, 3, 3, 5, 7][sweep.int(0...5)]
+                let stride = sweep.int(1...3), dilation = sweep.int(1...2)
+                let begin = sweep.int(0...(kernel / 2 + 1)), end = sweep.int(0...(kernel / 2 + 1))
+                let extent = (kernel - 1) * dilation + 1
+                let input = max(extent - begin - end, 1) + sweep.int(0...(rank == 3 ? 5 : 12))
+                geometry.kernel.append(kernel)
+                geometry.stride.append(stride)
+                geometry.dilation.append(dilation)
+                geometry.padBegin.append(begin)
+                geometry.padEnd.append(end)
+                geometry.inSize.append(input)
+                geometry.outSize.append(windowOutputExtent(
+                    input: input, kernel: kernel, stride: stride, dilation: dilation, padBegin: begin, padEnd: end))
+            }
+            return geometry
+        }
+
+        @Test func convolutionMatchesReference() throws {
+            var sweep = Sweep(seed: 3)
+            try forEachInstructionSet { level in
+                for trial in 0..<40 {
+                    let g = Self.randomConvolution(&sweep)
+                    let weightShape = g.kernel + [g.inChannels / g.groups, g.outChannels]
+                    let x = try sweep.tensor(g.inputShape).scalars, w = try sweep.tensor(weightShape).scalars
+                    let bias = try sweep.tensor([g.outChannels]).scalars
+                    let dy = try sweep.tensor(g.outputShape).scalars
+                    var desc = g.descriptor(activation: .relu)
+                    let outCount = g.outputShape.reduce(1, *)
+                    let context = "\(level) conv trial \(trial) in\(g.inputShape) w\(weightShape) s\(g.stride) d\(g.dilation) p\(g.padBegin)/\(g.padEnd) g\(g.groups)"
+
+                    var bytes = 0
+                    #expect(fovea_conv_forward_workspace_size(&desc, &bytes) == FOVEA_STATUS_SUCCESS)
+                    var workspace = [UInt8](repeating: 0xA5, count: max(bytes, 1))
+                    var fast = nanBuffer(outCount), reference = nanBuffer(outCount)
+                    #expect(fovea_conv_forward(&desc, x, w, bias, &fast, &workspace, bytes) == FOVEA_STATUS_SUCCESS)
+                    #expect(fovea_reference_conv_forward(&desc, x, w, bias, &reference) == FOVEA_STATUS_SUCCESS)
+                    expectClose(fast, reference, "\(context) forward")
+
+                    desc = g.descriptor()
+                    var fastDx = nanBuffer(x.count), referenceDx = nanBuffer(x.count)
+                    #expect(fovea_conv_backward_data(&desc, dy, w, &fastDx) == FOVEA_STATUS_SUCCESS)
+                    #expect(fovea_reference_conv_backward_data(&desc, dy, w, &referenceDx) == FOVEA_STATUS_SUCCESS)
+                    expectClose(fastDx, referenceDx, "\(context) backward data")
+
+                    var fastDw = nanBuffer(w.count), referenceDw = nanBuffer(w.count)
+                    #expect(fovea_conv_backward_filter(&desc, x, dy, &fastDw) == FOVEA_STATUS_SUCCESS)
+                    #expect(fovea_reference_conv_backward_filter(&desc, x, dy, &referenceDw) == FOVEA_STATUS_SUCCESS)
+                    expectClose(fastDw, referenceDw, "\(context) backward filter")
+
+                    var fastDb = nanBuffer(g.outChannels), referenceDb = nanBuffer(g.outChannels)
+                    #expect(fovea_conv_backward_bias(&desc, dy, &fastDb) == FOVEA_STATUS_SUCCESS)
+                    #expect(fovea_reference_conv_backward_bias(&desc, dy, &referenceDb) == FOVEA_STATUS_SUCCESS)
+                    expectClose(fastDb, referenceDb, "\(context) backward bias")
+
+                    // The transposed convolution maps the output space back to the input space.
+                    var transposed = ConvolutionGeometry(
+                        spatialRank: g.spatialRank, batch: g.batch, inChannels: g.outChannels,
+                        outChannels: g.inChannels, groups: g.groups, inSize: g.outSize, outSize: g.inSize,
+                        kernel: g.kernel, stride: g.stride, dilation: g.dilation, padBegin: g.padBegin, padEnd: g.padEnd)
+                    transposed.padEnd = g.padEnd
+                    var tdesc = transposed.descriptor()
+                    let tbias = try sweep.tensor([g.inChannels]).scalars
+                    var fastT = nanBuffer(x.count), referenceT = nanBuffer(x.count)
+                    #expect(fovea_conv_transpose_forward(&tdesc, dy, w, tbias, &fastT) == FOVEA_STATUS_SUCCESS)
+                    #expect(fovea_reference_conv_transpose_forward(&tdesc, dy, w, tbias, &referenceT) == FOVEA_STATUS_SUCCESS)
+                    expectClose(fastT, referenceT, "\(context) transposed")
+                }
+            }
+        }
+
+        @Test func poolingMatchesReference() throws {
+            var sweep = Sweep(seed: 4)
+            try forEachInstructionSet { level in
+                for trial in 0..<40 {
+                    let rank = sweep.int(1...3)
+                    var g = PoolingGeometryBuilder(rank: rank, sweep: &sweep).geometry
+                    g.batch = sweep.int(1...2)
+                    g.channels = sweep.int(1...35)
+                    let inCount = g.batch * g.inSize.reduce(1, *) * g.channels
+                    let outCount = g.outputShape.reduce(1, *)
+                    let x = try sweep.tensor([inCount]).scalars, dy = try sweep.tensor([outCount]).scalars
+                    let includePad = sweep.bool()
+                    var desc = g.descriptor(countIncludesPadding: includePad, p: 3)
+                    let context = "\(level) pool trial \(trial) in\(g.inSize) k\(g.kernel) s\(g.stride) d\(g.dilation) p\(g.padBegin)/\(g.padEnd) c\(g.channels)"
+                    typealias Forward = (UnsafePointer<fovea_pool_desc>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> fovea_status
+                    let pairs: [(String, Forward, Forward)] = [
+                        ("max", fovea_pool_max_forward, fovea_reference_pool_max_forward),
+                        ("avg", fovea_pool_avg_forward, fovea_reference_pool_avg_forward),
+                        ("lp", fovea_pool_lp_forward, fovea_reference_pool_lp_forward),
+                    ]
+                    for (name, fastKernel, referenceKernel) in pairs {
+                        var fast = nanBuffer(outCount), reference = nanBuffer(outCount)
+                        #expect(fastKernel(&desc, x, &fast) == FOVEA_STATUS_SUCCESS)
+                        #expect(referenceKernel(&desc, x, &reference) == FOVEA_STATUS_SUCCESS)
+                        expectClose(fast, reference, "\(context) \(name)")
+                    }
+                    var fastDx = nanBuffer(inCount), referenceDx = nanBuffer(inCount)
+                    #expect(fovea_pool_max_backward(&desc, x, dy, &fastDx) == FOVEA_STATUS_SUCCESS)
+                    #expect(fovea_reference_pool_max_backward(&desc, x, dy, &referenceDx) == FOVEA_STATUS_SUCCESS)
+                    expectClose(fastDx, referenceDx, "\(context) max backward")
+                    fastDx = nanBuffer(inCount)
+                    referenceDx = nanBuffer(inCount)
+                    #expect(fovea_pool_avg_backward(&desc, dy, &fastDx) == FOVEA_STATUS_SUCCESS)
+                    #expect(fovea_reference_pool_avg_backward(&desc, dy, &referenceDx) == FOVEA_STATUS_SUCCESS)
+                    expectClose(fastDx, referenceDx, "\(context) avg backward")
+                }
+            }
+        }
+
+        @Test func gramMatchesReference() throws {
+            var sweep = Sweep(seed: 5)
+            try forEachInstructionSet { level in
+                for trial in 0..<20 {
+                    let batch = sweep.int(1...2), spatial = sweep.int(1...150), channels = sweep.int(1...40)
+                    let x = try sweep.tensor([batch * spatial * channels]).scalars
+                    let dg = try sweep.tensor([batch * channels * channels]).scalars
+                    var fast = nanBuffer(dg.count), reference = nanBuffer(dg.count)
+                    #expect(fovea_gram_forward(Int64(batch), Int64(spatial), Int64(channels), 0.5, x, &fast) == FOVEA_STATUS_SUCCESS)
+                    #expect(fovea_reference_gram_forward(Int64(batch), Int64(spatial), Int64(channels), 0.5, x, &reference) == FOVEA_STATUS_SUCCESS)
+                    expectClose(fast, reference, "\(level) gram trial \(trial)")
+                    var fastDx = nanBuffer(x.count), referenceDx = nanBuffer(x.count)
+                    #expect(fovea_gram_backward(Int64(batch), Int64(spatial), Int64(channels), 0.5, x, dg, &fastDx) == FOVEA_STATUS_SUCCESS)
+                    #expect(fovea_reference_gram_backward(Int64(batch), Int64(spatial), Int64(channels), 0.5, x, dg, &referenceDx) == FOVEA_STATUS_SUCCESS)
+                    expectClose(fastDx, referenceDx, "\(level) gram backward trial \(trial)")
+                }
+            }
+        }
+    }
+}
+
+/// A random pooling window whose padding stays inside the window extent.
+struct PoolingGeometryBuilder {
+    var geometry: PoolingGeometry
+
+    init(rank: Int, sweep: inout Sweep) {
+        var inSize = [Int](), outSize = [Int](), kernel = [Int](), stride = [Int](), dilation = [Int]()
+        var begin = [Int](), end = [Int]()
+        for _ in 0..<rank {
+            let k = sweep.int(1...4), s = sweep.int(1...3), d = sweep.int(1...2)
+            let extent = (k - 1) * d + 1
+            let b = sweep.int(0...(extent - 1)), e = sweep.int(0...(extent - 1))
+            let input = extent + sweep.int(0...(rank == 3 ? 4 : 11))
+            let ceil = sweep.bool()
+            inSize.append(input)
+            kernel.append(k)
+            stride.append(s)
+            dilation.append(d)
+            begin.append(b)
+            end.append(e)
+            outSize.append(windowOutputExtent(input: input, kernel: k, stride: s, dilation: d, padBegin: b, padEnd: e, ceilMode: ceil))
+        }
+        geometry = try! PoolingGeometry(
+            spatialRank: rank, input: [1] + inSize + [1], kernel: Spatial(kernel), stride: Spatial(stride),
+            padding: .explicit(begin: begin, end: end), dilation: Spatial(dilation), ceilMode: false)
+        geometry.outSize = outSize
+    }
+}
