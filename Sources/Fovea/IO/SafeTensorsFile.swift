@@ -133,7 +133,7 @@ public struct SafeTensorsFile: Sendable {
         var tensors = [String: Tensor]()
         var types = [String: ElementType]()
         for entry in entries {
-            var tensor = try Tensor(uninitializedShape: entry.shape)
+            let tensor = try Tensor(uninitializedShape: entry.shape)
             let out = tensor.writePointer
             data.withUnsafeBytes { raw in
                 let payload = UnsafeRawBufferPointer(rebasing: raw[(headerEnd + entry.begin)..<(headerEnd + entry.end)])

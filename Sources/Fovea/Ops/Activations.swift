@@ -3,7 +3,7 @@ internal import CKernels
 /// Applies an activation to every element.
 public func activate(_ input: Tensor, _ activation: Activation) throws(FoveaError) -> Tensor {
     var act = try activation.validated().cValue
-    var output = try Tensor(uninitializedShape: input.shape)
+    let output = try Tensor(uninitializedShape: input.shape)
     try check(
         fovea_activation_forward(&act, Int64(input.count), input.readPointer, output.writePointer),
         "activation")
@@ -41,7 +41,7 @@ public func prelu(_ input: Tensor, slope: Tensor) throws(FoveaError) -> Tensor {
             "PReLU slope must have shape [\(channels)] (one per channel) or one element, got \(describe(slope.shape))")
     }
     let width = shared ? 1 : channels
-    var output = try Tensor(uninitializedShape: input.shape)
+    let output = try Tensor(uninitializedShape: input.shape)
     try check(
         fovea_prelu_forward(
             Int64(width == 0 ? 0 : input.count / width), Int64(width), input.readPointer,
@@ -54,7 +54,7 @@ public func softmax(_ input: Tensor, axis: Int = -1) throws(FoveaError) -> Tenso
     let resolved = try resolveAxis(axis, rank: input.rank)
     let outer = input.shape[..<resolved].reduce(1, *)
     let inner = input.shape[(resolved + 1)...].reduce(1, *)
-    var output = try Tensor(uninitializedShape: input.shape)
+    let output = try Tensor(uninitializedShape: input.shape)
     try check(
         fovea_softmax_forward(
             Int64(outer), Int64(input.shape[resolved]), Int64(inner), input.readPointer,

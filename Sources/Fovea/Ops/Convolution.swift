@@ -96,7 +96,7 @@ func convolution(
         padding: padding, dilation: dilation, groups: groups)
     try validateBias(bias, channels: geometry.outChannels)
     var desc = geometry.descriptor(activation: try activation.validated())
-    var output = try Tensor(uninitializedShape: geometry.outputShape)
+    let output = try Tensor(uninitializedShape: geometry.outputShape)
     var workspaceBytes = 0
     try check(fovea_conv_forward_workspace_size(&desc, &workspaceBytes), "convolution")
     let workspace = try Workspace(bytes: workspaceBytes)

@@ -19,9 +19,9 @@ func convolutionBackward(
         padding: padding, dilation: dilation, groups: groups)
     try requireShape(outputGradient, geometry.outputShape, "output gradient")
     var desc = geometry.descriptor()
-    var dx = try Tensor(uninitializedShape: input.shape)
-    var dw = try Tensor(uninitializedShape: weight.shape)
-    var db = try Tensor(uninitializedShape: [geometry.outChannels])
+    let dx = try Tensor(uninitializedShape: input.shape)
+    let dw = try Tensor(uninitializedShape: weight.shape)
+    let db = try Tensor(uninitializedShape: [geometry.outChannels])
     try check(
         fovea_conv_backward_data(&desc, outputGradient.readPointer, weight.readPointer, dx.writePointer),
         "convolution backward (input)")

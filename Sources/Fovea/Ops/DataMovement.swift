@@ -11,7 +11,7 @@ extension Tensor {
         guard rank <= Int(FOVEA_MAX_RANK) else {
             throw .unsupported("transpose supports rank up to \(FOVEA_MAX_RANK), got \(rank)")
         }
-        var output = try Tensor(uninitializedShape: permutation.map { shape[$0] })
+        let output = try Tensor(uninitializedShape: permutation.map { shape[$0] })
         try check(
             fovea_transpose(
                 Int32(rank), shape.map(Int64.init), permutation.map(Int32.init), readPointer,
@@ -104,7 +104,7 @@ public func pad(
         }
     }
     let outShape = (0..<input.rank).map { input.shape[$0] + begin[$0] + end[$0] }
-    var output = try Tensor(uninitializedShape: outShape)
+    let output = try Tensor(uninitializedShape: outShape)
     try check(
         fovea_pad_forward(
             cMode, Int32(input.rank), input.shape.map(Int64.init), begin.map(Int64.init),
@@ -129,7 +129,7 @@ public func concatenate(_ tensors: [Tensor], axis: Int) throws(FoveaError) -> Te
     }
     var outShape = first.shape
     outShape[resolved] = tensors.reduce(0) { $0 + $1.shape[resolved] }
-    var output = try Tensor(uninitializedShape: outShape)
+    let output = try Tensor(uninitializedShape: outShape)
     let outer = first.shape[..<resolved].reduce(1, *)
     let inner = first.shape[(resolved + 1)...].reduce(1, *)
     let inputs: [UnsafePointer<Float>?] = tensors.map { $0.readPointer }
@@ -174,7 +174,7 @@ public func depthToSpace(
     guard blockSize >= 1, c % (blockSize * blockSize) == 0 else {
         throw .invalidParameter("depth to space: \(c) channels are not divisible by block size² = \(blockSize * blockSize)")
     }
-    var output = try Tensor(uninitializedShape: [n, h * blockSize, w * blockSize, c / (blockSize * blockSize)])
+    let output = try Tensor(uninitializedShape: [n, h * blockSize, w * blockSize, c / (blockSize * blockSize)])
     try check(
         fovea_depth_to_space(
             mode.cValue, Int64(n), Int64(h), Int64(w), Int64(c), Int64(blockSize), input.readPointer,
@@ -191,7 +191,7 @@ public func spaceToDepth(
     guard blockSize >= 1, h % blockSize == 0, w % blockSize == 0 else {
         throw .invalidParameter("space to depth: height \(h) and width \(w) must be multiples of the block size \(blockSize)")
     }
-    var output = try Tensor(uninitializedShape: [n, h / blockSize, w / blockSize, c * blockSize * blockSize])
+    let output = try Tensor(uninitializedShape: [n, h / blockSize, w / blockSize, c * blockSize * blockSize])
     try check(
         fovea_space_to_depth(
             mode.cValue, Int64(n), Int64(h), Int64(w), Int64(c), Int64(blockSize), input.readPointer,

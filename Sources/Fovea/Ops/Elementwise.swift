@@ -33,7 +33,7 @@ func binary(_ op: fovea_binary_op, _ a: Tensor, _ b: Tensor, _ name: String) thr
     guard shape.count <= Int(FOVEA_MAX_RANK) else {
         throw .unsupported("\(name) supports rank up to \(FOVEA_MAX_RANK), got \(shape.count)")
     }
-    var output = try Tensor(uninitializedShape: shape)
+    let output = try Tensor(uninitializedShape: shape)
     let aStrides = broadcastStrides(of: a.shape, to: shape).map(Int64.init)
     let bStrides = broadcastStrides(of: b.shape, to: shape).map(Int64.init)
     try check(

@@ -42,7 +42,7 @@ public func gramMatrix(
     let (batch, spatial, channels) = try gramDimensions(input)
     let scale = normalization.factor(channels: channels, spatial: spatial)
     guard scale.isFinite else { throw .invalidParameter("Gram scale must be finite, got \(scale)") }
-    var output = try Tensor(uninitializedShape: [batch, channels, channels])
+    let output = try Tensor(uninitializedShape: [batch, channels, channels])
     try check(
         fovea_gram_forward(
             Int64(batch), Int64(spatial), Int64(channels), scale, input.readPointer, output.writePointer),
@@ -58,7 +58,7 @@ public func gramMatrixBackward(
     let (batch, spatial, channels) = try gramDimensions(input)
     try requireShape(outputGradient, [batch, channels, channels], "output gradient")
     let scale = normalization.factor(channels: channels, spatial: spatial)
-    var output = try Tensor(uninitializedShape: input.shape)
+    let output = try Tensor(uninitializedShape: input.shape)
     try check(
         fovea_gram_backward(
             Int64(batch), Int64(spatial), Int64(channels), scale, input.readPointer,

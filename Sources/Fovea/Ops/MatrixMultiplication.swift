@@ -34,7 +34,7 @@ public func dense(
     let outFeatures = weight.shape[1]
     try validateBias(bias, channels: outFeatures)
     let rows = inFeatures == 0 ? 0 : input.count / inFeatures
-    var output = try Tensor(uninitializedShape: Array(input.shape.dropLast()) + [outFeatures])
+    let output = try Tensor(uninitializedShape: Array(input.shape.dropLast()) + [outFeatures])
     try runGemm(
         m: rows, n: outFeatures, k: inFeatures, a: input.readPointer, transposeA: false,
         b: weight.readPointer, transposeB: false, bias: bias?.readPointer,
@@ -59,7 +59,7 @@ public func matmul(_ a: Tensor, _ b: Tensor) throws(FoveaError) -> Tensor {
     }
     let aBatch = Array(aShape.dropLast(2)), bBatch = Array(bShape.dropLast(2))
     let batchShape = try broadcastShape(aBatch, bBatch)
-    var output = try Tensor(uninitializedShape: batchShape + [m, n])
+    let output = try Tensor(uninitializedShape: batchShape + [m, n])
     let aStrides = broadcastStrides(of: aBatch, to: batchShape)
     let bStrides = broadcastStrides(of: bBatch, to: batchShape)
     let batches = batchShape.reduce(1, *)

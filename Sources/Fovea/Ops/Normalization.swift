@@ -30,7 +30,7 @@ public func batchNorm(
         try requireShape(tensor, [channels], name)
     }
     try requireEpsilon(epsilon)
-    var output = try Tensor(uninitializedShape: input.shape)
+    let output = try Tensor(uninitializedShape: input.shape)
     try check(
         fovea_batchnorm_forward_inference(
             Int64(rows), Int64(channels), input.readPointer, mean.readPointer, variance.readPointer,
@@ -44,8 +44,8 @@ public func batchNorm(
 public func batchNormStatistics(_ input: Tensor) throws(FoveaError) -> (mean: Tensor, variance: Tensor) {
     let (rows, channels) = try channelRows(input, "batch statistics")
     guard rows >= 1 else { throw .shapeMismatch("batch statistics of an empty input \(describe(input.shape))") }
-    var mean = try Tensor(uninitializedShape: [channels])
-    var variance = try Tensor(uninitializedShape: [channels])
+    let mean = try Tensor(uninitializedShape: [channels])
+    let variance = try Tensor(uninitializedShape: [channels])
     try check(
         fovea_batchnorm_statistics(
             Int64(rows), Int64(channels), input.readPointer, mean.writePointer, variance.writePointer),
@@ -70,7 +70,7 @@ public func instanceNorm(
     try requireShape(scale, [channels], "scale")
     try requireShape(offset, [channels], "offset")
     try requireEpsilon(epsilon)
-    var output = try Tensor(uninitializedShape: input.shape)
+    let output = try Tensor(uninitializedShape: input.shape)
     try check(
         fovea_instancenorm_forward(
             Int64(batch), Int64(spatial), Int64(channels), input.readPointer, scale.readPointer,

@@ -98,7 +98,7 @@ public func pool(
     let geometry = try PoolingGeometry(
         spatialRank: spatialRank, input: input.shape, kernel: kernel, stride: stride,
         padding: padding, dilation: dilation, ceilMode: ceilMode)
-    var output = try Tensor(uninitializedShape: geometry.outputShape)
+    let output = try Tensor(uninitializedShape: geometry.outputShape)
     switch kind {
     case .max:
         var desc = geometry.descriptor()
@@ -131,7 +131,7 @@ public func poolBackward(
         spatialRank: spatialRank, input: input.shape, kernel: kernel, stride: stride,
         padding: padding, dilation: dilation, ceilMode: ceilMode)
     try requireShape(outputGradient, geometry.outputShape, "output gradient")
-    var inputGradient = try Tensor(uninitializedShape: input.shape)
+    let inputGradient = try Tensor(uninitializedShape: input.shape)
     switch kind {
     case .max:
         var desc = geometry.descriptor()
@@ -197,7 +197,7 @@ private func globalPool(
     let batch = input.shape[0], channels = input.shape[input.rank - 1]
     let spatial = input.shape[1..<(input.rank - 1)].reduce(1, *)
     guard spatial >= 1 else { throw .shapeMismatch("\(name) of an empty input \(describe(input.shape))") }
-    var output = try Tensor(uninitializedShape: [batch, channels])
+    let output = try Tensor(uninitializedShape: [batch, channels])
     try check(
         kernel(Int64(batch), Int64(spatial), Int64(channels), input.readPointer, output.writePointer),
         name)

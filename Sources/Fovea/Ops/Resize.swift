@@ -83,7 +83,7 @@ public func resize(
         desc.mode = FOVEA_RESIZE_NEAREST
         desc.nearest_mode = rounding.cValue
     }
-    var output = try Tensor(uninitializedShape: [n, height, width, c])
+    let output = try Tensor(uninitializedShape: [n, height, width, c])
     try check(fovea_resize_forward(&desc, input.readPointer, output.writePointer), "resize")
     return output
 }

@@ -65,7 +65,7 @@ func transposedConvolution(
         outChannels: outChannels, groups: groups, inSize: inSize, outSize: outSize,
         kernel: kernel, stride: strides, dilation: dilations, padBegin: padBegin, padEnd: padEnd)
     var desc = geometry.descriptor()
-    var output = try Tensor(uninitializedShape: geometry.outputShape)
+    let output = try Tensor(uninitializedShape: geometry.outputShape)
     try check(
         fovea_conv_transpose_forward(
             &desc, input.readPointer, weight.readPointer, bias?.readPointer, output.writePointer),

@@ -102,7 +102,7 @@ extension Tensor {
                 "a normal distribution needs a finite mean and a non-negative standard deviation, got mean \(mean), deviation \(standardDeviation)"
             )
         }
-        var tensor = try Tensor(uninitializedShape: shape)
+        let tensor = try Tensor(uninitializedShape: shape)
         var generator = SeededGenerator(seed: seed)
         let pointer = tensor.storage.pointer
         for i in 0..<tensor.count {
@@ -118,7 +118,7 @@ extension Tensor {
         guard range.lowerBound.isFinite, range.upperBound.isFinite else {
             throw .invalidParameter("a uniform distribution needs finite bounds, got \(range)")
         }
-        var tensor = try Tensor(uninitializedShape: shape)
+        let tensor = try Tensor(uninitializedShape: shape)
         var generator = SeededGenerator(seed: seed)
         let width = range.upperBound - range.lowerBound
         let pointer = tensor.storage.pointer
@@ -218,7 +218,7 @@ extension Tensor {
         }
         var sliceShape = shape
         sliceShape[0] = range.count
-        var slice = try Tensor(uninitializedShape: sliceShape)
+        let slice = try Tensor(uninitializedShape: sliceShape)
         let itemSize = shape[0] == 0 ? 0 : count / shape[0]
         slice.storage.pointer.update(
             from: storage.pointer + range.lowerBound * itemSize, count: range.count * itemSize)
