@@ -219,6 +219,56 @@ fovea_status fovea_reference_conv_transpose_forward(const fovea_conv_desc *desc,
                                                     const float *w, const float *bias, float *y);
 
 /* ------------------------------------------------------------------------ */
+/* Convolution plans: weights packed once, run many times                    */
+/* ------------------------------------------------------------------------ */
+
+typedef enum fovea_conv_algorithm {
+    FOVEA_CONV_ALGORITHM_AUTO = 0,      /* chosen by a heuristic (see fovea_conv_algorithm_choose) */
+    FOVEA_CONV_ALGORITHM_DIRECT = 1,    /* implicit GEMM over the input taps, no im2col copy */
+    FOVEA_CONV_ALGORITHM_GEMM = 2,      /* 1x1: one GEMM; otherwise im2col in blocks + GEMM */
+    FOVEA_CONV_ALGORITHM_WINOGRAD_2 = 3, /* F(2x2, 3x3) */
+    FOVEA_CONV_ALGORITHM_WINOGRAD_4 = 4, /* F(4x4, 3x3) */
+    FOVEA_CONV_ALGORITHM_WINOGRAD_6 = 5, /* F(6x6, 3x3) */
+    FOVEA_CONV_ALGORITHM_REFERENCE = 6  /* the reference kernel */
+} fovea_conv_algorithm;
+
+/** A convolution with its weights packed for one algorithm and one ISA level
+ *  (the level active when it was created). Immutable after creation: one plan
+ *  may run on several threads at once, each with its own workspace. */
+typedef struct fovea_conv_plan fovea_conv_plan;
+
+/** Whether `algorithm` can compute `desc` (Winograd: 2-D, 3x3, stride 1,
+ *  dilation 1, groups 1; AUTO and REFERENCE: always). */
+int32_t fovea_conv_algorithm_supported(const fovea_conv_desc *desc,
+                                       fovea_conv_algorithm algorithm);
+/** The algorithm AUTO picks for `desc` at the active ISA level. */
+fovea_conv_algorithm fovea_conv_algorithm_choose(const fovea_conv_desc *desc);
+/** Switches Winograd off (0) or on (1) for AUTO, process-wide. Explicit requests still get it. */
+void fovea_conv_winograd_set_enabled(int32_t enabled);
+int32_t fovea_conv_winograd_enabled(void);
+
+/** Packs w (and bias, out_channels values or NULL) for `algorithm` (AUTO resolves
+ *  here). Only the channel, kernel, stride, dilation, groups and activation
+ *  fields of desc matter; batch, sizes and padding are given at run time. */
+fovea_status fovea_conv_plan_create(const fovea_conv_desc *desc, fovea_conv_algorithm algorithm,
+                                    const float *w, const float *bias, fovea_conv_plan **plan);
+void fovea_conv_plan_destroy(fovea_conv_plan *plan);
+/** The algorithm the plan runs (never AUTO). */
+fovea_conv_algorithm fovea_conv_plan_algorithm(const fovea_conv_plan *plan);
+/** Workspace bytes run needs for the sizes in desc. */
+fovea_status fovea_conv_plan_workspace_size(const fovea_conv_plan *plan,
+                                            const fovea_conv_desc *desc, size_t *bytes);
+/** y = act(conv(x, w) + bias) for the sizes and padding in desc (its channel and
+ *  kernel fields must match the plan's). */
+fovea_status fovea_conv_plan_run(const fovea_conv_plan *plan, const fovea_conv_desc *desc,
+                                 const float *x, float *y, void *workspace,
+                                 size_t workspace_bytes);
+/** Times every supported algorithm on `desc` once (random data, the active
+ *  thread count) and returns the fastest; the answer is cached per problem,
+ *  ISA level and thread count. */
+fovea_status fovea_conv_autotune(const fovea_conv_desc *desc, fovea_conv_algorithm *best);
+
+/* ------------------------------------------------------------------------ */
 /* Pooling, 1-D to 3-D, channels-last                                        */
 /* ------------------------------------------------------------------------ */
 

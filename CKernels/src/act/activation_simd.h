@@ -3,8 +3,8 @@
 // including NaN and -0: x86 max/min return their second operand when the
 // comparison fails (NaN, or equal values), so the input goes second to fall
 // through unchanged as it does in the scalar code.
-// x86 only; the functions carry their own target attributes so that the
-// library builds without -m flags.
+// x86 only; the functions carry their own target attributes (common/target.h)
+// so that the library builds without -m flags.
 #pragma once
 
 #if defined(__x86_64__)
@@ -13,11 +13,9 @@
 
 #include <cstdint>
 
+#include "common/target.h"
 #include "fovea_kernels.h"
 #include "reference/reference.h"
-
-#define FOVEA_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma,avx2")))
-#define FOVEA_TARGET_AVX2 __attribute__((target("avx2,fma")))
 
 namespace fovea::simd {
 

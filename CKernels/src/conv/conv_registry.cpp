@@ -3,6 +3,8 @@
 #include "common/guard.h"
 #include "dispatch/families.h"
 
+#include <vector>
+
 namespace fovea {
 namespace {
 
@@ -18,7 +20,40 @@ fovea_status reference_forward(const fovea_conv_desc *desc, const float *x, cons
     return fovea_reference_conv_forward(desc, x, w, bias, y);
 }
 
+// The fast forward pass: a plan for the algorithm AUTO picks, created for
+// this one call. Layers keep their plans instead (fovea_conv_plan_*).
+fovea_status planned_forward_workspace_size(const fovea_conv_desc *desc, size_t *bytes) {
+    fovea_conv_plan *plan = nullptr;
+    static const float zero = 0.0f;
+    // Sizing does not depend on the weights' values; a plan needs some to pack.
+    std::vector<float> weights(size_t(desc->kernel[0] * desc->kernel[1] * desc->kernel[2] *
+                                      (desc->in_channels / desc->groups) * desc->out_channels), zero);
+    fovea_status status = fovea_conv_plan_create(desc, FOVEA_CONV_ALGORITHM_AUTO, weights.data(), nullptr, &plan);
+    if (status != FOVEA_STATUS_SUCCESS) return status;
+    status = fovea_conv_plan_workspace_size(plan, desc, bytes);
+    fovea_conv_plan_destroy(plan);
+    return status;
+}
+
+fovea_status planned_forward(const fovea_conv_desc *desc, const float *x, const float *w,
+                             const float *bias, float *y, void *workspace, size_t workspace_bytes) {
+    fovea_conv_plan *plan = nullptr;
+    fovea_status status = fovea_conv_plan_create(desc, FOVEA_CONV_ALGORITHM_AUTO, w, bias, &plan);
+    if (status != FOVEA_STATUS_SUCCESS) return status;
+    status = fovea_conv_plan_run(plan, desc, x, y, workspace, workspace_bytes);
+    fovea_conv_plan_destroy(plan);
+    return status;
+}
+
 const Implementation<ConvTable> kConvImplementations[] = {
+#if defined(__x86_64__)
+    {FOVEA_ISA_AVX512,
+     {planned_forward_workspace_size, planned_forward, fovea_reference_conv_backward_data,
+      fovea_reference_conv_backward_filter, fovea_reference_conv_backward_bias}},
+    {FOVEA_ISA_AVX2,
+     {planned_forward_workspace_size, planned_forward, fovea_reference_conv_backward_data,
+      fovea_reference_conv_backward_filter, fovea_reference_conv_backward_bias}},
+#endif
     {FOVEA_ISA_SCALAR,
      {reference_forward_workspace_size, reference_forward, fovea_reference_conv_backward_data,
       fovea_reference_conv_backward_filter, fovea_reference_conv_backward_bias}},

@@ -15,6 +15,10 @@
 #include "gemm/gemm_kernels.h"
 #include "threadpool/threadpool.h"
 
+// Register blocks must be unrolled for the accumulators to live in registers;
+// -O1 leaves these loops rolled (and the accumulators in memory) unless asked.
+#define FOVEA_UNROLL _Pragma("GCC unroll 16")
+
 namespace fovea {
 namespace {
 
@@ -75,11 +79,15 @@ FOVEA_TARGET_AVX2 void store_block(const Problem &P, int64_t i0, int64_t j0,
     const __m256 alpha = _mm256_set1_ps(d.alpha);
     const __m256 beta = _mm256_set1_ps(d.beta);
     __m256 bias[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-    if (P.bias != nullptr)
+    if (P.bias != nullptr) {
+        FOVEA_UNROLL
         for (int h = 0; h < 2; ++h)
             if (live[h]) bias[h] = _mm256_maskload_ps(P.bias + j0 + 8 * h, mask[h]);
+    }
+    FOVEA_UNROLL
     for (int r = 0; r < R; ++r) {
         float *row = P.c + (i0 + r) * d.ldc + j0;
+        FOVEA_UNROLL
         for (int h = 0; h < 2; ++h) {
             if (!live[h]) continue;
             float *out = row + 8 * h;
@@ -104,14 +112,18 @@ template <int R>
 FOVEA_TARGET_AVX2 void block(const Problem &P, int64_t i0, int64_t j0, int64_t p0, int64_t kc,
                              const float *panel, float *tile, bool first, bool last) {
     __m256 acc[R][2];
-    for (int r = 0; r < R; ++r)
+    FOVEA_UNROLL
+    for (int r = 0; r < R; ++r) {
+        FOVEA_UNROLL
         for (int h = 0; h < 2; ++h)
             acc[r][h] = first ? _mm256_setzero_ps() : _mm256_load_ps(tile + r * kNR + 8 * h);
+    }
     const float *a = P.a + i0 * P.a_row + p0 * P.a_depth;
     const int64_t a_row = P.a_row, a_depth = P.a_depth;
     for (int64_t p = 0; p < kc; ++p) {
         const __m256 b0 = _mm256_load_ps(panel + p * kNR);
         const __m256 b1 = _mm256_load_ps(panel + p * kNR + 8);
+        FOVEA_UNROLL
         for (int r = 0; r < R; ++r) {
             const __m256 av = _mm256_broadcast_ss(a + r * a_row);
             acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
@@ -122,8 +134,11 @@ FOVEA_TARGET_AVX2 void block(const Problem &P, int64_t i0, int64_t j0, int64_t p
     if (last) {
         store_block<R>(P, i0, j0, acc);
     } else {
-        for (int r = 0; r < R; ++r)
+        FOVEA_UNROLL
+        for (int r = 0; r < R; ++r) {
+            FOVEA_UNROLL
             for (int h = 0; h < 2; ++h) _mm256_store_ps(tile + r * kNR + 8 * h, acc[r][h]);
+        }
     }
 }
 

@@ -17,6 +17,10 @@
 #include "gemm/gemm_kernels.h"
 #include "threadpool/threadpool.h"
 
+// Register blocks must be unrolled for the accumulators to live in registers;
+// -O1 leaves these loops rolled (and the accumulators in memory) unless asked.
+#define FOVEA_UNROLL _Pragma("GCC unroll 16")
+
 namespace fovea {
 namespace {
 
@@ -74,11 +78,15 @@ FOVEA_TARGET_AVX512 void store_block(const Problem &P, int64_t i0, int64_t j0,
     const __m512 alpha = _mm512_set1_ps(d.alpha);
     const __m512 beta = _mm512_set1_ps(d.beta);
     __m512 bias[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
-    if (P.bias != nullptr)
+    if (P.bias != nullptr) {
+        FOVEA_UNROLL
         for (int h = 0; h < 2; ++h)
             if (mask[h]) bias[h] = _mm512_maskz_loadu_ps(mask[h], P.bias + j0 + 16 * h);
+    }
+    FOVEA_UNROLL
     for (int r = 0; r < R; ++r) {
         float *row = P.c + (i0 + r) * d.ldc + j0;
+        FOVEA_UNROLL
         for (int h = 0; h < 2; ++h) {
             if (!mask[h]) continue;
             __m512 v = _mm512_mul_ps(alpha, acc[r][h]);
@@ -96,14 +104,18 @@ template <int R>
 FOVEA_TARGET_AVX512 void block(const Problem &P, int64_t i0, int64_t j0, int64_t p0, int64_t kc,
                                const float *panel, float *tile, bool first, bool last) {
     __m512 acc[R][2];
-    for (int r = 0; r < R; ++r)
+    FOVEA_UNROLL
+    for (int r = 0; r < R; ++r) {
+        FOVEA_UNROLL
         for (int h = 0; h < 2; ++h)
             acc[r][h] = first ? _mm512_setzero_ps() : _mm512_load_ps(tile + r * kNR + 16 * h);
+    }
     const float *a = P.a + i0 * P.a_row + p0 * P.a_depth;
     const int64_t a_row = P.a_row, a_depth = P.a_depth;
     for (int64_t p = 0; p < kc; ++p) {
         const __m512 b0 = _mm512_load_ps(panel + p * kNR);
         const __m512 b1 = _mm512_load_ps(panel + p * kNR + 16);
+        FOVEA_UNROLL
         for (int r = 0; r < R; ++r) {
             const __m512 av = _mm512_set1_ps(a[r * a_row]);
             acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
@@ -114,8 +126,11 @@ FOVEA_TARGET_AVX512 void block(const Problem &P, int64_t i0, int64_t j0, int64_t
     if (last) {
         store_block<R>(P, i0, j0, acc);
     } else {
-        for (int r = 0; r < R; ++r)
+        FOVEA_UNROLL
+        for (int r = 0; r < R; ++r) {
+            FOVEA_UNROLL
             for (int h = 0; h < 2; ++h) _mm512_store_ps(tile + r * kNR + 16 * h, acc[r][h]);
+        }
     }
 }
 

@@ -36,9 +36,10 @@ public:
         start_workers(count - 1);
     }
 
-    void run(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)> &body) {
+    void run(int64_t n, int64_t grain, int32_t max_workers,
+             const std::function<void(int64_t, int64_t, int32_t)> &body) {
         const int64_t chunks = (n + grain - 1) / grain;
-        if (chunks <= 1 || threads() <= 1 || in_job_) {
+        if (chunks <= 1 || threads() <= 1 || max_workers <= 1 || in_job_) {
             run_inline(n, grain, body);
             return;
         }
@@ -53,13 +54,15 @@ public:
             job_n_ = n;
             job_grain_ = grain;
             job_chunks_ = chunks;
+            job_max_workers_ = max_workers;
             next_chunk_.store(0, std::memory_order_relaxed);
+            next_worker_.store(1, std::memory_order_relaxed);  // the caller is worker 0
             active_workers_ = static_cast<int32_t>(workers_.size());
             ++generation_;
         }
         wake_.notify_all();
         in_job_ = true;
-        work_on_job();
+        work_on_job(0);
         in_job_ = false;
         std::unique_lock<std::mutex> lock(mutex_);
         done_.wait(lock, [&] { return active_workers_ == 0; });
@@ -74,25 +77,22 @@ private:
     }
 
     static void run_inline(int64_t n, int64_t grain,
-                           const std::function<void(int64_t, int64_t)> &body) {
-        for (int64_t begin = 0; begin < n; begin += grain) body(begin, std::min(n, begin + grain));
+                           const std::function<void(int64_t, int64_t, int32_t)> &body) {
+        for (int64_t begin = 0; begin < n; begin += grain) body(begin, std::min(n, begin + grain), 0);
     }
 
-    void work_on_job() {
+    void work_on_job(int32_t worker) {
         for (;;) {
             const int64_t chunk = next_chunk_.fetch_add(1, std::memory_order_relaxed);
             if (chunk >= job_chunks_) break;
             const int64_t begin = chunk * job_grain_;
-            (*job_body_)(begin, std::min(job_n_, begin + job_grain_));
+            (*job_body_)(begin, std::min(job_n_, begin + job_grain_), worker);
         }
     }
 
-    void worker_loop() {
-        uint64_t seen = 0;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            seen = generation_;
-        }
+    // `seen` is the generation when the worker was created, not when its
+    // thread got to run: a job posted in between must not be missed.
+    void worker_loop(uint64_t seen) {
         for (;;) {
             {
                 std::unique_lock<std::mutex> lock(mutex_);
@@ -100,9 +100,12 @@ private:
                 if (stopping_) return;
                 seen = generation_;
             }
-            in_job_ = true;
-            work_on_job();
-            in_job_ = false;
+            const int32_t worker = next_worker_.fetch_add(1, std::memory_order_relaxed);
+            if (worker < job_max_workers_) {
+                in_job_ = true;
+                work_on_job(worker);
+                in_job_ = false;
+            }
             {
                 std::lock_guard<std::mutex> lock(mutex_);
                 if (--active_workers_ == 0) done_.notify_one();
@@ -111,8 +114,14 @@ private:
     }
 
     void start_workers(int32_t count) {
-        stopping_ = false;
-        for (int32_t i = 0; i < count; ++i) workers_.emplace_back([this] { worker_loop(); });
+        uint64_t generation = 0;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stopping_ = false;
+            generation = generation_;
+        }
+        for (int32_t i = 0; i < count; ++i)
+            workers_.emplace_back([this, generation] { worker_loop(generation); });
     }
 
     void stop_workers() {
@@ -133,9 +142,11 @@ private:
     uint64_t generation_ = 0;
     int32_t active_workers_ = 0;
     bool stopping_ = false;
-    const std::function<void(int64_t, int64_t)> *job_body_ = nullptr;
+    const std::function<void(int64_t, int64_t, int32_t)> *job_body_ = nullptr;
     int64_t job_n_ = 0, job_grain_ = 1, job_chunks_ = 0;
+    int32_t job_max_workers_ = 1;
     std::atomic<int64_t> next_chunk_{0};
+    std::atomic<int32_t> next_worker_{1};
     static thread_local bool in_job_;
 };
 
@@ -145,7 +156,15 @@ thread_local bool ThreadPool::in_job_ = false;
 
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)> &body) {
     if (n <= 0) return;
-    ThreadPool::shared().run(n, std::max<int64_t>(grain, 1), body);
+    const std::function<void(int64_t, int64_t, int32_t)> adapter =
+        [&body](int64_t begin, int64_t end, int32_t) { body(begin, end); };
+    ThreadPool::shared().run(n, std::max<int64_t>(grain, 1), 1 << 30, adapter);
+}
+
+void parallel_for_workers(int64_t n, int64_t grain, int32_t max_workers,
+                          const std::function<void(int64_t, int64_t, int32_t)> &body) {
+    if (n <= 0) return;
+    ThreadPool::shared().run(n, std::max<int64_t>(grain, 1), std::max(max_workers, 1), body);
 }
 
 int64_t grain_for(int64_t n, int64_t min_grain, int64_t chunks_per_thread) {

@@ -18,6 +18,12 @@ namespace fovea {
 // there is a single chunk.
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)> &body);
 
+// As parallel_for, with at most `max_workers` threads taking part; body also
+// receives the index (< max_workers) of the thread running it, so that
+// kernels can give each thread its own slice of a caller-owned workspace.
+void parallel_for_workers(int64_t n, int64_t grain, int32_t max_workers,
+                          const std::function<void(int64_t, int64_t, int32_t)> &body);
+
 // Chooses a grain so that [0, n) splits into about `chunks_per_thread` chunks
 // per hardware thread, and no chunk has fewer than `min_grain` items. Depends on
 // the hardware core count only (not the configured thread count), so chunking

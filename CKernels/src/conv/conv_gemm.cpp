@@ -1,0 +1,124 @@
+// Convolution as GEMM. A pointwise (1x1, stride 1, unpadded) convolution is
+// one GEMM over all pixels of the batch with no copy at all; any other shape
+// copies blocks of im2col rows into each thread's slice of the workspace and
+// multiplies them (the general fallback).
+#include <algorithm>
+#include <cstring>
+
+#include "conv/conv_plan.h"
+#include "threadpool/threadpool.h"
+
+namespace fovea::conv {
+namespace {
+
+// im2col rows per block: a whole number of microkernel tiles.
+int64_t block_rows(const fovea_conv_plan &plan) { return int64_t(plan.ukernel.mr) * 8; }
+
+}  // namespace
+
+bool gemm_is_pointwise(const fovea_conv_desc &d) {
+    for (int a = 0; a < 3; ++a)
+        if (d.kernel[a] != 1 || d.stride[a] != 1 || d.pad_begin[a] != 0 || d.pad_end[a] != 0 ||
+            d.in_size[a] != d.out_size[a])
+            return false;
+    return true;
+}
+
+size_t gemm_workspace_size(const fovea_conv_plan &plan, const Problem &p) {
+    if (gemm_is_pointwise(p.d)) return 0;
+    const size_t per_worker = round_to_cache_line(
+        size_t(block_rows(plan)) * size_t(p.kernel_volume * p.in_channels_per_group) * sizeof(float));
+    return per_worker * size_t(std::max(fovea_threads_get(), 1));
+}
+
+void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y,
+              void *workspace, size_t workspace_bytes) {
+    const fovea_conv_desc &d = p.d;
+    const int64_t C = d.in_channels, K = d.out_channels;
+    const int64_t Cg = p.in_channels_per_group, Kg = p.out_channels_per_group;
+    const int mr = plan.ukernel.mr, nr = plan.ukernel.nr;
+    const int64_t depth = p.kernel_volume * Cg;
+    const int64_t panels = (Kg + nr - 1) / nr;
+    const int64_t group_width = padded_group_width(plan);
+    const int64_t pixels = d.out_size[0] * d.out_size[1] * d.out_size[2];
+    const bool slow_activation = d.activation.kind == FOVEA_ACTIVATION_SIGMOID ||
+                                 d.activation.kind == FOVEA_ACTIVATION_TANH;
+
+    auto multiply = [&](const float *a, int64_t a_stride, int64_t rows, float *c, int64_t g, int64_t j) {
+        gemm::UkernelArgs args{};
+        args.a_row_stride = a_stride;
+        args.taps = 1;
+        args.kc = depth;
+        args.b = plan.packed.data() + (g * panels + j) * depth * nr;
+        args.ldc = K;
+        args.n = std::min<int64_t>(nr, Kg - j * nr);
+        args.bias = plan.bias.empty() ? nullptr : plan.packed_bias.data() + g * group_width + j * nr;
+        args.finish = 1;
+        args.activation = d.activation;
+        for (int64_t i = 0; i < rows; i += mr) {
+            args.a = a + i * a_stride;
+            args.c = c + i * K + j * nr;
+            args.m = std::min<int64_t>(mr, rows - i);
+            plan.ukernel.kernel(args);
+            if (slow_activation) finish_activation(d.activation, args.c, args.m, args.n, K);
+        }
+    };
+
+    if (gemm_is_pointwise(d)) {
+        // The whole batch is one matrix [batch * pixels, C].
+        const int64_t rows = d.batch * pixels;
+        const int64_t tiles = (rows + mr - 1) / mr;
+        for (int64_t g = 0; g < d.groups; ++g)
+            for (int64_t j = 0; j < panels; ++j)
+                parallel_for(tiles, grain_for(tiles, 4), [&](int64_t begin, int64_t end) {
+                    const int64_t first = begin * mr, last = std::min(rows, end * mr);
+                    multiply(x + first * C + g * Cg, C, last - first, y + first * K + g * Kg, g, j);
+                });
+        return;
+    }
+
+    const int64_t block = block_rows(plan);
+    const size_t per_worker = round_to_cache_line(size_t(block) * size_t(depth) * sizeof(float));
+    const int32_t workers = int32_t(std::max<size_t>(1, workspace_bytes / per_worker));
+    const int64_t blocks_per_image = (pixels + block - 1) / block;
+    const int64_t blocks = d.batch * blocks_per_image;
+    parallel_for_workers(blocks, 1, workers, [&](int64_t begin, int64_t end, int32_t worker) {
+        float *columns = reinterpret_cast<float *>(static_cast<char *>(workspace) + worker * per_worker);
+        for (int64_t b = begin; b < end; ++b) {
+            const int64_t n = b / blocks_per_image;
+            const int64_t first = (b % blocks_per_image) * block;
+            const int64_t rows = std::min(block, pixels - first);
+            const float *xn = x + n * p.in_image;
+            float *yn = y + n * p.out_image + first * K;
+            for (int64_t g = 0; g < d.groups; ++g) {
+                // One im2col row per output pixel: taps in (kd, kh, kw) order, Cg channels each.
+                for (int64_t r = 0; r < rows; ++r) {
+                    const int64_t pixel = first + r;
+                    const int64_t ow = pixel % d.out_size[2];
+                    const int64_t oh = (pixel / d.out_size[2]) % d.out_size[1];
+                    const int64_t od = pixel / (d.out_size[2] * d.out_size[1]);
+                    float *dst = columns + r * depth;
+                    for (int64_t kd = 0; kd < d.kernel[0]; ++kd) {
+                        const int64_t iz = od * d.stride[0] - d.pad_begin[0] + kd * d.dilation[0];
+                        for (int64_t kh = 0; kh < d.kernel[1]; ++kh) {
+                            const int64_t iy = oh * d.stride[1] - d.pad_begin[1] + kh * d.dilation[1];
+                            for (int64_t kw = 0; kw < d.kernel[2]; ++kw, dst += Cg) {
+                                const int64_t ix = ow * d.stride[2] - d.pad_begin[2] + kw * d.dilation[2];
+                                if (iz < 0 || iz >= d.in_size[0] || iy < 0 || iy >= d.in_size[1] || ix < 0 ||
+                                    ix >= d.in_size[2]) {
+                                    std::memset(dst, 0, Cg * sizeof(float));
+                                } else {
+                                    std::memcpy(dst, xn + ((iz * d.in_size[1] + iy) * d.in_size[2] + ix) * C + g * Cg,
+                                                Cg * sizeof(float));
+                                }
+                            }
+                        }
+                    }
+                }
+                for (int64_t j = 0; j < panels; ++j) multiply(columns, depth, rows, yn + g * Kg, g, j);
+            }
+        }
+    });
+}
+
+}  // namespace fovea::conv

@@ -1,0 +1,252 @@
+// Convolution plans: choosing an algorithm, packing weights once, running.
+#include "conv/conv_plan.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "common/guard.h"
+#include "dispatch/dispatch.h"
+#include "dispatch/families.h"
+#include "conv/winograd.h"
+
+namespace fovea::conv {
+
+namespace {
+std::atomic<int32_t> g_winograd_enabled{1};
+}
+
+Problem make_problem(const fovea_conv_desc &desc) {
+    Problem p{};
+    p.d = desc;
+    p.in_channels_per_group = desc.in_channels / desc.groups;
+    p.out_channels_per_group = desc.out_channels / desc.groups;
+    p.kernel_volume = desc.kernel[0] * desc.kernel[1] * desc.kernel[2];
+    p.in_image = desc.in_size[0] * desc.in_size[1] * desc.in_size[2] * desc.in_channels;
+    p.out_image = desc.out_size[0] * desc.out_size[1] * desc.out_size[2] * desc.out_channels;
+    return p;
+}
+
+int64_t padded_group_width(const fovea_conv_plan &plan) {
+    const int64_t kg = plan.desc.out_channels / plan.desc.groups;
+    return (kg + plan.ukernel.nr - 1) / plan.ukernel.nr * plan.ukernel.nr;
+}
+
+void pack_gemm_weights(fovea_conv_plan &plan, const float *w) {
+    const fovea_conv_desc &d = plan.desc;
+    const int64_t cg = d.in_channels / d.groups, kg = d.out_channels / d.groups;
+    const int64_t depth = d.kernel[0] * d.kernel[1] * d.kernel[2] * cg;
+    const int64_t per_group = gemm::packed_size(depth, kg, plan.ukernel.nr);
+    plan.packed.resize(size_t(per_group * d.groups));
+    for (int64_t g = 0; g < d.groups; ++g)
+        gemm::pack_b(depth, kg, w + g * kg, d.out_channels, plan.ukernel.nr, plan.packed.data() + g * per_group);
+}
+
+void finish_activation(const fovea_activation &activation, float *c, int64_t m, int64_t n, int64_t ldc) {
+    const ActivationTable &table = activation_dispatch().table();
+    for (int64_t r = 0; r < m; ++r) table.forward(&activation, n, c + r * ldc, c + r * ldc);
+}
+
+bool is_depthwise_like(const fovea_conv_desc &d) {
+    return d.groups > 1 && d.in_channels / d.groups < 4;
+}
+
+}  // namespace fovea::conv
+
+using namespace fovea;
+
+extern "C" int32_t fovea_conv_algorithm_supported(const fovea_conv_desc *d,
+                                                  fovea_conv_algorithm algorithm) {
+    switch (algorithm) {
+        case FOVEA_CONV_ALGORITHM_AUTO:
+        case FOVEA_CONV_ALGORITHM_REFERENCE:
+        case FOVEA_CONV_ALGORITHM_DIRECT:
+        case FOVEA_CONV_ALGORITHM_GEMM: return 1;
+        case FOVEA_CONV_ALGORITHM_WINOGRAD_2:
+        case FOVEA_CONV_ALGORITHM_WINOGRAD_4:
+        case FOVEA_CONV_ALGORITHM_WINOGRAD_6: return conv::winograd_applies(*d) ? 1 : 0;
+    }
+    return 0;
+}
+
+extern "C" void fovea_conv_winograd_set_enabled(int32_t enabled) {
+    conv::g_winograd_enabled.store(enabled ? 1 : 0);
+}
+
+extern "C" int32_t fovea_conv_winograd_enabled(void) { return conv::g_winograd_enabled.load(); }
+
+extern "C" fovea_conv_algorithm fovea_conv_algorithm_choose(const fovea_conv_desc *d) {
+    if (active_isa() == FOVEA_ISA_SCALAR) return FOVEA_CONV_ALGORITHM_DIRECT;
+    if (conv::is_depthwise_like(*d)) return FOVEA_CONV_ALGORITHM_REFERENCE;
+    if (conv::gemm_is_pointwise(*d)) return FOVEA_CONV_ALGORITHM_GEMM;
+    if (conv::g_winograd_enabled.load() && conv::winograd_applies(*d)) {
+        const fovea_conv_algorithm w = conv::winograd_choose(*d);
+        if (w != FOVEA_CONV_ALGORITHM_AUTO) return w;
+    }
+    return FOVEA_CONV_ALGORITHM_DIRECT;
+}
+
+extern "C" fovea_status fovea_conv_plan_create(const fovea_conv_desc *desc,
+                                               fovea_conv_algorithm algorithm, const float *w,
+                                               const float *bias, fovea_conv_plan **out) {
+    return guarded([&] {
+        if (!desc || !w || !out) return FOVEA_STATUS_INVALID_ARGUMENT;
+        if (!fovea_conv_algorithm_supported(desc, algorithm)) return FOVEA_STATUS_UNSUPPORTED;
+        auto plan = std::make_unique<fovea_conv_plan>();
+        plan->desc = *desc;
+        plan->algorithm = algorithm == FOVEA_CONV_ALGORITHM_AUTO ? fovea_conv_algorithm_choose(desc) : algorithm;
+        plan->isa = active_isa();
+        plan->ukernel = gemm::ukernel_for(plan->isa);
+        const fovea_conv_desc &d = plan->desc;
+        const int64_t weight_count =
+            d.kernel[0] * d.kernel[1] * d.kernel[2] * (d.in_channels / d.groups) * d.out_channels;
+        if (bias) plan->bias.assign(bias, bias + d.out_channels);
+        switch (plan->algorithm) {
+            case FOVEA_CONV_ALGORITHM_REFERENCE: plan->weights.assign(w, w + weight_count); break;
+            case FOVEA_CONV_ALGORITHM_DIRECT:
+            case FOVEA_CONV_ALGORITHM_GEMM: conv::pack_gemm_weights(*plan, w); break;
+            default: conv::pack_winograd_weights(*plan, w); break;
+        }
+        if (bias) {
+            const int64_t kg = d.out_channels / d.groups, width = conv::padded_group_width(*plan);
+            plan->packed_bias.resize(size_t(width * d.groups));
+            for (int64_t g = 0; g < d.groups; ++g)
+                std::copy(bias + g * kg, bias + (g + 1) * kg, plan->packed_bias.data() + g * width);
+        }
+        *out = plan.release();
+        return FOVEA_STATUS_SUCCESS;
+    });
+}
+
+extern "C" void fovea_conv_plan_destroy(fovea_conv_plan *plan) { delete plan; }
+
+extern "C" fovea_conv_algorithm fovea_conv_plan_algorithm(const fovea_conv_plan *plan) {
+    return plan->algorithm;
+}
+
+namespace {
+
+bool matches(const fovea_conv_plan &plan, const fovea_conv_desc &d) {
+    const fovea_conv_desc &p = plan.desc;
+    if (p.in_channels != d.in_channels || p.out_channels != d.out_channels || p.groups != d.groups)
+        return false;
+    for (int a = 0; a < 3; ++a)
+        if (p.kernel[a] != d.kernel[a] || p.stride[a] != d.stride[a] || p.dilation[a] != d.dilation[a])
+            return false;
+    return true;
+}
+
+size_t workspace_size(const fovea_conv_plan &plan, const conv::Problem &p) {
+    switch (plan.algorithm) {
+        case FOVEA_CONV_ALGORITHM_DIRECT: return conv::direct_workspace_size(plan, p);
+        case FOVEA_CONV_ALGORITHM_GEMM: return conv::gemm_workspace_size(plan, p);
+        case FOVEA_CONV_ALGORITHM_REFERENCE: return 0;
+        default: return conv::winograd_workspace_size(plan, p);
+    }
+}
+
+}  // namespace
+
+extern "C" fovea_status fovea_conv_plan_workspace_size(const fovea_conv_plan *plan,
+                                                       const fovea_conv_desc *desc, size_t *bytes) {
+    return guarded([&] {
+        if (!plan || !desc || !bytes || !matches(*plan, *desc)) return FOVEA_STATUS_INVALID_ARGUMENT;
+        *bytes = workspace_size(*plan, conv::make_problem(*desc));
+        return FOVEA_STATUS_SUCCESS;
+    });
+}
+
+extern "C" fovea_status fovea_conv_plan_run(const fovea_conv_plan *plan, const fovea_conv_desc *desc,
+                                            const float *x, float *y, void *workspace,
+                                            size_t workspace_bytes) {
+    return guarded([&] {
+        if (!plan || !desc || !matches(*plan, *desc)) return FOVEA_STATUS_INVALID_ARGUMENT;
+        conv::Problem p = conv::make_problem(*desc);
+        p.d.activation = plan->desc.activation;
+        if (workspace_bytes < workspace_size(*plan, p)) return FOVEA_STATUS_INSUFFICIENT_WORKSPACE;
+        switch (plan->algorithm) {
+            case FOVEA_CONV_ALGORITHM_REFERENCE:
+                return fovea_reference_conv_forward(&p.d, x, plan->weights.data(),
+                                                    plan->bias.empty() ? nullptr : plan->bias.data(), y);
+            case FOVEA_CONV_ALGORITHM_DIRECT: conv::run_direct(*plan, p, x, y, workspace); break;
+            case FOVEA_CONV_ALGORITHM_GEMM: conv::run_gemm(*plan, p, x, y, workspace, workspace_bytes); break;
+            default: conv::run_winograd(*plan, p, x, y, workspace); break;
+        }
+        return FOVEA_STATUS_SUCCESS;
+    });
+}
+
+namespace {
+
+struct TuneKey {
+    std::string bytes;
+    bool operator<(const TuneKey &o) const { return bytes < o.bytes; }
+};
+
+std::mutex g_tune_mutex;
+std::map<TuneKey, fovea_conv_algorithm> g_tune_cache;
+
+TuneKey tune_key(const fovea_conv_desc &d) {
+    fovea_conv_desc copy = d;
+    copy.activation = fovea_activation{FOVEA_ACTIVATION_NONE, 0, 0};
+    std::string key(reinterpret_cast<const char *>(&copy), sizeof copy);
+    const int32_t context[2] = {int32_t(active_isa()), fovea_threads_get()};
+    key.append(reinterpret_cast<const char *>(context), sizeof context);
+    return {key};
+}
+
+}  // namespace
+
+extern "C" fovea_status fovea_conv_autotune(const fovea_conv_desc *desc, fovea_conv_algorithm *best) {
+    return guarded([&] {
+        if (!desc || !best) return FOVEA_STATUS_INVALID_ARGUMENT;
+        const TuneKey key = tune_key(*desc);
+        {
+            std::lock_guard<std::mutex> lock(g_tune_mutex);
+            auto found = g_tune_cache.find(key);
+            if (found != g_tune_cache.end()) {
+                *best = found->second;
+                return FOVEA_STATUS_SUCCESS;
+            }
+        }
+        const conv::Problem p = conv::make_problem(*desc);
+        const int64_t weight_count = p.kernel_volume * p.in_channels_per_group * desc->out_channels;
+        AlignedBuffer x{size_t(p.in_image * desc->batch)}, y{size_t(p.out_image * desc->batch)},
+            w{size_t(weight_count)};
+        for (size_t i = 0; i < x.size(); ++i) x.data()[i] = float(int64_t(i * 2654435761u % 1000)) / 1000.0f - 0.5f;
+        for (size_t i = 0; i < w.size(); ++i) w.data()[i] = float(int64_t(i * 40503u % 1000)) / 1000.0f - 0.5f;
+        const fovea_conv_algorithm candidates[] = {
+            FOVEA_CONV_ALGORITHM_DIRECT, FOVEA_CONV_ALGORITHM_GEMM, FOVEA_CONV_ALGORITHM_WINOGRAD_2,
+            FOVEA_CONV_ALGORITHM_WINOGRAD_4, FOVEA_CONV_ALGORITHM_WINOGRAD_6};
+        fovea_conv_algorithm chosen = fovea_conv_algorithm_choose(desc);
+        double fastest = 1e300;
+        for (fovea_conv_algorithm algorithm : candidates) {
+            if (!fovea_conv_algorithm_supported(desc, algorithm)) continue;
+            fovea_conv_plan *plan = nullptr;
+            if (fovea_conv_plan_create(desc, algorithm, w.data(), nullptr, &plan) != FOVEA_STATUS_SUCCESS) continue;
+            std::unique_ptr<fovea_conv_plan, void (*)(fovea_conv_plan *)> owner(plan, fovea_conv_plan_destroy);
+            size_t bytes = 0;
+            fovea_conv_plan_workspace_size(plan, desc, &bytes);
+            AlignedBuffer workspace((bytes + sizeof(float) - 1) / sizeof(float));
+            double time = 1e300;
+            for (int repeat = 0; repeat < 3; ++repeat) {
+                const auto start = std::chrono::steady_clock::now();
+                if (fovea_conv_plan_run(plan, desc, x.data(), y.data(), workspace.data(), bytes) != FOVEA_STATUS_SUCCESS) break;
+                time = std::min(time, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+            }
+            if (time < fastest) {
+                fastest = time;
+                chosen = algorithm;
+            }
+        }
+        std::lock_guard<std::mutex> lock(g_tune_mutex);
+        g_tune_cache[key] = chosen;
+        *best = chosen;
+        return FOVEA_STATUS_SUCCESS;
+    });
+}

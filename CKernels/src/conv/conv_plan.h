@@ -1,0 +1,53 @@
+// The convolution plan: one problem's weights packed for one algorithm and one
+// ISA level, plus the drivers that run each algorithm.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "common/aligned_buffer.h"
+#include "fovea_kernels.h"
+#include "gemm/ukernel.h"
+
+struct fovea_conv_plan {
+    fovea_conv_desc desc;  // channel, kernel, stride, dilation, groups, activation
+    fovea_conv_algorithm algorithm;
+    fovea_isa isa;
+    fovea::gemm::UkernelInfo ukernel;
+    fovea::AlignedBuffer packed;       // algorithm-specific weight layout
+    fovea::AlignedBuffer packed_bias;  // per group, padded to whole panels
+    std::vector<float> weights;        // the HWIO weights (reference algorithm only)
+    std::vector<float> bias;           // empty when there is none
+};
+
+namespace fovea::conv {
+
+// Geometry shared by the drivers, derived from a run-time descriptor.
+struct Problem {
+    fovea_conv_desc d;
+    int64_t in_channels_per_group, out_channels_per_group;
+    int64_t kernel_volume;  // kd * kh * kw
+    int64_t in_image, out_image;  // floats per batch item
+};
+
+Problem make_problem(const fovea_conv_desc &desc);
+
+// Output channels per group rounded up to the microkernel's panel width.
+int64_t padded_group_width(const fovea_conv_plan &plan);
+
+// Packing and running, per algorithm.
+void pack_gemm_weights(fovea_conv_plan &plan, const float *w);
+size_t direct_workspace_size(const fovea_conv_plan &plan, const Problem &p);
+void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y,
+                void *workspace);
+bool gemm_is_pointwise(const fovea_conv_desc &d);
+size_t gemm_workspace_size(const fovea_conv_plan &plan, const Problem &p);
+void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y,
+              void *workspace, size_t workspace_bytes);
+
+// Applies the activations the microkernels do not fuse (sigmoid, tanh) to an
+// m x n block of rows ldc apart.
+void finish_activation(const fovea_activation &activation, float *c, int64_t m, int64_t n,
+                       int64_t ldc);
+
+}  // namespace fovea::conv

@@ -1,0 +1,185 @@
+#include "conv/winograd.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "conv/winograd_transforms.h"
+#include "dispatch/dispatch.h"
+#include "threadpool/threadpool.h"
+
+namespace fovea::conv {
+namespace {
+
+int tile_size(fovea_conv_algorithm algorithm) {
+    switch (algorithm) {
+        case FOVEA_CONV_ALGORITHM_WINOGRAD_2: return 2;
+        case FOVEA_CONV_ALGORITHM_WINOGRAD_4: return 4;
+        default: return 6;
+    }
+}
+
+winograd::Kernels kernels_for(fovea_isa isa, int m) {
+#if defined(__x86_64__)
+    if (isa_allows(isa, FOVEA_ISA_AVX512)) return winograd::kernels_avx512(m);
+    if (isa_allows(isa, FOVEA_ISA_AVX2)) return winograd::kernels_avx2(m);
+#endif
+    (void)isa;
+    return winograd::kernels_scalar(m);
+}
+
+int64_t round_up(int64_t value, int64_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+
+// Channel counts as the transforms and the GEMM see them.
+struct Widths {
+    int64_t cp;  // input channels, padded to the transform's vector width
+    int64_t kp;  // output channels, padded to the microkernel's panel width
+};
+
+Widths widths(const fovea_conv_plan &plan) {
+    const winograd::Kernels k = kernels_for(plan.isa, tile_size(plan.algorithm));
+    return {round_up(plan.desc.in_channels, k.width), round_up(plan.desc.out_channels, plan.ukernel.nr)};
+}
+
+template <int M>
+void transform_weights(const float *w, int64_t channels, int64_t outputs, int64_t cp, std::vector<float> &u) {
+    using Mx = winograd::Matrices<M>;
+    constexpr int A = Mx::alpha;
+    // u[xi][c][k], rows past the real channels stay zero.
+    u.assign(size_t(A * A * cp * outputs), 0.0f);
+    for (int64_t c = 0; c < channels; ++c)
+        for (int64_t k = 0; k < outputs; ++k) {
+            double g[3][3], gg[A][3];
+            for (int i = 0; i < 3; ++i)
+                for (int j = 0; j < 3; ++j) g[i][j] = w[((i * 3 + j) * channels + c) * outputs + k];
+            for (int i = 0; i < A; ++i)
+                for (int j = 0; j < 3; ++j)
+                    gg[i][j] = Mx::G[i][0] * g[0][j] + Mx::G[i][1] * g[1][j] + Mx::G[i][2] * g[2][j];
+            for (int i = 0; i < A; ++i)
+                for (int j = 0; j < A; ++j) {
+                    const double value = gg[i][0] * Mx::G[j][0] + gg[i][1] * Mx::G[j][1] + gg[i][2] * Mx::G[j][2];
+                    u[size_t(((i * A + j) * cp + c) * outputs + k)] = float(value);
+                }
+        }
+}
+
+// Tiles per chunk: a whole number of microkernel rows, with the chunk's V and M
+// buffers together near 4 MB so that each weight matrix U[xi] is read from
+// memory once per chunk while the chunk stays in the last-level cache.
+int64_t chunk_tiles(const fovea_conv_plan &plan, const Problem &p, const Widths &w) {
+    const int m = tile_size(plan.algorithm), alpha = m + 2;
+    const int64_t tiles = ((p.d.out_size[1] + m - 1) / m) * ((p.d.out_size[2] + m - 1) / m);
+    const int64_t per_tile = int64_t(alpha) * alpha * (w.cp + w.kp) * int64_t(sizeof(float));
+    const int64_t mr = plan.ukernel.mr;
+    const int64_t budget = std::max<int64_t>(mr, (int64_t(4) << 20) / per_tile / mr * mr);
+    return std::min(budget, round_up(tiles, mr));
+}
+
+}  // namespace
+
+bool winograd_applies(const fovea_conv_desc &d) {
+    return d.kernel[0] == 1 && d.kernel[1] == 3 && d.kernel[2] == 3 && d.stride[0] == 1 && d.stride[1] == 1 &&
+           d.stride[2] == 1 && d.dilation[1] == 1 && d.dilation[2] == 1 && d.groups == 1 &&
+           d.in_size[0] == 1 && d.pad_begin[0] == 0;
+}
+
+fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d) {
+    // Too few channels leave the transforms dominant; small maps waste most of a large tile.
+    if (d.in_channels < 16 || d.out_channels < 16) return FOVEA_CONV_ALGORITHM_AUTO;
+    const int64_t extent = std::min(d.out_size[1], d.out_size[2]);
+    if (extent >= 24) return FOVEA_CONV_ALGORITHM_WINOGRAD_6;
+    if (extent >= 12) return FOVEA_CONV_ALGORITHM_WINOGRAD_4;
+    return FOVEA_CONV_ALGORITHM_AUTO;
+}
+
+void pack_winograd_weights(fovea_conv_plan &plan, const float *w) {
+    const int m = tile_size(plan.algorithm), alpha = m + 2;
+    const Widths wd = widths(plan);
+    const int64_t C = plan.desc.in_channels, K = plan.desc.out_channels;
+    std::vector<float> u;
+    if (m == 2) transform_weights<2>(w, C, K, wd.cp, u);
+    else if (m == 4) transform_weights<4>(w, C, K, wd.cp, u);
+    else transform_weights<6>(w, C, K, wd.cp, u);
+    const int64_t per_position = gemm::packed_size(wd.cp, K, plan.ukernel.nr);
+    plan.packed.resize(size_t(per_position * alpha * alpha));
+    for (int xi = 0; xi < alpha * alpha; ++xi)
+        gemm::pack_b(wd.cp, K, u.data() + size_t(xi * wd.cp * K), K, plan.ukernel.nr,
+                     plan.packed.data() + xi * per_position);
+}
+
+size_t winograd_workspace_size(const fovea_conv_plan &plan, const Problem &p) {
+    const int m = tile_size(plan.algorithm), alpha = m + 2;
+    const Widths w = widths(plan);
+    const int64_t chunk = chunk_tiles(plan, p, w);
+    return round_to_cache_line(size_t(alpha * alpha * chunk * w.cp) * sizeof(float)) +
+           round_to_cache_line(size_t(alpha * alpha * chunk * w.kp) * sizeof(float));
+}
+
+void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y, void *workspace) {
+    const fovea_conv_desc &d = p.d;
+    const int m = tile_size(plan.algorithm), alpha = m + 2, positions = alpha * alpha;
+    const Widths w = widths(plan);
+    const winograd::Kernels transforms = kernels_for(plan.isa, m);
+    const int64_t chunk = chunk_tiles(plan, p, w);
+    float *v = static_cast<float *>(workspace);
+    float *product = reinterpret_cast<float *>(
+        static_cast<char *>(workspace) + round_to_cache_line(size_t(positions * chunk * w.cp) * sizeof(float)));
+    const int64_t tiles_h = (d.out_size[1] + m - 1) / m, tiles_w = (d.out_size[2] + m - 1) / m;
+    const int64_t tiles = tiles_h * tiles_w;
+    const int64_t K = d.out_channels, mr = plan.ukernel.mr, nr = plan.ukernel.nr;
+    const int64_t panels = w.kp / nr;
+    const int64_t per_position = gemm::packed_size(w.cp, K, nr);
+    const bool slow_activation = d.activation.kind == FOVEA_ACTIVATION_SIGMOID ||
+                                 d.activation.kind == FOVEA_ACTIVATION_TANH;
+
+    for (int64_t n = 0; n < d.batch; ++n) {
+        const float *xn = x + n * p.in_image;
+        float *yn = y + n * p.out_image;
+        for (int64_t first = 0; first < tiles; first += chunk) {
+            const int64_t count = std::min(chunk, tiles - first);
+            const int64_t v_plane = chunk * w.cp, m_plane = chunk * w.kp;
+            parallel_for(count, grain_for(count, 2), [&](int64_t begin, int64_t end) {
+                winograd::InputArgs a{xn, d.in_size[1], d.in_size[2], d.in_channels, w.cp, d.pad_begin[1],
+                                      d.pad_begin[2], tiles_w, first, begin, end, v, v_plane};
+                transforms.input(a);
+            });
+            // One GEMM per transform position: [count x Cp] * [Cp x K].
+            parallel_for(positions, 1, [&](int64_t begin, int64_t end) {
+                gemm::UkernelArgs args{};
+                args.taps = 1;
+                args.kc = w.cp;
+                args.a_row_stride = w.cp;
+                args.ldc = w.kp;
+                args.n = nr;
+                for (int64_t xi = begin; xi < end; ++xi) {
+                    const float *u = plan.packed.data() + xi * per_position;
+                    for (int64_t j = 0; j < panels; ++j) {
+                        args.b = u + j * w.cp * nr;
+                        for (int64_t i = 0; i < count; i += mr) {
+                            args.a = v + xi * v_plane + i * w.cp;
+                            args.c = product + xi * m_plane + i * w.kp + j * nr;
+                            args.m = std::min<int64_t>(mr, count - i);
+                            plan.ukernel.kernel(args);
+                        }
+                    }
+                }
+            });
+            parallel_for(count, grain_for(count, 2), [&](int64_t begin, int64_t end) {
+                winograd::OutputArgs a{product, m_plane, w.kp, K, yn, d.out_size[1], d.out_size[2], tiles_w, first,
+                                       begin, end, plan.bias.empty() ? nullptr : plan.packed_bias.data(),
+                                       d.activation};
+                transforms.output(a);
+                if (slow_activation) {
+                    for (int64_t t = begin; t < end; ++t) {
+                        const int64_t tile = first + t;
+                        const int64_t y0 = (tile / tiles_w) * m, x0 = (tile % tiles_w) * m;
+                        for (int64_t i = 0; i < m && y0 + i < d.out_size[1]; ++i)
+                            finish_activation(d.activation, yn + ((y0 + i) * d.out_size[2] + x0) * K,
+                                              std::min<int64_t>(m, d.out_size[2] - x0), K, K);
+                    }
+                }
+            });
+        }
+    }
+}
+
+}  // namespace fovea::conv

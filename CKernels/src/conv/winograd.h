@@ -1,0 +1,25 @@
+// Winograd convolution F(m x m, 3 x 3) for m = 2, 4, 6 (2-D, stride 1,
+// dilation 1, groups 1, any padding).
+//
+// Weights are transformed once (U = G g G^T, in double precision) and packed
+// for the GEMM microkernel. A run transforms a chunk of input tiles
+// (V = B^T d B), multiplies V and U for each of the alpha^2 transform
+// positions (one GEMM each, over all tiles of the chunk), and transforms the
+// products back (Y = A^T M A) with the bias and activation fused. Tiles that
+// overlap the image edges read zeros outside the input and write only the
+// pixels inside the output.
+#pragma once
+
+#include "conv/conv_plan.h"
+
+namespace fovea::conv {
+
+bool winograd_applies(const fovea_conv_desc &d);
+// The tile size AUTO prefers for d, or FOVEA_CONV_ALGORITHM_AUTO for "none".
+fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d);
+void pack_winograd_weights(fovea_conv_plan &plan, const float *w);
+size_t winograd_workspace_size(const fovea_conv_plan &plan, const Problem &p);
+void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y,
+                  void *workspace);
+
+}  // namespace fovea::conv

@@ -1,0 +1,155 @@
+// AVX-512 microkernel: 7 rows x 64 columns (4 zmm), 28 accumulators.
+//
+// Seven broadcasts feed 28 FMAs per depth step, and the common output widths
+// (7, 14, 28, 56, 112, 224) are multiples of 7. 28 accumulators, three B
+// vectors and one broadcast use all 32 registers; the fourth B vector is read
+// as a memory operand. Compilers do not find that allocation (they spill), so
+// the depth loop is written in assembly; everything around it is C++.
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#include "common/target.h"
+#include "gemm/ukernel.h"
+#include "gemm/ukernel_epilogue_avx512.h"
+
+namespace fovea::gemm {
+namespace {
+
+constexpr int MR = 7;
+constexpr int NR = 64;
+
+// acc[7][64] += rows[m][0..kc) (x) b[kc][64]; rows are pointers to A rows.
+FOVEA_TARGET_AVX512 void depth_loop(const float *a0, const float *a1, const float *a2,
+                                    const float *a3, const float *a4, const float *a5,
+                                    const float *a6, const float *b, int64_t kc, float *acc) {
+    int64_t k = 0;
+    __asm__ volatile(
+        "vmovups 0(%[acc]), %%zmm0\n\t"
+        "vmovups 64(%[acc]), %%zmm1\n\t"
+        "vmovups 128(%[acc]), %%zmm2\n\t"
+        "vmovups 192(%[acc]), %%zmm3\n\t"
+        "vmovups 256(%[acc]), %%zmm4\n\t"
+        "vmovups 320(%[acc]), %%zmm5\n\t"
+        "vmovups 384(%[acc]), %%zmm6\n\t"
+        "vmovups 448(%[acc]), %%zmm7\n\t"
+        "vmovups 512(%[acc]), %%zmm8\n\t"
+        "vmovups 576(%[acc]), %%zmm9\n\t"
+        "vmovups 640(%[acc]), %%zmm10\n\t"
+        "vmovups 704(%[acc]), %%zmm11\n\t"
+        "vmovups 768(%[acc]), %%zmm12\n\t"
+        "vmovups 832(%[acc]), %%zmm13\n\t"
+        "vmovups 896(%[acc]), %%zmm14\n\t"
+        "vmovups 960(%[acc]), %%zmm15\n\t"
+        "vmovups 1024(%[acc]), %%zmm16\n\t"
+        "vmovups 1088(%[acc]), %%zmm17\n\t"
+        "vmovups 1152(%[acc]), %%zmm18\n\t"
+        "vmovups 1216(%[acc]), %%zmm19\n\t"
+        "vmovups 1280(%[acc]), %%zmm20\n\t"
+        "vmovups 1344(%[acc]), %%zmm21\n\t"
+        "vmovups 1408(%[acc]), %%zmm22\n\t"
+        "vmovups 1472(%[acc]), %%zmm23\n\t"
+        "vmovups 1536(%[acc]), %%zmm24\n\t"
+        "vmovups 1600(%[acc]), %%zmm25\n\t"
+        "vmovups 1664(%[acc]), %%zmm26\n\t"
+        "vmovups 1728(%[acc]), %%zmm27\n\t"
+        "test %[kc], %[kc]\n\t"
+        "jz 2f\n\t"
+        ".p2align 5\n"
+        "1:\n\t"
+        "vmovaps (%[b]), %%zmm28\n\t"
+        "vmovaps 64(%[b]), %%zmm29\n\t"
+        "vmovaps 128(%[b]), %%zmm30\n\t"
+        "vbroadcastss (%[a0],%[k],4), %%zmm31\n\t"
+        "vfmadd231ps %%zmm28, %%zmm31, %%zmm0\n\t"
+        "vfmadd231ps %%zmm29, %%zmm31, %%zmm1\n\t"
+        "vfmadd231ps %%zmm30, %%zmm31, %%zmm2\n\t"
+        "vfmadd231ps 192(%[b]), %%zmm31, %%zmm3\n\t"
+        "vbroadcastss (%[a1],%[k],4), %%zmm31\n\t"
+        "vfmadd231ps %%zmm28, %%zmm31, %%zmm4\n\t"
+        "vfmadd231ps %%zmm29, %%zmm31, %%zmm5\n\t"
+        "vfmadd231ps %%zmm30, %%zmm31, %%zmm6\n\t"
+        "vfmadd231ps 192(%[b]), %%zmm31, %%zmm7\n\t"
+        "vbroadcastss (%[a2],%[k],4), %%zmm31\n\t"
+        "vfmadd231ps %%zmm28, %%zmm31, %%zmm8\n\t"
+        "vfmadd231ps %%zmm29, %%zmm31, %%zmm9\n\t"
+        "vfmadd231ps %%zmm30, %%zmm31, %%zmm10\n\t"
+        "vfmadd231ps 192(%[b]), %%zmm31, %%zmm11\n\t"
+        "vbroadcastss (%[a3],%[k],4), %%zmm31\n\t"
+        "vfmadd231ps %%zmm28, %%zmm31, %%zmm12\n\t"
+        "vfmadd231ps %%zmm29, %%zmm31, %%zmm13\n\t"
+        "vfmadd231ps %%zmm30, %%zmm31, %%zmm14\n\t"
+        "vfmadd231ps 192(%[b]), %%zmm31, %%zmm15\n\t"
+        "vbroadcastss (%[a4],%[k],4), %%zmm31\n\t"
+        "vfmadd231ps %%zmm28, %%zmm31, %%zmm16\n\t"
+        "vfmadd231ps %%zmm29, %%zmm31, %%zmm17\n\t"
+        "vfmadd231ps %%zmm30, %%zmm31, %%zmm18\n\t"
+        "vfmadd231ps 192(%[b]), %%zmm31, %%zmm19\n\t"
+        "vbroadcastss (%[a5],%[k],4), %%zmm31\n\t"
+        "vfmadd231ps %%zmm28, %%zmm31, %%zmm20\n\t"
+        "vfmadd231ps %%zmm29, %%zmm31, %%zmm21\n\t"
+        "vfmadd231ps %%zmm30, %%zmm31, %%zmm22\n\t"
+        "vfmadd231ps 192(%[b]), %%zmm31, %%zmm23\n\t"
+        "vbroadcastss (%[a6],%[k],4), %%zmm31\n\t"
+        "vfmadd231ps %%zmm28, %%zmm31, %%zmm24\n\t"
+        "vfmadd231ps %%zmm29, %%zmm31, %%zmm25\n\t"
+        "vfmadd231ps %%zmm30, %%zmm31, %%zmm26\n\t"
+        "vfmadd231ps 192(%[b]), %%zmm31, %%zmm27\n\t"
+        "add $256, %[b]\n\t"
+        "inc %[k]\n\t"
+        "cmp %[kc], %[k]\n\t"
+        "jne 1b\n"
+        "2:\n\t"
+        "vmovups %%zmm0, 0(%[acc])\n\t"
+        "vmovups %%zmm1, 64(%[acc])\n\t"
+        "vmovups %%zmm2, 128(%[acc])\n\t"
+        "vmovups %%zmm3, 192(%[acc])\n\t"
+        "vmovups %%zmm4, 256(%[acc])\n\t"
+        "vmovups %%zmm5, 320(%[acc])\n\t"
+        "vmovups %%zmm6, 384(%[acc])\n\t"
+        "vmovups %%zmm7, 448(%[acc])\n\t"
+        "vmovups %%zmm8, 512(%[acc])\n\t"
+        "vmovups %%zmm9, 576(%[acc])\n\t"
+        "vmovups %%zmm10, 640(%[acc])\n\t"
+        "vmovups %%zmm11, 704(%[acc])\n\t"
+        "vmovups %%zmm12, 768(%[acc])\n\t"
+        "vmovups %%zmm13, 832(%[acc])\n\t"
+        "vmovups %%zmm14, 896(%[acc])\n\t"
+        "vmovups %%zmm15, 960(%[acc])\n\t"
+        "vmovups %%zmm16, 1024(%[acc])\n\t"
+        "vmovups %%zmm17, 1088(%[acc])\n\t"
+        "vmovups %%zmm18, 1152(%[acc])\n\t"
+        "vmovups %%zmm19, 1216(%[acc])\n\t"
+        "vmovups %%zmm20, 1280(%[acc])\n\t"
+        "vmovups %%zmm21, 1344(%[acc])\n\t"
+        "vmovups %%zmm22, 1408(%[acc])\n\t"
+        "vmovups %%zmm23, 1472(%[acc])\n\t"
+        "vmovups %%zmm24, 1536(%[acc])\n\t"
+        "vmovups %%zmm25, 1600(%[acc])\n\t"
+        "vmovups %%zmm26, 1664(%[acc])\n\t"
+        "vmovups %%zmm27, 1728(%[acc])\n\t"
+        : [b] "+r"(b), [k] "+r"(k)
+        : [a0] "r"(a0), [a1] "r"(a1), [a2] "r"(a2), [a3] "r"(a3), [a4] "r"(a4), [a5] "r"(a5),
+          [a6] "r"(a6), [kc] "r"(kc), [acc] "r"(acc)
+        : "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26", "xmm27", "xmm28", "xmm29", "xmm30", "xmm31");
+}
+
+FOVEA_TARGET_AVX512 void ukernel_7x64(const UkernelArgs &p) {
+    alignas(64) float acc[MR * NR];
+    load_accumulators_avx512<MR, NR>(p, acc);
+    const float *rows[MR];
+    for (int m = 0; m < MR; ++m) rows[m] = p.a + (m < p.m ? m : 0) * p.a_row_stride;
+    for (int64_t t = 0; t < p.taps; ++t) {
+        const int64_t offset = p.tap_offsets ? p.tap_offsets[t] : 0;
+        depth_loop(rows[0] + offset, rows[1] + offset, rows[2] + offset, rows[3] + offset,
+                   rows[4] + offset, rows[5] + offset, rows[6] + offset, p.b + t * p.b_tap_stride,
+                   p.kc, acc);
+    }
+    store_accumulators_avx512<MR, NR>(p, acc);
+}
+
+}  // namespace
+
+UkernelInfo ukernel_avx512() { return {ukernel_7x64, MR, NR}; }
+
+}  // namespace fovea::gemm
+#endif

@@ -1,0 +1,60 @@
+// The register-blocked GEMM microkernel every dense algorithm is built on:
+// 1x1 convolution, the direct (implicit GEMM) convolution, im2col + GEMM,
+// Winograd's batched multiplication and dense layers.
+//
+// It computes an MR x NR tile of C += A * B where the depth is split into
+// "taps": tap t reads A at a + tap_offsets[t] (rows a_row_stride apart, kc
+// consecutive values each) and B at b + t * b_tap_stride (kc rows of NR
+// packed values). For a convolution on a padded NHWC input a tap is a kernel
+// row: its kc = kernel_width * channels values are contiguous in memory.
+#pragma once
+
+#include <cstdint>
+
+#include "fovea_kernels.h"
+
+namespace fovea::gemm {
+
+struct UkernelArgs {
+    const float *a;              // row 0 of the tile, before the tap offset
+    int64_t a_row_stride;        // floats between consecutive rows of A
+    const int64_t *tap_offsets;  // taps offsets in floats (taps == 1 may pass nullptr: offset 0)
+    int64_t taps;
+    int64_t kc;                  // depth per tap
+    const float *b;              // packed panel: [taps][kc][NR], taps b_tap_stride apart
+    int64_t b_tap_stride;
+    float *c;
+    int64_t ldc;
+    int64_t m;                   // valid rows (<= MR)
+    int64_t n;                   // valid columns (<= NR)
+    const float *bias;           // NR values (zero padded) used when !accumulate, or nullptr
+    int32_t accumulate;          // add to C instead of overwriting it
+    int32_t finish;              // last pass over the depth: apply the activation
+    fovea_activation activation;
+};
+
+using Ukernel = void (*)(const UkernelArgs &);
+
+// A microkernel and its tile.
+struct UkernelInfo {
+    Ukernel kernel;
+    int32_t mr;
+    int32_t nr;
+};
+
+UkernelInfo ukernel_scalar();
+#if defined(__x86_64__)
+UkernelInfo ukernel_avx2();
+UkernelInfo ukernel_avx512();
+#endif
+
+// The best microkernel for an ISA level that the machine allows.
+UkernelInfo ukernel_for(fovea_isa isa);
+
+// Packs a row-major k x n matrix (row stride ldb) into panels of nr columns,
+// [ceil(n/nr)][k][nr], zero padding the last panel. `out` holds
+// packed_size(k, n, nr) floats.
+int64_t packed_size(int64_t k, int64_t n, int32_t nr);
+void pack_b(int64_t k, int64_t n, const float *b, int64_t ldb, int32_t nr, float *out);
+
+}  // namespace fovea::gemm
