@@ -29,9 +29,13 @@ void ukernel_4x16(const UkernelArgs &p) {
             }
         }
     }
+    // Like the SIMD kernels, fuse only the cheap activations; the drivers apply
+    // sigmoid and tanh after the tile is stored.
+    const bool fused = p.finish && p.activation.kind != FOVEA_ACTIVATION_SIGMOID &&
+                       p.activation.kind != FOVEA_ACTIVATION_TANH;
     for (int m = 0; m < std::min<int64_t>(MR, p.m); ++m)
         for (int j = 0; j < std::min<int64_t>(NR, p.n); ++j)
-            p.c[m * p.ldc + j] = p.finish ? reference::activate(p.activation, acc[m][j]) : acc[m][j];
+            p.c[m * p.ldc + j] = fused ? reference::activate(p.activation, acc[m][j]) : acc[m][j];
 }
 
 }  // namespace

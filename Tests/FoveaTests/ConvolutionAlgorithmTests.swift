@@ -1,0 +1,111 @@
+import CKernels
+import Testing
+@testable import Fovea
+
+// Every convolution algorithm against the reference kernel, through plans, over
+// randomised shapes: odd sizes, channel counts that are not multiples of the
+// vector width, batch > 1, asymmetric padding. Outputs start as NaN and the
+// workspace as a poison pattern, so unwritten or uninitialised values show.
+//
+// Tolerances (error relative to the output's largest magnitude):
+//   direct, GEMM, im2col: 1e-5 (float32 sums in another order)
+//   Winograd F(2x2,3x3): 1e-4, F(4x4,3x3): 5e-4, F(6x6,3x3): 2e-3
+// Winograd trades exactness for speed by design; Benchmarks/RESULTS.md lists
+// the errors measured against float64 on the benchmark layers.
+
+extension ISASweep {
+    @Suite struct ConvolutionAlgorithmTests {
+        static let algorithms: [(fovea_conv_algorithm, String, Float)] = [
+            (FOVEA_CONV_ALGORITHM_DIRECT, "direct", 1e-5),
+            (FOVEA_CONV_ALGORITHM_GEMM, "gemm", 1e-5),
+            (FOVEA_CONV_ALGORITHM_WINOGRAD_2, "winograd F2", 1e-4),
+            (FOVEA_CONV_ALGORITHM_WINOGRAD_4, "winograd F4", 5e-4),
+            (FOVEA_CONV_ALGORITHM_WINOGRAD_6, "winograd F6", 2e-3),
+        ]
+
+        /// A random 3x3, stride 1, dilation 1 problem that Winograd accepts.
+        static func randomWinogradProblem(_ sweep: inout Sweep) -> ConvolutionGeometry {
+            let height = sweep.int(1...23), width = sweep.int(1...23)
+            let top = sweep.int(0...2), left = sweep.int(0...2), bottom = sweep.int(0...2), right = sweep.int(0...2)
+            let outH = max(1, height + top + bottom - 2), outW = max(1, width + left + right - 2)
+            return ConvolutionGeometry(
+                spatialRank: 2, batch: sweep.int(1...2), inChannels: sweep.int(1...37),
+                outChannels: sweep.int(1...70), groups: 1, inSize: [max(height, 3 - top - bottom), width + max(0, 3 - width - left - right)],
+                outSize: [outH, outW], kernel: [3, 3], stride: [1, 1], dilation: [1, 1],
+                padBegin: [top, left], padEnd: [bottom, right])
+        }
+
+        @Test func everyAlgorithmMatchesTheReference() throws {
+            var sweep = Sweep(seed: 11)
+            try forEachInstructionSet { level in
+                for trial in 0..<30 {
+                    for (algorithm, name, tolerance) in Self.algorithms {
+                        var g = name.hasPrefix("winograd")
+                            ? Self.randomWinogradProblem(&sweep) : KernelSweepTests.randomConvolution(&sweep)
+                        // Recompute the output size from the (possibly adjusted) input.
+                        for axis in 0..<g.spatialRank {
+                            g.outSize[axis] = windowOutputExtent(
+                                input: g.inSize[axis], kernel: g.kernel[axis], stride: g.stride[axis],
+                                dilation: g.dilation[axis], padBegin: g.padBegin[axis], padEnd: g.padEnd[axis])
+                        }
+                        guard g.outSize.allSatisfy({ $0 >= 1 }) else { continue }
+                        let activation: Activation = [.none, .relu, .relu6, .leakyRelu(alpha: 0.1), .sigmoid][sweep.int(0...4)]
+                        var desc = g.descriptor(activation: activation)
+                        #expect(fovea_conv_algorithm_supported(&desc, algorithm) == 1)
+                        let weightShape = g.kernel + [g.inChannels / g.groups, g.outChannels]
+                        let x = try sweep.tensor(g.inputShape).scalars, w = try sweep.tensor(weightShape).scalars
+                        let bias = sweep.bool() ? try sweep.tensor([g.outChannels]).scalars : nil
+                        var plan: OpaquePointer?
+                        #expect(fovea_conv_plan_create(&desc, algorithm, w, bias, &plan) == FOVEA_STATUS_SUCCESS)
+                        defer { fovea_conv_plan_destroy(plan) }
+                        #expect(fovea_conv_plan_algorithm(plan) == algorithm)
+                        var bytes = 0
+                        #expect(fovea_conv_plan_workspace_size(plan, &desc, &bytes) == FOVEA_STATUS_SUCCESS)
+                        var workspace = [UInt8](repeating: 0xA5, count: max(bytes, 1))
+                        let count = g.outputShape.reduce(1, *)
+                        var fast = nanBuffer(count), reference = nanBuffer(count)
+                        #expect(fovea_conv_plan_run(plan, &desc, x, &fast, &workspace, bytes) == FOVEA_STATUS_SUCCESS)
+                        #expect(fovea_reference_conv_forward(&desc, x, w, bias, &reference) == FOVEA_STATUS_SUCCESS)
+                        expectClose(
+                            Array(fast.prefix(count)), Array(reference.prefix(count)), atol: tolerance, rtol: 0,
+                            "\(level) \(name) trial \(trial) in\(g.inputShape) w\(weightShape) s\(g.stride) d\(g.dilation) p\(g.padBegin)/\(g.padEnd) g\(g.groups) \(activation)")
+                        // A workspace one byte short is refused, not overrun.
+                        if bytes > 0 {
+                            #expect(fovea_conv_plan_run(plan, &desc, x, &fast, &workspace, bytes - 1) == FOVEA_STATUS_INSUFFICIENT_WORKSPACE)
+                        }
+                    }
+                }
+            }
+        }
+
+        @Test func unsupportedRequestsAreRefused() throws {
+            var g = KernelSweepTests.randomConvolution(&Self.fixedSweep)
+            g.kernel = [5, 5]
+            g.spatialRank = 2
+            var desc = g.descriptor()
+            #expect(fovea_conv_algorithm_supported(&desc, FOVEA_CONV_ALGORITHM_WINOGRAD_6) == 0)
+            var plan: OpaquePointer?
+            let w = [Float](repeating: 0, count: 25 * g.inChannels * g.outChannels)
+            #expect(fovea_conv_plan_create(&desc, FOVEA_CONV_ALGORITHM_WINOGRAD_6, w, nil, &plan) == FOVEA_STATUS_UNSUPPORTED)
+        }
+
+        nonisolated(unsafe) static var fixedSweep = Sweep(seed: 12)
+
+        @Test func winogradSwitchAffectsOnlyAuto() throws {
+            var desc = ConvolutionGeometry(
+                spatialRank: 2, batch: 1, inChannels: 64, outChannels: 64, groups: 1, inSize: [56, 56],
+                outSize: [56, 56], kernel: [3, 3], stride: [1, 1], dilation: [1, 1], padBegin: [1, 1], padEnd: [1, 1]
+            ).descriptor()
+            let saved = CPU.instructionSet
+            defer {
+                fovea_conv_winograd_set_enabled(1)
+                CPU.instructionSet = saved
+            }
+            CPU.instructionSet = CPU.detectedInstructionSet
+            fovea_conv_winograd_set_enabled(0)
+            let chosen = fovea_conv_algorithm_choose(&desc)
+            #expect(chosen != FOVEA_CONV_ALGORITHM_WINOGRAD_2 && chosen != FOVEA_CONV_ALGORITHM_WINOGRAD_4 && chosen != FOVEA_CONV_ALGORITHM_WINOGRAD_6)
+            #expect(fovea_conv_algorithm_supported(&desc, FOVEA_CONV_ALGORITHM_WINOGRAD_6) == 1)
+        }
+    }
+}
