@@ -1,0 +1,124 @@
+internal import CKernels
+import Foundation
+
+/// What every convolution layer shares: validated configuration, weights, and
+/// the packed plans (one per algorithm and CPU level, made once and reused).
+struct ConvolutionCore: Sendable {
+    let spatialRank: Int
+    let weight: Tensor
+    let bias: Tensor?
+    let stride: Spatial
+    let padding: Padding
+    let dilation: Spatial
+    let groups: Int
+    let activation: Activation
+    let algorithm: ConvAlgorithm
+    let plans: PlanCache
+
+    init(
+        spatialRank: Int, weight: Tensor, bias: Tensor?, stride: Spatial, padding: Padding, dilation: Spatial,
+        groups: Int, activation: Activation, algorithm: ConvAlgorithm
+    ) throws(FoveaError) {
+        try requireRank(weight, spatialRank + 2, "weight", layout: "kernel..., in/groups, out")
+        guard groups >= 1, weight.shape[spatialRank + 1] % groups == 0 else {
+            throw .invalidParameter("groups (\(groups)) must be positive and divide the output channels (\(weight.shape[spatialRank + 1]))")
+        }
+        try validateBias(bias, channels: weight.shape[spatialRank + 1])
+        _ = try stride.resolved(rank: spatialRank, name: "stride")
+        _ = try dilation.resolved(rank: spatialRank, name: "dilation")
+        if case .winograd(let tile) = algorithm, ![2, 4, 6].contains(tile) {
+            throw .invalidParameter("Winograd tiles are 2, 4 or 6, got \(tile)")
+        }
+        self.spatialRank = spatialRank
+        self.weight = weight
+        self.bias = bias
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.groups = groups
+        self.activation = try activation.validated()
+        self.algorithm = algorithm
+        self.plans = PlanCache()
+        // Explicit algorithms pack now, so that an impossible request fails here.
+        if let requested = algorithm.cValue, algorithm != .auto {
+            let probe = try geometry(for: [1] + Array(repeating: 1 + (weight.shape[0] - 1) * 8, count: spatialRank) + [weight.shape[spatialRank] * groups])
+            _ = try plan(requested, descriptor: probe.descriptor(activation: activation))
+        }
+    }
+
+    var inChannels: Int { weight.shape[spatialRank] * groups }
+    var outChannels: Int { weight.shape[spatialRank + 1] }
+
+    func geometry(for inputShape: [Int]) throws(FoveaError) -> ConvolutionGeometry {
+        try ConvolutionGeometry.forward(
+            spatialRank: spatialRank, input: inputShape, weight: weight.shape, stride: stride, padding: padding,
+            dilation: dilation, groups: groups)
+    }
+
+    /// The algorithm that runs for inputs of this shape.
+    func resolvedAlgorithm(_ desc: fovea_conv_desc) throws(FoveaError) -> fovea_conv_algorithm {
+        var d = desc
+        switch algorithm {
+        case .auto: return fovea_conv_algorithm_choose(&d)
+        case .autotuned:
+            var best = FOVEA_CONV_ALGORITHM_AUTO
+            try check(fovea_conv_autotune(&d, &best), "autotuning a convolution")
+            return best
+        default: return algorithm.cValue!
+        }
+    }
+
+    func plan(_ algorithm: fovea_conv_algorithm, descriptor: fovea_conv_desc) throws(FoveaError) -> ConvolutionPlan {
+        try plans.plan(algorithm: algorithm, level: CPU.instructionSet) { () throws(FoveaError) in
+            try ConvolutionPlan(descriptor: descriptor, algorithm: algorithm, weight: weight, bias: bias)
+        }
+    }
+
+    func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor {
+        let g = try geometry(for: input.shape)
+        let output = try Tensor(uninitializedShape: g.outputShape)
+        try run(input, geometry: g, into: output.writePointer)
+        return output
+    }
+
+    func callAsFunction(_ input: Tensor, into output: inout Tensor) throws(FoveaError) {
+        let g = try geometry(for: input.shape)
+        if output.shape != g.outputShape {
+            output = try Tensor(uninitializedShape: g.outputShape)
+        } else {
+            output.makeUnique()
+        }
+        try run(input, geometry: g, into: output.writePointer)
+    }
+
+    private func run(_ input: Tensor, geometry g: ConvolutionGeometry, into output: UnsafeMutablePointer<Float>) throws(FoveaError) {
+        let desc = g.descriptor(activation: activation)
+        let chosen = try resolvedAlgorithm(desc)
+        try plan(chosen, descriptor: desc).run(desc, input: input, output: output)
+    }
+}
+
+/// Plans by algorithm and CPU level, created on first use.
+final class PlanCache: @unchecked Sendable {
+    // Guarded by `lock`; plans themselves are immutable.
+    private let lock = NSLock()
+    private var plans: [String: ConvolutionPlan] = [:]
+
+    func plan(
+        algorithm: fovea_conv_algorithm, level: InstructionSet, make: () throws(FoveaError) -> ConvolutionPlan
+    ) throws(FoveaError) -> ConvolutionPlan {
+        let key = "\(algorithm.rawValue)/\(level)"
+        lock.lock()
+        if let existing = plans[key] {
+            lock.unlock()
+            return existing
+        }
+        lock.unlock()
+        let created = try make()
+        lock.lock()
+        defer { lock.unlock() }
+        if let existing = plans[key] { return existing }
+        plans[key] = created
+        return created
+    }
+}

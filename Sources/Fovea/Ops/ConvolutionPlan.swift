@@ -1,0 +1,130 @@
+internal import CKernels
+import Foundation
+
+/// How a convolution is computed.
+public enum ConvAlgorithm: Sendable, Hashable, CustomStringConvertible {
+    /// Chosen by a heuristic for the layer's shape and the CPU (the default).
+    case auto
+    /// Measured once per input shape: every applicable algorithm is timed and
+    /// the fastest kept (the choice is cached per shape, CPU level and thread count).
+    case autotuned
+    /// Direct convolution: an implicit GEMM over the input taps, no im2col copy.
+    case direct
+    /// One GEMM for 1x1 convolutions; im2col in blocks plus GEMM otherwise.
+    case gemm
+    /// Winograd's minimal filtering for 3x3, stride 1, undilated, ungrouped 2-D
+    /// convolutions, computing `tile` x `tile` outputs at a time (2, 4 or 6).
+    /// Faster, slightly less exact: see `Benchmarks/RESULTS.md` for the errors.
+    case winograd(tile: Int)
+    /// The plain reference kernel.
+    case reference
+
+    var cValue: fovea_conv_algorithm? {
+        switch self {
+        case .auto: return FOVEA_CONV_ALGORITHM_AUTO
+        case .autotuned: return nil
+        case .direct: return FOVEA_CONV_ALGORITHM_DIRECT
+        case .gemm: return FOVEA_CONV_ALGORITHM_GEMM
+        case .winograd(let tile):
+            switch tile {
+            case 2: return FOVEA_CONV_ALGORITHM_WINOGRAD_2
+            case 4: return FOVEA_CONV_ALGORITHM_WINOGRAD_4
+            case 6: return FOVEA_CONV_ALGORITHM_WINOGRAD_6
+            default: return nil
+            }
+        case .reference: return FOVEA_CONV_ALGORITHM_REFERENCE
+        }
+    }
+
+    init(_ c: fovea_conv_algorithm) {
+        switch c {
+        case FOVEA_CONV_ALGORITHM_DIRECT: self = .direct
+        case FOVEA_CONV_ALGORITHM_GEMM: self = .gemm
+        case FOVEA_CONV_ALGORITHM_WINOGRAD_2: self = .winograd(tile: 2)
+        case FOVEA_CONV_ALGORITHM_WINOGRAD_4: self = .winograd(tile: 4)
+        case FOVEA_CONV_ALGORITHM_WINOGRAD_6: self = .winograd(tile: 6)
+        case FOVEA_CONV_ALGORITHM_REFERENCE: self = .reference
+        default: self = .auto
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .auto: return "auto"
+        case .autotuned: return "autotuned"
+        case .direct: return "direct"
+        case .gemm: return "gemm"
+        case .winograd(let tile): return "winograd F(\(tile)x\(tile),3x3)"
+        case .reference: return "reference"
+        }
+    }
+
+    /// Whether Winograd may be chosen by `.auto` (process-wide; explicit
+    /// `.winograd` requests are honoured either way). On by default.
+    public static var winogradEnabled: Bool {
+        get { fovea_conv_winograd_enabled() != 0 }
+        set { fovea_conv_winograd_set_enabled(newValue ? 1 : 0) }
+    }
+}
+
+/// Packed weights of one convolution for one algorithm and CPU level.
+final class ConvolutionPlan: @unchecked Sendable {
+    // The C plan is immutable after creation and safe to run from several
+    // threads at once; the workspace pool is guarded by its lock.
+    let pointer: OpaquePointer
+    let algorithm: ConvAlgorithm
+    private let lock = NSLock()
+    private var spareWorkspaces: [UnsafeMutableRawPointer] = []
+    private var spareSizes: [Int] = []
+
+    init(descriptor: fovea_conv_desc, algorithm: fovea_conv_algorithm, weight: Tensor, bias: Tensor?) throws(FoveaError) {
+        var desc = descriptor
+        var plan: OpaquePointer?
+        let status = fovea_conv_plan_create(&desc, algorithm, weight.readPointer, bias?.readPointer, &plan)
+        if status == FOVEA_STATUS_UNSUPPORTED {
+            throw .unsupported("\(ConvAlgorithm(algorithm)) cannot compute this convolution (Winograd needs a 2-D 3x3 kernel, stride 1, no dilation, one group)")
+        }
+        try check(status, "preparing a convolution")
+        guard let plan else { throw .kernelFailure("preparing a convolution returned no plan") }
+        pointer = plan
+        self.algorithm = ConvAlgorithm(fovea_conv_plan_algorithm(plan))
+    }
+
+    /// Runs the plan into `output` (already shaped), borrowing a workspace
+    /// from the plan's pool so that repeated calls do not allocate.
+    func run(_ descriptor: fovea_conv_desc, input: Tensor, output: UnsafeMutablePointer<Float>) throws(FoveaError) {
+        var desc = descriptor
+        var bytes = 0
+        try check(fovea_conv_plan_workspace_size(pointer, &desc, &bytes), "convolution")
+        let workspace = try borrowWorkspace(bytes)
+        defer { returnWorkspace(workspace, bytes) }
+        try check(fovea_conv_plan_run(pointer, &desc, input.readPointer, output, workspace, bytes), "convolution")
+    }
+
+    private func borrowWorkspace(_ bytes: Int) throws(FoveaError) -> UnsafeMutableRawPointer? {
+        guard bytes > 0 else { return nil }
+        lock.lock()
+        if let index = spareSizes.firstIndex(where: { $0 >= bytes }) {
+            let memory = spareWorkspaces.remove(at: index)
+            spareSizes.remove(at: index)
+            lock.unlock()
+            return memory
+        }
+        lock.unlock()
+        guard let memory = malloc(bytes) else { throw .kernelFailure("cannot allocate \(bytes) bytes of workspace") }
+        return memory
+    }
+
+    private func returnWorkspace(_ memory: UnsafeMutableRawPointer?, _ bytes: Int) {
+        guard let memory else { return }
+        lock.lock()
+        spareWorkspaces.append(memory)
+        spareSizes.append(bytes)
+        lock.unlock()
+    }
+
+    deinit {
+        fovea_conv_plan_destroy(pointer)
+        for memory in spareWorkspaces { free(memory) }
+    }
+}

@@ -1,0 +1,54 @@
+import Testing
+@testable import Fovea
+
+extension ISASweep {
+    @Suite struct Conv2DLayerTests {
+        @Test func everyAlgorithmAgreesWithTheFunctionalReference() throws {
+            let x = try Tensor.randomUniform(shape: [2, 13, 11, 19], in: -1...1, seed: 1)
+            let w = try Tensor.randomUniform(shape: [3, 3, 19, 33], in: -1...1, seed: 2)
+            let b = try Tensor.randomUniform(shape: [33], in: -1...1, seed: 3)
+            let reference = try Conv2D(weight: w, bias: b, padding: .same, activation: .relu, algorithm: .reference)(x)
+            let scale = reference.scalars.reduce(Float(0)) { max($0, abs($1)) }
+            try forEachInstructionSet { level in
+                for (algorithm, tolerance) in [(ConvAlgorithm.auto, Float(1e-5)), (.direct, 1e-5), (.gemm, 1e-5),
+                                               (.winograd(tile: 2), 1e-4), (.winograd(tile: 4), 5e-4), (.winograd(tile: 6), 2e-3),
+                                               (.autotuned, 2e-3)] {
+                    let layer = try Conv2D(weight: w, bias: b, padding: .same, activation: .relu, algorithm: algorithm)
+                    let y = try layer(x)
+                    #expect(y.shape == [2, 13, 11, 33])
+                    let worst = zip(y.scalars, reference.scalars).map { abs($0 - $1) }.max() ?? 0
+                    #expect(worst <= tolerance * scale, "\(level) \(algorithm): \(worst)")
+                    var reused = try Tensor.zeros(shape: [2, 13, 11, 33])
+                    try layer(x, into: &reused)
+                    #expect(reused == y)
+                }
+            }
+        }
+
+        @Test func autoPicksByShape() throws {
+            let saved = CPU.instructionSet
+            defer { CPU.instructionSet = saved }
+            CPU.instructionSet = CPU.detectedInstructionSet
+            guard CPU.instructionSet != .scalar else { return }
+            let pointwise = try Conv2D(weight: try Tensor.zeros(shape: [1, 1, 32, 64]))
+            #expect(try pointwise.algorithm(for: [1, 28, 28, 32]) == .gemm)
+            let strided = try Conv2D(weight: try Tensor.zeros(shape: [7, 7, 3, 64]), stride: 2, padding: .same)
+            #expect(try strided.algorithm(for: [1, 224, 224, 3]) == .direct)
+            let dense = try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 64, 64]), padding: .same)
+            #expect(try dense.algorithm(for: [1, 56, 56, 64]) == .winograd(tile: 6))
+            ConvAlgorithm.winogradEnabled = false
+            defer { ConvAlgorithm.winogradEnabled = true }
+            #expect(try dense.algorithm(for: [1, 56, 56, 64]) == .direct)
+        }
+
+        @Test func impossibleRequestsThrowAtCreation() throws {
+            let w = try Tensor.zeros(shape: [5, 5, 8, 8])
+            #expect(throws: FoveaError.self) { try Conv2D(weight: w, algorithm: .winograd(tile: 6)) }
+            #expect(throws: FoveaError.self) { try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 8, 8]), stride: 2, algorithm: .winograd(tile: 4)) }
+            #expect(throws: FoveaError.self) { try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 8, 8]), algorithm: .winograd(tile: 3)) }
+            #expect(throws: FoveaError.self) { try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 8])) }
+            let layer = try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 8, 8]))
+            #expect(throws: FoveaError.self) { try layer(try Tensor.zeros(shape: [1, 5, 5, 7])) }
+        }
+    }
+}
