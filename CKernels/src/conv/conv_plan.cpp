@@ -81,7 +81,6 @@ extern "C" void fovea_conv_winograd_set_enabled(int32_t enabled) {
 extern "C" int32_t fovea_conv_winograd_enabled(void) { return conv::g_winograd_enabled.load(); }
 
 extern "C" fovea_conv_algorithm fovea_conv_algorithm_choose(const fovea_conv_desc *d) {
-    if (active_isa() == FOVEA_ISA_SCALAR) return FOVEA_CONV_ALGORITHM_DIRECT;
     if (conv::is_depthwise_like(*d)) return FOVEA_CONV_ALGORITHM_REFERENCE;
     if (conv::gemm_is_pointwise(*d)) return FOVEA_CONV_ALGORITHM_GEMM;
     if (conv::g_winograd_enabled.load() && conv::winograd_applies(*d)) {

@@ -8,18 +8,6 @@
 namespace fovea {
 namespace {
 
-// The reference forward pass needs no scratch memory.
-fovea_status reference_forward_workspace_size(const fovea_conv_desc *, size_t *bytes) {
-    if (bytes == nullptr) return FOVEA_STATUS_INVALID_ARGUMENT;
-    *bytes = 0;
-    return FOVEA_STATUS_SUCCESS;
-}
-
-fovea_status reference_forward(const fovea_conv_desc *desc, const float *x, const float *w,
-                               const float *bias, float *y, void *, size_t) {
-    return fovea_reference_conv_forward(desc, x, w, bias, y);
-}
-
 // The fast forward pass: a plan for the algorithm AUTO picks, created for
 // this one call. Layers keep their plans instead (fovea_conv_plan_*).
 fovea_status planned_forward_workspace_size(const fovea_conv_desc *desc, size_t *bytes) {
@@ -54,8 +42,9 @@ const Implementation<ConvTable> kConvImplementations[] = {
      {planned_forward_workspace_size, planned_forward, fovea_reference_conv_backward_data,
       fovea_reference_conv_backward_filter, fovea_reference_conv_backward_bias}},
 #endif
+    // The portable level still gets plans: portable microkernels and transforms.
     {FOVEA_ISA_SCALAR,
-     {reference_forward_workspace_size, reference_forward, fovea_reference_conv_backward_data,
+     {planned_forward_workspace_size, planned_forward, fovea_reference_conv_backward_data,
       fovea_reference_conv_backward_filter, fovea_reference_conv_backward_bias}},
 };
 
