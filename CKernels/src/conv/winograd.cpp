@@ -63,14 +63,14 @@ void transform_weights(const float *w, int64_t channels, int64_t outputs, int64_
 }
 
 // Tiles per chunk: a whole number of microkernel rows, with the chunk's V and M
-// buffers together near 4 MB so that each weight matrix U[xi] is read from
+// buffers together near 12 MB (well inside the last-level cache) so that each weight matrix U[xi] is read from
 // memory once per chunk while the chunk stays in the last-level cache.
 int64_t chunk_tiles(const fovea_conv_plan &plan, const Problem &p, const Widths &w) {
     const int m = tile_size(plan.algorithm), alpha = m + 2;
     const int64_t tiles = ((p.d.out_size[1] + m - 1) / m) * ((p.d.out_size[2] + m - 1) / m);
     const int64_t per_tile = int64_t(alpha) * alpha * (w.cp + w.kp) * int64_t(sizeof(float));
     const int64_t mr = plan.ukernel.mr;
-    const int64_t budget = std::max<int64_t>(mr, (int64_t(4) << 20) / per_tile / mr * mr);
+    const int64_t budget = std::max<int64_t>(mr, (int64_t(12) << 20) / per_tile / mr * mr);
     return std::min(budget, round_up(tiles, mr));
 }
 

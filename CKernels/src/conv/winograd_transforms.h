@@ -124,50 +124,72 @@ inline __attribute__((always_inline)) void accumulate(Vec<W> &sum, double coeffi
     else sum += float(coefficient) * value;
 }
 
-template <int M, int W>
-inline __attribute__((always_inline)) void input_transform(const InputArgs &a) {
+// out[r] = sum_i matrix[r][i] * in[i] for one column or row of a tile.
+template <int R, int C, int W>
+inline __attribute__((always_inline)) void apply_1d(const double (&matrix)[R][C], const Vec<W> (&in)[C],
+                                                    Vec<W> (&out)[R]) {
+#pragma clang loop unroll(full)
+    for (int r = 0; r < R; ++r) {
+        Vec<W> sum = 0;
+#pragma clang loop unroll(full)
+        for (int i = 0; i < C; ++i) accumulate<W>(sum, matrix[r][i], in[i]);
+        out[r] = sum;
+    }
+}
+
+// V = B^T d B for one tile and W channels, as two 1-D passes (columns, then
+// rows) through a small buffer, which keeps the register pressure of each pass
+// at two columns of the tile.
+template <int M, int W, bool Interior, bool FullChannels>
+inline __attribute__((always_inline)) void input_tile(const InputArgs &a, int64_t y0, int64_t x0, int64_t c0,
+                                                      float *out) {
     using Mx = Matrices<M>;
     constexpr int A = Mx::alpha;
+    const int64_t valid = a.channels - c0;
+    Vec<W> rows[A][A];
+#pragma clang loop unroll(full)
+    for (int j = 0; j < A; ++j) {
+        Vec<W> column[A], transformed[A];
+        const int64_t xx = x0 + j;
+#pragma clang loop unroll(full)
+        for (int i = 0; i < A; ++i) {
+            const int64_t yy = y0 + i;
+            const float *p = a.x + (yy * a.width + xx) * a.channels + c0;
+            if (Interior || (yy >= 0 && yy < a.height && xx >= 0 && xx < a.width)) {
+                if (FullChannels) std::memcpy(&column[i], p, sizeof column[i]);
+                else load_channels<W>(column[i], p, valid);
+            } else {
+                column[i] = 0;
+            }
+        }
+        apply_1d<A, A, W>(Mx::BT, column, transformed);
+#pragma clang loop unroll(full)
+        for (int i = 0; i < A; ++i) rows[i][j] = transformed[i];
+    }
+#pragma clang loop unroll(full)
+    for (int i = 0; i < A; ++i) {
+        Vec<W> transformed[A];
+        apply_1d<A, A, W>(Mx::BT, rows[i], transformed);
+#pragma clang loop unroll(full)
+        for (int j = 0; j < A; ++j) std::memcpy(out + (i * A + j) * a.plane, &transformed[j], sizeof transformed[j]);
+    }
+}
+
+template <int M, int W>
+inline __attribute__((always_inline)) void input_transform(const InputArgs &a) {
+    constexpr int A = Matrices<M>::alpha;
     for (int64_t t = a.begin; t < a.end; ++t) {
         const int64_t tile = a.first_tile + t;
         const int64_t y0 = (tile / a.tiles_w) * M - a.pad_top;
         const int64_t x0 = (tile % a.tiles_w) * M - a.pad_left;
-        for (int64_t c0 = 0; c0 < a.padded_channels; c0 += W) {
-            const int64_t valid = a.channels - c0;
-            Vec<W> d[A][A];
-#pragma clang loop unroll(full)
-            for (int i = 0; i < A; ++i) {
-                const int64_t yy = y0 + i;
-#pragma clang loop unroll(full)
-                for (int j = 0; j < A; ++j) {
-                    const int64_t xx = x0 + j;
-                    if (yy >= 0 && yy < a.height && xx >= 0 && xx < a.width && valid > 0)
-                        load_channels<W>(d[i][j], a.x + (yy * a.width + xx) * a.channels + c0, valid);
-                    else
-                        d[i][j] = 0;
-                }
-            }
-            Vec<W> rows[A][A];
-#pragma clang loop unroll(full)
-            for (int i = 0; i < A; ++i)
-#pragma clang loop unroll(full)
-                for (int j = 0; j < A; ++j) {
-                    Vec<W> s = 0;
-#pragma clang loop unroll(full)
-                    for (int k = 0; k < A; ++k) accumulate<W>(s, Mx::BT[i][k], d[k][j]);
-                    rows[i][j] = s;
-                }
-            float *out = a.v + t * a.padded_channels + c0;
-#pragma clang loop unroll(full)
-            for (int i = 0; i < A; ++i)
-#pragma clang loop unroll(full)
-                for (int j = 0; j < A; ++j) {
-                    Vec<W> s = 0;
-#pragma clang loop unroll(full)
-                    for (int k = 0; k < A; ++k) accumulate<W>(s, Mx::BT[j][k], rows[i][k]);
-                    std::memcpy(out + (i * A + j) * a.plane, &s, sizeof s);
-                }
+        const bool interior = y0 >= 0 && y0 + A <= a.height && x0 >= 0 && x0 + A <= a.width;
+        float *out = a.v + t * a.padded_channels;
+        const int64_t full = a.channels / W * W;
+        for (int64_t c0 = 0; c0 < full; c0 += W) {
+            if (interior) input_tile<M, W, true, true>(a, y0, x0, c0, out + c0);
+            else input_tile<M, W, false, true>(a, y0, x0, c0, out + c0);
         }
+        for (int64_t c0 = full; c0 < a.padded_channels; c0 += W) input_tile<M, W, false, false>(a, y0, x0, c0, out + c0);
     }
 }
 
@@ -189,45 +211,54 @@ inline __attribute__((always_inline)) void activate(Vec<W> &v, const fovea_activ
     }
 }
 
-template <int M, int W>
-inline __attribute__((always_inline)) void output_transform(const OutputArgs &a) {
+// Y = A^T M A for one tile and W channels (two 1-D passes), plus bias and the
+// cheap activations; only the pixels inside the output are stored.
+template <int M, int W, bool Interior>
+inline __attribute__((always_inline)) void output_tile(const OutputArgs &a, const float *in, int64_t y0, int64_t x0,
+                                                       int64_t k0) {
     using Mx = Matrices<M>;
     constexpr int A = Mx::alpha;
+    Vec<W> rows[M][A];
+#pragma clang loop unroll(full)
+    for (int j = 0; j < A; ++j) {
+        Vec<W> column[A], transformed[M];
+#pragma clang loop unroll(full)
+        for (int k = 0; k < A; ++k) std::memcpy(&column[k], in + (k * A + j) * a.plane, sizeof column[k]);
+        apply_1d<M, A, W>(Mx::AT, column, transformed);
+#pragma clang loop unroll(full)
+        for (int i = 0; i < M; ++i) rows[i][j] = transformed[i];
+    }
+    Vec<W> bias = 0;
+    if (a.bias) std::memcpy(&bias, a.bias + k0, sizeof bias);
+    const int64_t valid = a.channels - k0;
+#pragma clang loop unroll(full)
+    for (int i = 0; i < M; ++i) {
+        if (!Interior && y0 + i >= a.out_height) break;
+        Vec<W> pixels[M];
+        apply_1d<M, A, W>(Mx::AT, rows[i], pixels);
+#pragma clang loop unroll(full)
+        for (int j = 0; j < M; ++j) {
+            if (!Interior && x0 + j >= a.out_width) break;
+            Vec<W> value = pixels[j] + bias;
+            activate<W>(value, a.activation);
+            float *p = a.y + ((y0 + i) * a.out_width + x0 + j) * a.channels + k0;
+            if (Interior) std::memcpy(p, &value, sizeof value);
+            else store_channels<W>(p, value, valid);
+        }
+    }
+}
+
+template <int M, int W>
+inline __attribute__((always_inline)) void output_transform(const OutputArgs &a) {
     for (int64_t t = a.begin; t < a.end; ++t) {
         const int64_t tile = a.first_tile + t;
         const int64_t y0 = (tile / a.tiles_w) * M, x0 = (tile % a.tiles_w) * M;
+        const bool inside = y0 + M <= a.out_height && x0 + M <= a.out_width;
+        const float *in = a.m + t * a.padded_channels;
+        const int64_t full = a.channels / W * W;
         for (int64_t k0 = 0; k0 < a.channels; k0 += W) {
-            const float *in = a.m + t * a.padded_channels + k0;
-            Vec<W> rows[M][A];
-#pragma clang loop unroll(full)
-            for (int i = 0; i < M; ++i)
-#pragma clang loop unroll(full)
-                for (int j = 0; j < A; ++j) rows[i][j] = 0;
-#pragma clang loop unroll(full)
-            for (int k = 0; k < A; ++k)
-#pragma clang loop unroll(full)
-                for (int j = 0; j < A; ++j) {
-                    Vec<W> value;
-                    std::memcpy(&value, in + (k * A + j) * a.plane, sizeof value);
-#pragma clang loop unroll(full)
-                    for (int i = 0; i < M; ++i) accumulate<W>(rows[i][j], Mx::AT[i][k], value);
-                }
-            Vec<W> bias = 0;
-            if (a.bias) std::memcpy(&bias, a.bias + k0, sizeof bias);
-            const int64_t valid = a.channels - k0;
-#pragma clang loop unroll(full)
-            for (int i = 0; i < M; ++i) {
-                if (y0 + i >= a.out_height) break;
-#pragma clang loop unroll(full)
-                for (int j = 0; j < M; ++j) {
-                    if (x0 + j >= a.out_width) break;
-                    Vec<W> s = bias;
-#pragma clang loop unroll(full)
-                    for (int k = 0; k < A; ++k) accumulate<W>(s, Mx::AT[j][k], rows[i][k]);
-                    activate<W>(s, a.activation);
-                    store_channels<W>(a.y + ((y0 + i) * a.out_width + x0 + j) * a.channels + k0, s, valid);
-                }
-            }
+            if (inside && k0 < full) output_tile<M, W, true>(a, in + k0, y0, x0, k0);
+            else output_tile<M, W, false>(a, in + k0, y0, x0, k0);
         }
     }
 }

@@ -133,7 +133,171 @@ FOVEA_TARGET_AVX512 void depth_loop(const float *a0, const float *a1, const floa
         : "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26", "xmm27", "xmm28", "xmm29", "xmm30", "xmm31");
 }
 
+
+// A whole 7-row tile with rows a_row_stride apart: the accumulators stay in
+// registers across every tap. Reads the initial tile from `in` (rows
+// in_stride bytes apart; stride 0 repeats one row, e.g. a bias) and writes the
+// result to `out` (rows out_stride bytes apart).
+FOVEA_TARGET_AVX512 void full_tile(const float *a, int64_t row_stride_bytes, const int64_t *taps, int64_t tap_count,
+                                   const float *b, int64_t b_tap_stride_bytes, int64_t kc, const float *in,
+                                   int64_t in_stride, float *out, int64_t out_stride) {
+    const float *p0 = in, *p3 = reinterpret_cast<const float *>(in_stride), *p6 = nullptr, *bk = nullptr;
+    int64_t k = 0;
+    const int64_t *tap_end = taps + tap_count;
+    __asm__ volatile(
+        "vmovups 0(%[p0]), %%zmm0\n\t"
+        "vmovups 64(%[p0]), %%zmm1\n\t"
+        "vmovups 128(%[p0]), %%zmm2\n\t"
+        "vmovups 192(%[p0]), %%zmm3\n\t"
+        "add %[p3], %[p0]\n\t"
+        "vmovups 0(%[p0]), %%zmm4\n\t"
+        "vmovups 64(%[p0]), %%zmm5\n\t"
+        "vmovups 128(%[p0]), %%zmm6\n\t"
+        "vmovups 192(%[p0]), %%zmm7\n\t"
+        "add %[p3], %[p0]\n\t"
+        "vmovups 0(%[p0]), %%zmm8\n\t"
+        "vmovups 64(%[p0]), %%zmm9\n\t"
+        "vmovups 128(%[p0]), %%zmm10\n\t"
+        "vmovups 192(%[p0]), %%zmm11\n\t"
+        "add %[p3], %[p0]\n\t"
+        "vmovups 0(%[p0]), %%zmm12\n\t"
+        "vmovups 64(%[p0]), %%zmm13\n\t"
+        "vmovups 128(%[p0]), %%zmm14\n\t"
+        "vmovups 192(%[p0]), %%zmm15\n\t"
+        "add %[p3], %[p0]\n\t"
+        "vmovups 0(%[p0]), %%zmm16\n\t"
+        "vmovups 64(%[p0]), %%zmm17\n\t"
+        "vmovups 128(%[p0]), %%zmm18\n\t"
+        "vmovups 192(%[p0]), %%zmm19\n\t"
+        "add %[p3], %[p0]\n\t"
+        "vmovups 0(%[p0]), %%zmm20\n\t"
+        "vmovups 64(%[p0]), %%zmm21\n\t"
+        "vmovups 128(%[p0]), %%zmm22\n\t"
+        "vmovups 192(%[p0]), %%zmm23\n\t"
+        "add %[p3], %[p0]\n\t"
+        "vmovups 0(%[p0]), %%zmm24\n\t"
+        "vmovups 64(%[p0]), %%zmm25\n\t"
+        "vmovups 128(%[p0]), %%zmm26\n\t"
+        "vmovups 192(%[p0]), %%zmm27\n\t"
+        "add %[p3], %[p0]\n\t"
+        "3:\n\t"
+        "mov (%[taps]), %[p0]\n\t"
+        "lea (%[a],%[p0],4), %[p0]\n\t"
+        "lea (%[p0],%[rs],2), %[p3]\n\t"
+        "add %[rs], %[p3]\n\t"
+        "lea (%[p3],%[rs],2), %[p6]\n\t"
+        "add %[rs], %[p6]\n\t"
+        "mov %[b], %[bk]\n\t"
+        "xor %[k], %[k]\n\t"
+        ".p2align 5\n"
+        "1:\n\t"
+        "vmovaps (%[bk]), %%zmm28\n\t"
+        "vmovaps 64(%[bk]), %%zmm29\n\t"
+        "vmovaps 128(%[bk]), %%zmm30\n\t"
+        "vbroadcastss (%[p0]), %%zmm31\n\t"
+        "vfmadd231ps %%zmm28, %%zmm31, %%zmm0\n\t"
+        "vfmadd231ps %%zmm29, %%zmm31, %%zmm1\n\t"
+        "vfmadd231ps %%zmm30, %%zmm31, %%zmm2\n\t"
+        "vfmadd231ps 192(%[bk]), %%zmm31, %%zmm3\n\t"
+        "vbroadcastss (%[p0],%[rs],1), %%zmm31\n\t"
+        "vfmadd231ps %%zmm28, %%zmm31, %%zmm4\n\t"
+        "vfmadd231ps %%zmm29, %%zmm31, %%zmm5\n\t"
+        "vfmadd231ps %%zmm30, %%zmm31, %%zmm6\n\t"
+        "vfmadd231ps 192(%[bk]), %%zmm31, %%zmm7\n\t"
+        "vbroadcastss (%[p0],%[rs],2), %%zmm31\n\t"
+        "vfmadd231ps %%zmm28, %%zmm31, %%zmm8\n\t"
+        "vfmadd231ps %%zmm29, %%zmm31, %%zmm9\n\t"
+        "vfmadd231ps %%zmm30, %%zmm31, %%zmm10\n\t"
+        "vfmadd231ps 192(%[bk]), %%zmm31, %%zmm11\n\t"
+        "vbroadcastss (%[p3]), %%zmm31\n\t"
+        "vfmadd231ps %%zmm28, %%zmm31, %%zmm12\n\t"
+        "vfmadd231ps %%zmm29, %%zmm31, %%zmm13\n\t"
+        "vfmadd231ps %%zmm30, %%zmm31, %%zmm14\n\t"
+        "vfmadd231ps 192(%[bk]), %%zmm31, %%zmm15\n\t"
+        "vbroadcastss (%[p3],%[rs],1), %%zmm31\n\t"
+        "vfmadd231ps %%zmm28, %%zmm31, %%zmm16\n\t"
+        "vfmadd231ps %%zmm29, %%zmm31, %%zmm17\n\t"
+        "vfmadd231ps %%zmm30, %%zmm31, %%zmm18\n\t"
+        "vfmadd231ps 192(%[bk]), %%zmm31, %%zmm19\n\t"
+        "vbroadcastss (%[p3],%[rs],2), %%zmm31\n\t"
+        "vfmadd231ps %%zmm28, %%zmm31, %%zmm20\n\t"
+        "vfmadd231ps %%zmm29, %%zmm31, %%zmm21\n\t"
+        "vfmadd231ps %%zmm30, %%zmm31, %%zmm22\n\t"
+        "vfmadd231ps 192(%[bk]), %%zmm31, %%zmm23\n\t"
+        "vbroadcastss (%[p6]), %%zmm31\n\t"
+        "vfmadd231ps %%zmm28, %%zmm31, %%zmm24\n\t"
+        "vfmadd231ps %%zmm29, %%zmm31, %%zmm25\n\t"
+        "vfmadd231ps %%zmm30, %%zmm31, %%zmm26\n\t"
+        "vfmadd231ps 192(%[bk]), %%zmm31, %%zmm27\n\t"
+        "add $4, %[p0]\n\t"
+        "add $4, %[p3]\n\t"
+        "add $4, %[p6]\n\t"
+        "add $256, %[bk]\n\t"
+        "inc %[k]\n\t"
+        "cmp %[kc], %[k]\n\t"
+        "jne 1b\n\t"
+        "add %[bts], %[b]\n\t"
+        "add $8, %[taps]\n\t"
+        "cmp %[tap_end], %[taps]\n\t"
+        "jne 3b\n\t"
+        "mov %[out], %[p0]\n\t"
+        "mov %[out_stride], %[p3]\n\t"
+        "vmovups %%zmm0, 0(%[p0])\n\t"
+        "vmovups %%zmm1, 64(%[p0])\n\t"
+        "vmovups %%zmm2, 128(%[p0])\n\t"
+        "vmovups %%zmm3, 192(%[p0])\n\t"
+        "add %[p3], %[p0]\n\t"
+        "vmovups %%zmm4, 0(%[p0])\n\t"
+        "vmovups %%zmm5, 64(%[p0])\n\t"
+        "vmovups %%zmm6, 128(%[p0])\n\t"
+        "vmovups %%zmm7, 192(%[p0])\n\t"
+        "add %[p3], %[p0]\n\t"
+        "vmovups %%zmm8, 0(%[p0])\n\t"
+        "vmovups %%zmm9, 64(%[p0])\n\t"
+        "vmovups %%zmm10, 128(%[p0])\n\t"
+        "vmovups %%zmm11, 192(%[p0])\n\t"
+        "add %[p3], %[p0]\n\t"
+        "vmovups %%zmm12, 0(%[p0])\n\t"
+        "vmovups %%zmm13, 64(%[p0])\n\t"
+        "vmovups %%zmm14, 128(%[p0])\n\t"
+        "vmovups %%zmm15, 192(%[p0])\n\t"
+        "add %[p3], %[p0]\n\t"
+        "vmovups %%zmm16, 0(%[p0])\n\t"
+        "vmovups %%zmm17, 64(%[p0])\n\t"
+        "vmovups %%zmm18, 128(%[p0])\n\t"
+        "vmovups %%zmm19, 192(%[p0])\n\t"
+        "add %[p3], %[p0]\n\t"
+        "vmovups %%zmm20, 0(%[p0])\n\t"
+        "vmovups %%zmm21, 64(%[p0])\n\t"
+        "vmovups %%zmm22, 128(%[p0])\n\t"
+        "vmovups %%zmm23, 192(%[p0])\n\t"
+        "add %[p3], %[p0]\n\t"
+        "vmovups %%zmm24, 0(%[p0])\n\t"
+        "vmovups %%zmm25, 64(%[p0])\n\t"
+        "vmovups %%zmm26, 128(%[p0])\n\t"
+        "vmovups %%zmm27, 192(%[p0])\n\t"
+        "add %[p3], %[p0]\n\t"
+        : [p0] "+&r"(p0), [p3] "+&r"(p3), [p6] "+&r"(p6), [bk] "+&r"(bk), [k] "+&r"(k), [taps] "+&r"(taps),
+          [b] "+&r"(b)
+        : [a] "r"(a), [rs] "r"(row_stride_bytes), [tap_end] "r"(tap_end), [bts] "r"(b_tap_stride_bytes),
+          [kc] "r"(kc), [out] "m"(out), [out_stride] "m"(out_stride)
+        : "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26", "xmm27", "xmm28", "xmm29", "xmm30", "xmm31");
+}
+
 FOVEA_TARGET_AVX512 void ukernel_7x64(const UkernelArgs &p) {
+    // The common case: a full tile whose result needs no masking or activation
+    // afterwards goes straight from the input tile to C in one assembly block.
+    const bool cheap_finish = !p.finish || p.activation.kind == FOVEA_ACTIVATION_NONE;
+    if (p.m == MR && p.n == NR && cheap_finish && p.kc > 0) {
+        static const int64_t no_offset = 0;
+        alignas(64) static const float zeros[NR] = {};
+        const float *in = p.accumulate ? p.c : p.bias ? p.bias : zeros;
+        const int64_t in_stride = p.accumulate ? p.ldc * int64_t(sizeof(float)) : 0;
+        full_tile(p.a, p.a_row_stride * int64_t(sizeof(float)), p.tap_offsets ? p.tap_offsets : &no_offset, p.taps,
+                  p.b, p.b_tap_stride * int64_t(sizeof(float)), p.kc, in, in_stride, p.c,
+                  p.ldc * int64_t(sizeof(float)));
+        return;
+    }
     alignas(64) float acc[MR * NR];
     load_accumulators_avx512<MR, NR>(p, acc);
     const float *rows[MR];
