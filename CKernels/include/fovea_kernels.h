@@ -113,6 +113,16 @@ int32_t fovea_threads_get(void);
 int32_t fovea_threads_hardware(void);
 
 /* ------------------------------------------------------------------------ */
+/* Workspace memory                                                          */
+/* ------------------------------------------------------------------------ */
+
+/** Memory for kernel workspaces: 64-byte aligned, and for large sizes backed by
+ *  huge pages where the OS allows it (the kernels sweep workspaces with large
+ *  strides). NULL when out of memory. Release with fovea_workspace_free. */
+void *fovea_workspace_allocate(size_t bytes);
+void fovea_workspace_free(void *memory);
+
+/* ------------------------------------------------------------------------ */
 /* Fused activations                                                         */
 /* ------------------------------------------------------------------------ */
 

@@ -6,6 +6,10 @@
 #include <cstring>
 #include <new>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 namespace fovea {
 
 class AlignedBuffer {
@@ -21,10 +25,25 @@ public:
         data_ = nullptr;
         size_ = count;
         if (count == 0) return;
-        const size_t bytes = ((count * sizeof(float) + 63) / 64) * 64;
-        data_ = static_cast<float *>(std::aligned_alloc(64, bytes));
+        data_ = static_cast<float *>(allocate_large(count * sizeof(float)));
         if (!data_) throw std::bad_alloc();
-        std::memset(data_, 0, bytes);
+        std::memset(data_, 0, count * sizeof(float));
+    }
+
+    // 64-byte aligned memory; buffers of several megabytes are aligned to 2 MB
+    // and offered to the kernel as huge pages, because the kernels sweep them
+    // with large strides and would otherwise miss in the TLB.
+    static void *allocate_large(size_t bytes) {
+        constexpr size_t huge = size_t(2) << 20;
+        if (bytes >= 2 * huge) {
+            const size_t rounded = (bytes + huge - 1) / huge * huge;
+            void *memory = std::aligned_alloc(huge, rounded);
+#if defined(__linux__)
+            if (memory) madvise(memory, rounded, MADV_HUGEPAGE);
+#endif
+            return memory;
+        }
+        return std::aligned_alloc(64, (bytes + 63) / 64 * 64);
     }
 
     float *data() { return data_; }

@@ -174,7 +174,7 @@ extern "C" fovea_status fovea_conv_plan_run(const fovea_conv_plan *plan, const f
                                                     plan->bias.empty() ? nullptr : plan->bias.data(), y);
             case FOVEA_CONV_ALGORITHM_DIRECT: conv::run_direct(*plan, p, x, y, workspace); break;
             case FOVEA_CONV_ALGORITHM_GEMM: conv::run_gemm(*plan, p, x, y, workspace, workspace_bytes); break;
-            default: conv::run_winograd(*plan, p, x, y, workspace); break;
+            default: conv::run_winograd(*plan, p, x, y, workspace, workspace_bytes); break;
         }
         return FOVEA_STATUS_SUCCESS;
     });

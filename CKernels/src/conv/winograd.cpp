@@ -74,6 +74,32 @@ int64_t chunk_tiles(const fovea_conv_plan &plan, const Problem &p, const Widths 
     return std::min(budget, round_up(tiles, mr));
 }
 
+// When U is small enough to stay in the per-core cache, each thread runs the
+// three phases block by block on its own small V and M buffers (nothing leaves
+// the cache); otherwise the phases run over large chunks so that U streams
+// from memory once per chunk.
+constexpr int64_t kCacheResidentWeights = int64_t(1) << 20;
+constexpr int64_t kFusedBlockBytes = int64_t(512) << 10;
+
+bool fused(const fovea_conv_plan &plan, const Widths &w) {
+    const int alpha = tile_size(plan.algorithm) + 2;
+    return int64_t(alpha) * alpha * w.cp * w.kp * int64_t(sizeof(float)) <= kCacheResidentWeights;
+}
+
+int64_t fused_block_tiles(const fovea_conv_plan &plan, const Widths &w) {
+    const int alpha = tile_size(plan.algorithm) + 2;
+    const int64_t per_tile = int64_t(alpha) * alpha * (w.cp + w.kp) * int64_t(sizeof(float));
+    const int64_t mr = plan.ukernel.mr;
+    return std::max<int64_t>(mr, kFusedBlockBytes / per_tile / mr * mr);
+}
+
+size_t fused_worker_bytes(const fovea_conv_plan &plan, const Widths &w) {
+    const int alpha = tile_size(plan.algorithm) + 2;
+    const int64_t tiles = fused_block_tiles(plan, w);
+    return round_to_cache_line(size_t(alpha * alpha * tiles * w.cp) * sizeof(float)) +
+           round_to_cache_line(size_t(alpha * alpha * tiles * w.kp) * sizeof(float));
+}
+
 }  // namespace
 
 bool winograd_applies(const fovea_conv_desc &d) {
@@ -109,20 +135,18 @@ void pack_winograd_weights(fovea_conv_plan &plan, const float *w) {
 size_t winograd_workspace_size(const fovea_conv_plan &plan, const Problem &p) {
     const int m = tile_size(plan.algorithm), alpha = m + 2;
     const Widths w = widths(plan);
+    if (fused(plan, w)) return fused_worker_bytes(plan, w) * size_t(std::max(fovea_threads_get(), 1));
     const int64_t chunk = chunk_tiles(plan, p, w);
     return round_to_cache_line(size_t(alpha * alpha * chunk * w.cp) * sizeof(float)) +
            round_to_cache_line(size_t(alpha * alpha * chunk * w.kp) * sizeof(float));
 }
 
-void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y, void *workspace) {
+void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y, void *workspace,
+                  size_t workspace_bytes) {
     const fovea_conv_desc &d = p.d;
     const int m = tile_size(plan.algorithm), alpha = m + 2, positions = alpha * alpha;
     const Widths w = widths(plan);
     const winograd::Kernels transforms = kernels_for(plan.isa, m);
-    const int64_t chunk = chunk_tiles(plan, p, w);
-    float *v = static_cast<float *>(workspace);
-    float *product = reinterpret_cast<float *>(
-        static_cast<char *>(workspace) + round_to_cache_line(size_t(positions * chunk * w.cp) * sizeof(float)));
     const int64_t tiles_h = (d.out_size[1] + m - 1) / m, tiles_w = (d.out_size[2] + m - 1) / m;
     const int64_t tiles = tiles_h * tiles_w;
     const int64_t K = d.out_channels, mr = plan.ukernel.mr, nr = plan.ukernel.nr;
@@ -130,54 +154,98 @@ void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x,
     const int64_t per_position = gemm::packed_size(w.cp, K, nr);
     const bool slow_activation = d.activation.kind == FOVEA_ACTIVATION_SIGMOID ||
                                  d.activation.kind == FOVEA_ACTIVATION_TANH;
+    // Each tile's transform is contiguous ([tile][position][channels]), so the
+    // transforms write and read whole cache lines in one place; the GEMM of a
+    // position reads its rows alpha^2 * Cp floats apart.
+    const int64_t v_tile = positions * w.cp, m_tile = positions * w.kp;
 
+    auto input = [&](const float *xn, float *v, int64_t first, int64_t begin, int64_t end) {
+        winograd::InputArgs a{xn, d.in_size[1], d.in_size[2], d.in_channels, w.cp, d.pad_begin[1],
+                              d.pad_begin[2], tiles_w, first, begin, end, v, w.cp, v_tile};
+        transforms.input(a);
+    };
+    // The GEMMs of positions [begin, end) over `count` tiles.
+    auto multiply = [&](const float *v, float *product, int64_t count, int64_t begin, int64_t end, bool prefetch) {
+        gemm::UkernelArgs args{};
+        args.taps = 1;
+        args.kc = w.cp;
+        args.a_row_stride = v_tile;
+        args.ldc = m_tile;
+        args.n = nr;
+        const int64_t calls = panels * ((count + mr - 1) / mr);
+        const int64_t u_bytes = per_position * int64_t(sizeof(float));
+        for (int64_t xi = begin; xi < end; ++xi) {
+            const float *u = plan.packed.data() + xi * per_position;
+            // Streaming U from memory, pull the weights of the position after next
+            // into cache a slice per call: the hardware prefetcher does not run
+            // far enough ahead on it.
+            const char *next_u = reinterpret_cast<const char *>(
+                plan.packed.data() + std::min<int64_t>(xi + 2, positions - 1) * per_position);
+            int64_t call = 0;
+            for (int64_t j = 0; j < panels; ++j) {
+                args.b = u + j * w.cp * nr;
+                for (int64_t i = 0; i < count; i += mr, ++call) {
+                    if (prefetch)
+                        for (int64_t o = (u_bytes * call / calls) & ~int64_t(63); o < u_bytes * (call + 1) / calls; o += 64)
+                            __builtin_prefetch(next_u + o, 0, 3);
+                    args.a = v + i * v_tile + xi * w.cp;
+                    args.c = product + i * m_tile + xi * w.kp + j * nr;
+                    args.m = std::min<int64_t>(mr, count - i);
+                    plan.ukernel.kernel(args);
+                }
+            }
+        }
+    };
+    auto output = [&](const float *product, float *yn, int64_t first, int64_t begin, int64_t end) {
+        winograd::OutputArgs a{product, w.kp, m_tile, w.kp, K, yn, d.out_size[1], d.out_size[2], tiles_w,
+                               first, begin, end, plan.bias.empty() ? nullptr : plan.packed_bias.data(),
+                               d.activation};
+        transforms.output(a);
+        if (!slow_activation) return;
+        for (int64_t t = begin; t < end; ++t) {
+            const int64_t tile = first + t;
+            const int64_t y0 = (tile / tiles_w) * m, x0 = (tile % tiles_w) * m;
+            for (int64_t i = 0; i < m && y0 + i < d.out_size[1]; ++i)
+                finish_activation(d.activation, yn + ((y0 + i) * d.out_size[2] + x0) * K,
+                                  std::min<int64_t>(m, d.out_size[2] - x0), K, K);
+        }
+    };
+
+    if (fused(plan, w)) {
+        const int64_t block = fused_block_tiles(plan, w);
+        const size_t per_worker = fused_worker_bytes(plan, w);
+        const int32_t workers = int32_t(std::max<size_t>(1, workspace_bytes / per_worker));
+        const int64_t blocks_per_image = (tiles + block - 1) / block;
+        parallel_for_workers(d.batch * blocks_per_image, 1, workers, [&](int64_t begin, int64_t end, int32_t worker) {
+            char *base = static_cast<char *>(workspace) + size_t(worker) * per_worker;
+            float *v = reinterpret_cast<float *>(base);
+            float *product = reinterpret_cast<float *>(
+                base + round_to_cache_line(size_t(positions * block * w.cp) * sizeof(float)));
+            for (int64_t b = begin; b < end; ++b) {
+                const int64_t n = b / blocks_per_image, first = (b % blocks_per_image) * block;
+                const int64_t count = std::min(block, tiles - first);
+                input(x + n * p.in_image, v, first, 0, count);
+                multiply(v, product, count, 0, positions, false);
+                output(product, y + n * p.out_image, first, 0, count);
+            }
+        });
+        return;
+    }
+
+    const int64_t chunk = chunk_tiles(plan, p, w);
+    float *v = static_cast<float *>(workspace);
+    float *product = reinterpret_cast<float *>(
+        static_cast<char *>(workspace) + round_to_cache_line(size_t(positions * chunk * w.cp) * sizeof(float)));
     for (int64_t n = 0; n < d.batch; ++n) {
         const float *xn = x + n * p.in_image;
         float *yn = y + n * p.out_image;
         for (int64_t first = 0; first < tiles; first += chunk) {
             const int64_t count = std::min(chunk, tiles - first);
-            const int64_t v_plane = chunk * w.cp, m_plane = chunk * w.kp;
-            parallel_for(count, grain_for(count, 2), [&](int64_t begin, int64_t end) {
-                winograd::InputArgs a{xn, d.in_size[1], d.in_size[2], d.in_channels, w.cp, d.pad_begin[1],
-                                      d.pad_begin[2], tiles_w, first, begin, end, v, v_plane};
-                transforms.input(a);
-            });
-            // One GEMM per transform position: [count x Cp] * [Cp x K].
-            parallel_for(positions, 1, [&](int64_t begin, int64_t end) {
-                gemm::UkernelArgs args{};
-                args.taps = 1;
-                args.kc = w.cp;
-                args.a_row_stride = w.cp;
-                args.ldc = w.kp;
-                args.n = nr;
-                for (int64_t xi = begin; xi < end; ++xi) {
-                    const float *u = plan.packed.data() + xi * per_position;
-                    for (int64_t j = 0; j < panels; ++j) {
-                        args.b = u + j * w.cp * nr;
-                        for (int64_t i = 0; i < count; i += mr) {
-                            args.a = v + xi * v_plane + i * w.cp;
-                            args.c = product + xi * m_plane + i * w.kp + j * nr;
-                            args.m = std::min<int64_t>(mr, count - i);
-                            plan.ukernel.kernel(args);
-                        }
-                    }
-                }
-            });
-            parallel_for(count, grain_for(count, 2), [&](int64_t begin, int64_t end) {
-                winograd::OutputArgs a{product, m_plane, w.kp, K, yn, d.out_size[1], d.out_size[2], tiles_w, first,
-                                       begin, end, plan.bias.empty() ? nullptr : plan.packed_bias.data(),
-                                       d.activation};
-                transforms.output(a);
-                if (slow_activation) {
-                    for (int64_t t = begin; t < end; ++t) {
-                        const int64_t tile = first + t;
-                        const int64_t y0 = (tile / tiles_w) * m, x0 = (tile % tiles_w) * m;
-                        for (int64_t i = 0; i < m && y0 + i < d.out_size[1]; ++i)
-                            finish_activation(d.activation, yn + ((y0 + i) * d.out_size[2] + x0) * K,
-                                              std::min<int64_t>(m, d.out_size[2] - x0), K, K);
-                    }
-                }
-            });
+            parallel_for(count, grain_for(count, 2),
+                         [&](int64_t begin, int64_t end) { input(xn, v, first, begin, end); });
+            parallel_for(positions, 1, [&](int64_t begin, int64_t end) { multiply(v, product, count, begin, end, true); });
+            parallel_for(count, grain_for(count, 2),
+                         [&](int64_t begin, int64_t end) { output(product, yn, first, begin, end); });
         }
     }
 }

@@ -20,6 +20,6 @@ fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d);
 void pack_winograd_weights(fovea_conv_plan &plan, const float *w);
 size_t winograd_workspace_size(const fovea_conv_plan &plan, const Problem &p);
 void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y,
-                  void *workspace);
+                  void *workspace, size_t workspace_bytes);
 
 }  // namespace fovea::conv

@@ -71,13 +71,15 @@ struct InputArgs {
     int64_t tiles_w;
     int64_t first_tile;    // index of the chunk's first tile in the image
     int64_t begin, end;    // tiles of the chunk to transform, relative to first_tile
-    float *v;              // [alpha^2][chunk tiles][Cp]
-    int64_t plane;         // floats between consecutive alpha^2 planes of v
+    float *v;              // [chunk tiles][alpha^2][Cp]: each tile's transform is contiguous
+    int64_t plane;         // floats between consecutive transform positions (Cp)
+    int64_t tile_stride;   // floats between consecutive tiles (alpha^2 Cp)
 };
 
 struct OutputArgs {
-    const float *m;        // [alpha^2][chunk tiles][Kp]
-    int64_t plane;
+    const float *m;        // [chunk tiles][alpha^2][Kp]
+    int64_t plane;         // floats between consecutive transform positions (Kp)
+    int64_t tile_stride;   // floats between consecutive tiles (alpha^2 Kp)
     int64_t padded_channels;  // Kp
     int64_t channels;         // K
     float *y;              // the output image, [OH, OW, K]
@@ -183,7 +185,13 @@ inline __attribute__((always_inline)) void input_transform(const InputArgs &a) {
         const int64_t y0 = (tile / a.tiles_w) * M - a.pad_top;
         const int64_t x0 = (tile % a.tiles_w) * M - a.pad_left;
         const bool interior = y0 >= 0 && y0 + A <= a.height && x0 >= 0 && x0 + A <= a.width;
-        float *out = a.v + t * a.padded_channels;
+        float *out = a.v + t * a.tile_stride;
+        if (t + 1 < a.end) {
+            // Claim the next tile's lines while this one computes: writing them
+            // cold would wait for each line's read-for-ownership in turn.
+            const char *next = reinterpret_cast<const char *>(out + a.tile_stride);
+            for (int64_t o = 0; o < a.tile_stride * int64_t(sizeof(float)); o += 64) __builtin_prefetch(next + o, 1, 3);
+        }
         const int64_t full = a.channels / W * W;
         for (int64_t c0 = 0; c0 < full; c0 += W) {
             if (interior) input_tile<M, W, true, true>(a, y0, x0, c0, out + c0);
@@ -254,7 +262,7 @@ inline __attribute__((always_inline)) void output_transform(const OutputArgs &a)
         const int64_t tile = a.first_tile + t;
         const int64_t y0 = (tile / a.tiles_w) * M, x0 = (tile % a.tiles_w) * M;
         const bool inside = y0 + M <= a.out_height && x0 + M <= a.out_width;
-        const float *in = a.m + t * a.padded_channels;
+        const float *in = a.m + t * a.tile_stride;
         const int64_t full = a.channels / W * W;
         for (int64_t k0 = 0; k0 < a.channels; k0 += W) {
             if (inside && k0 < full) output_tile<M, W, true>(a, in + k0, y0, x0, k0);

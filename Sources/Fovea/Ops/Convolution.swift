@@ -172,13 +172,13 @@ final class Workspace {
             pointer = nil
             return
         }
-        guard let memory = malloc(bytes) else {
+        guard let memory = fovea_workspace_allocate(bytes) else {
             throw .kernelFailure("cannot allocate \(bytes) bytes of workspace")
         }
         pointer = memory
     }
 
-    deinit { free(pointer) }
+    deinit { fovea_workspace_free(pointer) }
 }
 
 #if canImport(Glibc)

@@ -111,7 +111,7 @@ final class ConvolutionPlan: @unchecked Sendable {
             return memory
         }
         lock.unlock()
-        guard let memory = malloc(bytes) else { throw .kernelFailure("cannot allocate \(bytes) bytes of workspace") }
+        guard let memory = fovea_workspace_allocate(bytes) else { throw .kernelFailure("cannot allocate \(bytes) bytes of workspace") }
         return memory
     }
 
@@ -125,6 +125,6 @@ final class ConvolutionPlan: @unchecked Sendable {
 
     deinit {
         fovea_conv_plan_destroy(pointer)
-        for memory in spareWorkspaces { free(memory) }
+        for memory in spareWorkspaces { fovea_workspace_free(memory) }
     }
 }

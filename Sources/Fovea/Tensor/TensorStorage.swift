@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+internal import CKernels
 
 /// The 64-byte-aligned buffer behind a ``Tensor``.
 ///
@@ -25,8 +19,8 @@ final class TensorStorage: @unchecked Sendable {
     /// Allocates uninitialised storage; callers fill it before anyone reads it.
     static func allocate(count: Int) throws(FoveaError) -> TensorStorage {
         let (bytes, overflow) = max(count, 1).multipliedReportingOverflow(by: MemoryLayout<Float>.stride)
-        var raw: UnsafeMutableRawPointer?
-        guard count >= 0, !overflow, posix_memalign(&raw, alignment, bytes) == 0, let raw else {
+        // The kernels' allocator: 64-byte aligned, huge pages for large tensors.
+        guard count >= 0, !overflow, let raw = fovea_workspace_allocate(bytes) else {
             throw .invalidParameter("cannot allocate a tensor of \(count) elements")
         }
         let pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
@@ -51,6 +45,6 @@ final class TensorStorage: @unchecked Sendable {
     }
 
     deinit {
-        free(pointer)
+        fovea_workspace_free(pointer)
     }
 }
