@@ -78,6 +78,33 @@ extension ISASweep {
             }
         }
 
+        /// Many channels make the transformed weights too large for the cache, which
+        /// switches Winograd from cache-resident blocks to chunked phases.
+        @Test func winogradWithLargeWeightsMatchesTheReference() throws {
+            var sweep = Sweep(seed: 13)
+            let g = ConvolutionGeometry(
+                spatialRank: 2, batch: 2, inChannels: 133, outChannels: 141, groups: 1, inSize: [9, 13],
+                outSize: [9, 12], kernel: [3, 3], stride: [1, 1], dilation: [1, 1], padBegin: [1, 0], padEnd: [1, 1])
+            let x = try sweep.tensor(g.inputShape).scalars, w = try sweep.tensor([3, 3, 133, 141]).scalars
+            let bias = try sweep.tensor([141]).scalars
+            var desc = g.descriptor(activation: .relu)
+            var reference = nanBuffer(g.outputShape.reduce(1, *))
+            #expect(fovea_reference_conv_forward(&desc, x, w, bias, &reference) == FOVEA_STATUS_SUCCESS)
+            try forEachInstructionSet { level in
+                for (algorithm, name, tolerance) in Self.algorithms where name.hasPrefix("winograd") {
+                    var plan: OpaquePointer?
+                    #expect(fovea_conv_plan_create(&desc, algorithm, w, bias, &plan) == FOVEA_STATUS_SUCCESS)
+                    defer { fovea_conv_plan_destroy(plan) }
+                    var bytes = 0
+                    #expect(fovea_conv_plan_workspace_size(plan, &desc, &bytes) == FOVEA_STATUS_SUCCESS)
+                    var workspace = [UInt8](repeating: 0xA5, count: max(bytes, 1))
+                    var fast = nanBuffer(reference.count)
+                    #expect(fovea_conv_plan_run(plan, &desc, x, &fast, &workspace, bytes) == FOVEA_STATUS_SUCCESS)
+                    expectClose(fast, reference, atol: tolerance, rtol: 0, "\(level) \(name) with 133 -> 141 channels")
+                }
+            }
+        }
+
         @Test func unsupportedRequestsAreRefused() throws {
             var g = KernelSweepTests.randomConvolution(&Self.fixedSweep)
             g.kernel = [5, 5]
