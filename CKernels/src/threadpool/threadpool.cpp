@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -11,6 +12,32 @@
 
 namespace fovea {
 namespace {
+
+inline void cpu_relax() {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+// Spins until `ready()` or until `microseconds` pass; true when ready. Layers
+// run back to back, each a parallel loop of a millisecond or less, and waking
+// a sleeping thread costs tens of microseconds on a virtual machine: threads
+// poll for a short while before they sleep.
+template <class Ready>
+bool spin_until(Ready ready, int64_t microseconds) {
+    const auto start = std::chrono::steady_clock::now();
+    for (int64_t i = 0;; ++i) {
+        if (ready()) return true;
+        cpu_relax();
+        if ((i & 63) == 63 &&
+            std::chrono::steady_clock::now() - start > std::chrono::microseconds(microseconds))
+            return ready();
+    }
+}
+
+constexpr int64_t kSpinMicroseconds = 200;
 
 int32_t hardware_threads() {
     unsigned n = std::thread::hardware_concurrency();
@@ -57,15 +84,18 @@ public:
             job_max_workers_ = max_workers;
             next_chunk_.store(0, std::memory_order_relaxed);
             next_worker_.store(1, std::memory_order_relaxed);  // the caller is worker 0
-            active_workers_ = static_cast<int32_t>(workers_.size());
-            ++generation_;
+            active_workers_.store(static_cast<int32_t>(workers_.size()), std::memory_order_relaxed);
+            generation_.fetch_add(1, std::memory_order_release);
         }
         wake_.notify_all();
         in_job_ = true;
         work_on_job(0);
         in_job_ = false;
-        std::unique_lock<std::mutex> lock(mutex_);
-        done_.wait(lock, [&] { return active_workers_ == 0; });
+        auto finished = [&] { return active_workers_.load(std::memory_order_acquire) == 0; };
+        if (!spin_until(finished, kSpinMicroseconds)) {
+            std::unique_lock<std::mutex> lock(mutex_);
+            done_.wait(lock, finished);
+        }
         job_body_ = nullptr;
     }
 
@@ -94,21 +124,25 @@ private:
     // thread got to run: a job posted in between must not be missed.
     void worker_loop(uint64_t seen) {
         for (;;) {
-            {
+            auto posted = [&] {
+                return stopping_.load(std::memory_order_acquire) ||
+                       generation_.load(std::memory_order_acquire) != seen;
+            };
+            if (!spin_until(posted, kSpinMicroseconds)) {
                 std::unique_lock<std::mutex> lock(mutex_);
-                wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-                if (stopping_) return;
-                seen = generation_;
+                wake_.wait(lock, posted);
             }
+            if (stopping_.load(std::memory_order_acquire)) return;
+            seen = generation_.load(std::memory_order_acquire);
             const int32_t worker = next_worker_.fetch_add(1, std::memory_order_relaxed);
             if (worker < job_max_workers_) {
                 in_job_ = true;
                 work_on_job(worker);
                 in_job_ = false;
             }
-            {
+            if (active_workers_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
                 std::lock_guard<std::mutex> lock(mutex_);
-                if (--active_workers_ == 0) done_.notify_one();
+                done_.notify_one();
             }
         }
     }
@@ -117,8 +151,8 @@ private:
         uint64_t generation = 0;
         {
             std::lock_guard<std::mutex> lock(mutex_);
-            stopping_ = false;
-            generation = generation_;
+            stopping_.store(false, std::memory_order_release);
+            generation = generation_.load(std::memory_order_relaxed);
         }
         for (int32_t i = 0; i < count; ++i)
             workers_.emplace_back([this, generation] { worker_loop(generation); });
@@ -127,7 +161,7 @@ private:
     void stop_workers() {
         {
             std::lock_guard<std::mutex> lock(mutex_);
-            stopping_ = true;
+            stopping_.store(true, std::memory_order_release);
         }
         wake_.notify_all();
         for (auto &t : workers_) t.join();
@@ -139,9 +173,9 @@ private:
     std::mutex run_mutex_;  // held by the one caller whose job the pool runs
     std::mutex mutex_;      // guards the job fields and the counters below
     std::condition_variable wake_, done_;
-    uint64_t generation_ = 0;
-    int32_t active_workers_ = 0;
-    bool stopping_ = false;
+    std::atomic<uint64_t> generation_{0};
+    std::atomic<int32_t> active_workers_{0};
+    std::atomic<bool> stopping_{false};
     const std::function<void(int64_t, int64_t, int32_t)> *job_body_ = nullptr;
     int64_t job_n_ = 0, job_grain_ = 1, job_chunks_ = 0;
     int32_t job_max_workers_ = 1;
