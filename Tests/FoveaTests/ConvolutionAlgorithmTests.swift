@@ -7,20 +7,22 @@ import Testing
 // vector width, batch > 1, asymmetric padding. Outputs start as NaN and the
 // workspace as a poison pattern, so unwritten or uninitialised values show.
 //
-// Tolerances (error relative to the output's largest magnitude):
+// Tolerances (largest error relative to the output's largest magnitude):
 //   direct, GEMM, im2col: 1e-5 (float32 sums in another order)
-//   Winograd F(2x2,3x3): 1e-4, F(4x4,3x3): 5e-4, F(6x6,3x3): 2e-3
-// Winograd trades exactness for speed by design; Benchmarks/RESULTS.md lists
-// the errors measured against float64 on the benchmark layers.
+//   Winograd F(2x2,3x3): 1e-5, F(4x4,3x3): 1e-4, F(6x6,3x3): 2e-4
+// Winograd trades exactness for speed by design. These are the bounds the
+// documentation promises; Benchmarks/RESULTS.md lists the errors measured
+// against float64 on the benchmark layers (all well inside them), and
+// winogradErrorOnABenchmarkLayer checks one of those layers here.
 
 extension ISASweep {
     @Suite struct ConvolutionAlgorithmTests {
         static let algorithms: [(fovea_conv_algorithm, String, Float)] = [
             (FOVEA_CONV_ALGORITHM_DIRECT, "direct", 1e-5),
             (FOVEA_CONV_ALGORITHM_GEMM, "gemm", 1e-5),
-            (FOVEA_CONV_ALGORITHM_WINOGRAD_2, "winograd F2", 1e-4),
-            (FOVEA_CONV_ALGORITHM_WINOGRAD_4, "winograd F4", 5e-4),
-            (FOVEA_CONV_ALGORITHM_WINOGRAD_6, "winograd F6", 2e-3),
+            (FOVEA_CONV_ALGORITHM_WINOGRAD_2, "winograd F2", 1e-5),
+            (FOVEA_CONV_ALGORITHM_WINOGRAD_4, "winograd F4", 1e-4),
+            (FOVEA_CONV_ALGORITHM_WINOGRAD_6, "winograd F6", 2e-4),
         ]
 
         /// A random 3x3, stride 1, dilation 1 problem that Winograd accepts.
@@ -101,6 +103,42 @@ extension ISASweep {
                     var fast = nanBuffer(reference.count)
                     #expect(fovea_conv_plan_run(plan, &desc, x, &fast, &workspace, bytes) == FOVEA_STATUS_SUCCESS)
                     expectClose(fast, reference, atol: tolerance, rtol: 0, "\(level) \(name) with 133 -> 141 channels")
+                }
+            }
+        }
+
+        /// r50_3x3_d (7x7x512 -> 512, the benchmark's deepest 3x3 layer) against a
+        /// float64 convolution, with the benchmark harness's data distribution.
+        @Test func winogradErrorOnABenchmarkLayer() throws {
+            let (h, c, k) = (7, 512, 512)
+            var sweep = Sweep(seed: 14)
+            let x = try sweep.tensor([1, h, h, c]).scalars
+            let w = try sweep.tensor([3, 3, c, k], scale: 0.1).scalars
+            var reference = [Double](repeating: 0, count: h * h * k)
+            var accumulator = [Double](repeating: 0, count: k)
+            for i in 0..<h {
+                for j in 0..<h {
+                    for kk in 0..<k { accumulator[kk] = 0 }
+                    for r in 0..<3 where i + r - 1 >= 0 && i + r - 1 < h {
+                        for s in 0..<3 where j + s - 1 >= 0 && j + s - 1 < h {
+                            let xBase = ((i + r - 1) * h + j + s - 1) * c
+                            for cc in 0..<c {
+                                let xv = Double(x[xBase + cc])
+                                let wBase = ((r * 3 + s) * c + cc) * k
+                                for kk in 0..<k { accumulator[kk] += xv * Double(w[wBase + kk]) }
+                            }
+                        }
+                    }
+                    for kk in 0..<k { reference[(i * h + j) * k + kk] = accumulator[kk] }
+                }
+            }
+            let scale = reference.reduce(0.0) { max($0, abs($1)) }
+            let input = try Tensor(shape: [1, h, h, c], scalars: x), weight = try Tensor(shape: [3, 3, c, k], scalars: w)
+            try forEachInstructionSet { level in
+                for (tile, bound) in [(2, 1e-5), (4, 1e-4), (6, 2e-4)] {
+                    let y = try Conv2D(weight: weight, padding: .same, algorithm: .winograd(tile: tile))(input).scalars
+                    let worst = zip(y, reference).reduce(0.0) { max($0, abs(Double($1.0) - $1.1)) } / scale
+                    #expect(worst <= bound, "\(level) F(\(tile)x\(tile),3x3): \(worst)")
                 }
             }
         }

@@ -9,8 +9,12 @@ import Foundation
 import Fovea
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-guard let command = arguments.first, command == "conv-layers" else {
-    FileHandle.standardError.write("usage: fovea-bench conv-layers --threads N [--quick] --layers-file PATH [--only a,b]\n".data(using: .utf8)!)
+guard let command = arguments.first, ["conv-layers", "winograd-accuracy"].contains(command) else {
+    FileHandle.standardError.write("""
+        usage: fovea-bench conv-layers --threads N [--quick] --layers-file PATH [--only a,b]
+               fovea-bench winograd-accuracy --layers-file PATH [--only a,b]
+
+        """.data(using: .utf8)!)
     exit(2)
 }
 let options = BenchmarkOptions(arguments.dropFirst())
@@ -26,6 +30,10 @@ do {
 } catch {
     FileHandle.standardError.write("cannot read \(options.layersFile): \(error)\n".data(using: .utf8)!)
     exit(2)
+}
+if command == "winograd-accuracy" {
+    measureWinogradAccuracy(layers)
+    exit(0)
 }
 for layer in layers {
     switch layer.kind {
