@@ -35,7 +35,8 @@ extension ISASweep {
             let strided = try Conv2D(weight: try Tensor.zeros(shape: [7, 7, 3, 64]), stride: 2, padding: .same)
             #expect(try strided.algorithm(for: [1, 224, 224, 3]) == .direct)
             let dense = try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 64, 64]), padding: .same)
-            #expect(try dense.algorithm(for: [1, 56, 56, 64]) == .winograd(tile: 6))
+            #expect(try dense.algorithm(for: [1, 56, 56, 64]) == .winograd(tile: 4))
+            #expect(try dense.algorithm(for: [1, 7, 7, 64]) == .winograd(tile: 2))
             ConvAlgorithm.winogradEnabled = false
             defer { ConvAlgorithm.winogradEnabled = true }
             #expect(try dense.algorithm(for: [1, 56, 56, 64]) == .direct)

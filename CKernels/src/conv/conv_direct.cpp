@@ -78,6 +78,7 @@ void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, f
             for (int64_t kw = 0; kw < (merged ? 1 : d.kernel[2]); ++kw)
                 taps.push_back(((kd * d.dilation[0] * Hp + kh * d.dilation[1]) * Wp + kw * d.dilation[2]) * C);
     const int64_t kc = merged ? d.kernel[2] * C : Cg;
+    const int64_t taps_per_row = merged ? 1 : d.kernel[2];
     const int64_t depth = p.kernel_volume * Cg;
     const int64_t panels = (Kg + nr - 1) / nr;
     const int64_t group_width = padded_group_width(plan);
@@ -114,6 +115,17 @@ void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, f
                     for (int64_t r = begin; r < end; ++r) {
                         const int64_t od = r / d.out_size[1], oh = r % d.out_size[1];
                         const float *origin = xp + ((od * d.stride[0] * Hp + oh * d.stride[1]) * Wp) * C + g * Cg;
+                        // Kernel rows that fall wholly in the top or bottom padding add
+                        // nothing: skip them (2-D only, where a row's taps are contiguous).
+                        int64_t first_row = 0, last_row = d.kernel[1];
+                        if (d.kernel[0] == 1) {
+                            const int64_t top = oh * d.stride[1] - d.pad_begin[1];
+                            while (first_row < last_row && top + first_row * d.dilation[1] < 0) ++first_row;
+                            while (last_row > first_row && top + (last_row - 1) * d.dilation[1] >= d.in_size[1]) --last_row;
+                        }
+                        args.tap_offsets = taps.data() + first_row * taps_per_row;
+                        args.taps = d.kernel[0] == 1 ? (last_row - first_row) * taps_per_row : int64_t(taps.size());
+                        args.b = panel + first_row * taps_per_row * kc * nr;
                         float *out_row = yn + r * out_w * K + g * Kg + j * nr;
                         for (int64_t ow = 0; ow < out_w; ow += mr) {
                             args.a = origin + ow * d.stride[2] * C;

@@ -109,12 +109,15 @@ bool winograd_applies(const fovea_conv_desc &d) {
 }
 
 fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d) {
-    // Too few channels leave the transforms dominant; small maps waste most of a large tile.
+    // Too few channels leave the transforms dominant. Measured on this
+    // library's benchmark layers (Benchmarks/RESULTS.md): F(4x4) is the
+    // fastest from 28x28 up, F(2x2) below that, where a larger tile wastes
+    // too much of its area on the image edge. F(6x6) never won by enough to
+    // justify its larger error.
     if (d.in_channels < 16 || d.out_channels < 16) return FOVEA_CONV_ALGORITHM_AUTO;
     const int64_t extent = std::min(d.out_size[1], d.out_size[2]);
-    if (extent >= 24) return FOVEA_CONV_ALGORITHM_WINOGRAD_6;
-    if (extent >= 12) return FOVEA_CONV_ALGORITHM_WINOGRAD_4;
-    return FOVEA_CONV_ALGORITHM_AUTO;
+    if (extent >= 20) return FOVEA_CONV_ALGORITHM_WINOGRAD_4;
+    return FOVEA_CONV_ALGORITHM_WINOGRAD_2;
 }
 
 void pack_winograd_weights(fovea_conv_plan &plan, const float *w) {

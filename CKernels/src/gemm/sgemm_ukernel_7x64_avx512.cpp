@@ -288,7 +288,7 @@ FOVEA_TARGET_AVX512 void ukernel_7x64(const UkernelArgs &p) {
     // The common case: a full tile whose result needs no masking or activation
     // afterwards goes straight from the input tile to C in one assembly block.
     const bool cheap_finish = !p.finish || p.activation.kind == FOVEA_ACTIVATION_NONE;
-    if (p.m == MR && p.n == NR && cheap_finish && p.kc > 0) {
+    if (p.m == MR && p.n == NR && cheap_finish && p.kc > 0 && p.taps > 0) {
         static const int64_t no_offset = 0;
         alignas(64) static const float zeros[NR] = {};
         const float *in = p.accumulate ? p.c : p.bias ? p.bias : zeros;
