@@ -239,7 +239,8 @@ typedef enum fovea_conv_algorithm {
     FOVEA_CONV_ALGORITHM_WINOGRAD_2 = 3, /* F(2x2, 3x3) */
     FOVEA_CONV_ALGORITHM_WINOGRAD_4 = 4, /* F(4x4, 3x3) */
     FOVEA_CONV_ALGORITHM_WINOGRAD_6 = 5, /* F(6x6, 3x3) */
-    FOVEA_CONV_ALGORITHM_REFERENCE = 6  /* the reference kernel */
+    FOVEA_CONV_ALGORITHM_REFERENCE = 6, /* the reference kernel */
+    FOVEA_CONV_ALGORITHM_DEPTHWISE = 7  /* groups == in_channels, 2-D: per-channel sliding windows */
 } fovea_conv_algorithm;
 
 /** A convolution with its weights packed for one algorithm and one ISA level
@@ -248,7 +249,8 @@ typedef enum fovea_conv_algorithm {
 typedef struct fovea_conv_plan fovea_conv_plan;
 
 /** Whether `algorithm` can compute `desc` (Winograd: 2-D, 3x3, stride 1,
- *  dilation 1, groups 1; AUTO and REFERENCE: always). */
+ *  dilation 1, groups 1; depthwise: 1-D or 2-D with groups == in_channels;
+ *  AUTO and REFERENCE: always). */
 int32_t fovea_conv_algorithm_supported(const fovea_conv_desc *desc,
                                        fovea_conv_algorithm algorithm);
 /** The algorithm AUTO picks for `desc` at the active ISA level. */
@@ -503,9 +505,12 @@ fovea_status fovea_reference_resize_forward(const fovea_resize_desc *desc, const
 /* Gram matrices (style transfer), channels-last                             */
 /* ------------------------------------------------------------------------ */
 
-/** x [N, spatial, C] (F = x[n] transposed, C x spatial): g[n] = scale * F F^T, [N, C, C]. */
+/** Workspace bytes fovea_gram_forward needs (may be 0). */
+fovea_status fovea_gram_forward_workspace_size(int64_t spatial, int64_t channels, size_t *bytes);
+/** x [N, spatial, C] (F = x[n] transposed, C x spatial): g[n] = scale * F F^T, [N, C, C].
+ *  Computes one triangle and mirrors it (the result is exactly symmetric). */
 fovea_status fovea_gram_forward(int64_t batch, int64_t spatial, int64_t channels, float scale,
-                                const float *x, float *g);
+                                const float *x, float *g, void *workspace, size_t workspace_bytes);
 /** dx[n] = scale * (dg[n] + dg[n]^T) F, laid out [N, spatial, C]; dx is overwritten. */
 fovea_status fovea_gram_backward(int64_t batch, int64_t spatial, int64_t channels, float scale,
                                  const float *x, const float *dg, float *dx);

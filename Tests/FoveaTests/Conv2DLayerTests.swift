@@ -34,6 +34,8 @@ extension ISASweep {
             #expect(try pointwise.algorithm(for: [1, 28, 28, 32]) == .gemm)
             let strided = try Conv2D(weight: try Tensor.zeros(shape: [7, 7, 3, 64]), stride: 2, padding: .same)
             #expect(try strided.algorithm(for: [1, 224, 224, 3]) == .direct)
+            let depthwise = try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 1, 32]), padding: .same, groups: 32)
+            #expect(try depthwise.algorithm(for: [1, 56, 56, 32]) == .depthwise)
             let dense = try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 64, 64]), padding: .same)
             #expect(try dense.algorithm(for: [1, 56, 56, 64]) == .winograd(tile: 4))
             #expect(try dense.algorithm(for: [1, 7, 7, 64]) == .winograd(tile: 2))

@@ -143,6 +143,58 @@ extension ISASweep {
             }
         }
 
+        /// Depthwise: 3x3 and 5x5 at stride 1 and 2 (the vectorised paths) plus
+        /// other kernels, dilations and channel multipliers (the general path),
+        /// channel counts that are not multiples of the vector width.
+        @Test func depthwiseMatchesTheReference() throws {
+            var sweep = Sweep(seed: 15)
+            try forEachInstructionSet { level in
+                for trial in 0..<60 {
+                    let fastShape = trial % 3 != 2
+                    let kernel = fastShape ? [3, 5][sweep.int(0...1)] : sweep.int(1...7)
+                    let stride = fastShape ? sweep.int(1...2) : sweep.int(1...3)
+                    let dilation = fastShape ? 1 : sweep.int(1...2)
+                    let multiplier = fastShape ? 1 : sweep.int(1...3)
+                    let channels = [1, 3, 8, 16, 17, 33, 48, 70][sweep.int(0...7)]
+                    let extent = (kernel - 1) * dilation + 1
+                    let top = sweep.int(0...(extent / 2)), left = sweep.int(0...(extent / 2))
+                    let bottom = sweep.int(0...(extent / 2)), right = sweep.int(0...(extent / 2))
+                    let height = max(1, extent - top - bottom) + sweep.int(0...20)
+                    let width = max(1, extent - left - right) + sweep.int(0...30)
+                    var g = ConvolutionGeometry(
+                        spatialRank: 2, batch: sweep.int(1...2), inChannels: channels,
+                        outChannels: channels * multiplier, groups: channels, inSize: [height, width], outSize: [],
+                        kernel: [kernel, kernel], stride: [stride, stride], dilation: [dilation, dilation],
+                        padBegin: [top, left], padEnd: [bottom, right])
+                    g.outSize = (0..<2).map {
+                        windowOutputExtent(input: g.inSize[$0], kernel: kernel, stride: stride, dilation: dilation,
+                                           padBegin: g.padBegin[$0], padEnd: g.padEnd[$0])
+                    }
+                    guard g.outSize.allSatisfy({ $0 >= 1 }) else { continue }
+                    let activation: Activation = [.none, .relu6, .leakyRelu(alpha: 0.1), .sigmoid][sweep.int(0...3)]
+                    var desc = g.descriptor(activation: activation)
+                    guard channels > 1 else {
+                        #expect(fovea_conv_algorithm_supported(&desc, FOVEA_CONV_ALGORITHM_DEPTHWISE) == 0)
+                        continue
+                    }
+                    let x = try sweep.tensor(g.inputShape).scalars
+                    let w = try sweep.tensor([kernel, kernel, 1, channels * multiplier]).scalars
+                    let bias = sweep.bool() ? try sweep.tensor([channels * multiplier]).scalars : nil
+                    var plan: OpaquePointer?
+                    #expect(fovea_conv_plan_create(&desc, FOVEA_CONV_ALGORITHM_DEPTHWISE, w, bias, &plan) == FOVEA_STATUS_SUCCESS)
+                    defer { fovea_conv_plan_destroy(plan) }
+                    let count = g.outputShape.reduce(1, *)
+                    var fast = nanBuffer(count), reference = nanBuffer(count)
+                    var workspace = [UInt8](repeating: 0xA5, count: 1)
+                    #expect(fovea_conv_plan_run(plan, &desc, x, &fast, &workspace, 0) == FOVEA_STATUS_SUCCESS)
+                    #expect(fovea_reference_conv_forward(&desc, x, w, bias, &reference) == FOVEA_STATUS_SUCCESS)
+                    expectClose(
+                        Array(fast.prefix(count)), Array(reference.prefix(count)), atol: 1e-5, rtol: 0,
+                        "\(level) depthwise trial \(trial) in\(g.inputShape) k\(kernel) s\(stride) d\(dilation) x\(multiplier) p\(g.padBegin)/\(g.padEnd) \(activation)")
+                }
+            }
+        }
+
         @Test func unsupportedRequestsAreRefused() throws {
             var g = KernelSweepTests.randomConvolution(&Self.fixedSweep)
             g.kernel = [5, 5]

@@ -41,7 +41,8 @@ func benchmarkConvolution(_ layer: LayerSpec, options: BenchmarkOptions) {
                 w[((r * layer.s + s) * layer.cg + cg) * layer.k + k] = wval(k, cg, r, s)
             } } } }
         }
-        var variants: [(String, ConvAlgorithm)] = [("direct", .direct), ("gemm", .gemm)]
+        var variants: [(String, ConvAlgorithm)] =
+            layer.kind == "dw" ? [("depthwise", .depthwise)] : [("direct", .direct), ("gemm", .gemm)]
         if layer.kind == "conv" && layer.r == 3 && layer.s == 3 && layer.stride == 1 {
             variants += [("winograd2", .winograd(tile: 2)), ("winograd4", .winograd(tile: 4)), ("winograd6", .winograd(tile: 6))]
         }

@@ -70,6 +70,7 @@ extern "C" int32_t fovea_conv_algorithm_supported(const fovea_conv_desc *d,
         case FOVEA_CONV_ALGORITHM_WINOGRAD_2:
         case FOVEA_CONV_ALGORITHM_WINOGRAD_4:
         case FOVEA_CONV_ALGORITHM_WINOGRAD_6: return conv::winograd_applies(*d) ? 1 : 0;
+        case FOVEA_CONV_ALGORITHM_DEPTHWISE: return conv::depthwise_applies(*d) ? 1 : 0;
     }
     return 0;
 }
@@ -81,6 +82,7 @@ extern "C" void fovea_conv_winograd_set_enabled(int32_t enabled) {
 extern "C" int32_t fovea_conv_winograd_enabled(void) { return conv::g_winograd_enabled.load(); }
 
 extern "C" fovea_conv_algorithm fovea_conv_algorithm_choose(const fovea_conv_desc *d) {
+    if (conv::depthwise_applies(*d)) return FOVEA_CONV_ALGORITHM_DEPTHWISE;
     if (conv::is_depthwise_like(*d)) return FOVEA_CONV_ALGORITHM_REFERENCE;
     if (conv::gemm_is_pointwise(*d)) return FOVEA_CONV_ALGORITHM_GEMM;
     if (conv::g_winograd_enabled.load() && conv::winograd_applies(*d)) {
@@ -106,7 +108,8 @@ extern "C" fovea_status fovea_conv_plan_create(const fovea_conv_desc *desc,
             d.kernel[0] * d.kernel[1] * d.kernel[2] * (d.in_channels / d.groups) * d.out_channels;
         if (bias) plan->bias.assign(bias, bias + d.out_channels);
         switch (plan->algorithm) {
-            case FOVEA_CONV_ALGORITHM_REFERENCE: plan->weights.assign(w, w + weight_count); break;
+            case FOVEA_CONV_ALGORITHM_REFERENCE:
+            case FOVEA_CONV_ALGORITHM_DEPTHWISE: plan->weights.assign(w, w + weight_count); break;
             case FOVEA_CONV_ALGORITHM_DIRECT:
             case FOVEA_CONV_ALGORITHM_GEMM: conv::pack_gemm_weights(*plan, w); break;
             default: conv::pack_winograd_weights(*plan, w); break;
@@ -144,7 +147,8 @@ size_t workspace_size(const fovea_conv_plan &plan, const conv::Problem &p) {
     switch (plan.algorithm) {
         case FOVEA_CONV_ALGORITHM_DIRECT: return conv::direct_workspace_size(plan, p);
         case FOVEA_CONV_ALGORITHM_GEMM: return conv::gemm_workspace_size(plan, p);
-        case FOVEA_CONV_ALGORITHM_REFERENCE: return 0;
+        case FOVEA_CONV_ALGORITHM_REFERENCE:
+        case FOVEA_CONV_ALGORITHM_DEPTHWISE: return 0;
         default: return conv::winograd_workspace_size(plan, p);
     }
 }
@@ -174,6 +178,7 @@ extern "C" fovea_status fovea_conv_plan_run(const fovea_conv_plan *plan, const f
                                                     plan->bias.empty() ? nullptr : plan->bias.data(), y);
             case FOVEA_CONV_ALGORITHM_DIRECT: conv::run_direct(*plan, p, x, y, workspace); break;
             case FOVEA_CONV_ALGORITHM_GEMM: conv::run_gemm(*plan, p, x, y, workspace, workspace_bytes); break;
+            case FOVEA_CONV_ALGORITHM_DEPTHWISE: conv::run_depthwise(*plan, p, x, y); break;
             default: conv::run_winograd(*plan, p, x, y, workspace, workspace_bytes); break;
         }
         return FOVEA_STATUS_SUCCESS;
@@ -220,8 +225,8 @@ extern "C" fovea_status fovea_conv_autotune(const fovea_conv_desc *desc, fovea_c
         for (size_t i = 0; i < x.size(); ++i) x.data()[i] = float(int64_t(i * 2654435761u % 1000)) / 1000.0f - 0.5f;
         for (size_t i = 0; i < w.size(); ++i) w.data()[i] = float(int64_t(i * 40503u % 1000)) / 1000.0f - 0.5f;
         const fovea_conv_algorithm candidates[] = {
-            FOVEA_CONV_ALGORITHM_DIRECT, FOVEA_CONV_ALGORITHM_GEMM, FOVEA_CONV_ALGORITHM_WINOGRAD_2,
-            FOVEA_CONV_ALGORITHM_WINOGRAD_4, FOVEA_CONV_ALGORITHM_WINOGRAD_6};
+            FOVEA_CONV_ALGORITHM_DEPTHWISE, FOVEA_CONV_ALGORITHM_DIRECT, FOVEA_CONV_ALGORITHM_GEMM,
+            FOVEA_CONV_ALGORITHM_WINOGRAD_2, FOVEA_CONV_ALGORITHM_WINOGRAD_4, FOVEA_CONV_ALGORITHM_WINOGRAD_6};
         fovea_conv_algorithm chosen = fovea_conv_algorithm_choose(desc);
         double fastest = 1e300;
         for (fovea_conv_algorithm algorithm : candidates) {

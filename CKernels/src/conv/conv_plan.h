@@ -45,6 +45,9 @@ size_t gemm_workspace_size(const fovea_conv_plan &plan, const Problem &p);
 void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y,
               void *workspace, size_t workspace_bytes);
 
+bool depthwise_applies(const fovea_conv_desc &d);
+void run_depthwise(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y);
+
 // Applies the activations the microkernels do not fuse (sigmoid, tanh) to an
 // m x n block of rows ldc apart.
 void finish_activation(const fovea_activation &activation, float *c, int64_t m, int64_t n,

@@ -74,7 +74,8 @@ struct ResizeTable {
 };
 
 struct GramTable {
-    fovea_status (*forward)(int64_t, int64_t, int64_t, float, const float *, float *);
+    fovea_status (*forward_workspace_size)(int64_t, int64_t, size_t *);
+    fovea_status (*forward)(int64_t, int64_t, int64_t, float, const float *, float *, void *, size_t);
     fovea_status (*backward)(int64_t, int64_t, int64_t, float, const float *, const float *,
                              float *);
 };

@@ -2,12 +2,55 @@
 // last and accepts everything.
 #include "common/guard.h"
 #include "dispatch/families.h"
+#include "gram/gram_syrk_kernels.h"
 
 namespace fovea {
 namespace {
 
+template <gram::Implementation (*Choose)()>
+fovea_status syrk_workspace_size(int64_t, int64_t channels, size_t *bytes) {
+    *bytes = gram::workspace_floats(channels, Choose().shape) * sizeof(float);
+    return FOVEA_STATUS_SUCCESS;
+}
+
+template <gram::Implementation (*Choose)()>
+fovea_status syrk_forward(int64_t batch, int64_t spatial, int64_t channels, float scale, const float *x, float *g,
+                          void *workspace, size_t bytes) {
+    const gram::Implementation implementation = Choose();
+    if (bytes < gram::workspace_floats(channels, implementation.shape) * sizeof(float))
+        return FOVEA_STATUS_INSUFFICIENT_WORKSPACE;
+    implementation.kernel(batch, spatial, channels, scale, x, g, static_cast<float *>(workspace));
+    return FOVEA_STATUS_SUCCESS;
+}
+
+// dX = scale (dG + dG^T) F, in NHWC: dx = scale * x * dG^T + scale * x * dG,
+// two GEMMs through the GEMM family's table.
+fovea_status gemm_backward(int64_t batch, int64_t spatial, int64_t channels, float scale, const float *x,
+                           const float *dg, float *dx) {
+    for (int64_t n = 0; n < batch; ++n) {
+        const float *xn = x + n * spatial * channels, *gn = dg + n * channels * channels;
+        float *out = dx + n * spatial * channels;
+        fovea_gemm_desc desc{spatial, channels, channels, 0, 1, channels, channels, channels, scale, 0.0f,
+                             {FOVEA_ACTIVATION_NONE, 0, 0}};
+        fovea_status status = fovea_gemm(&desc, xn, gn, nullptr, out);
+        if (status != FOVEA_STATUS_SUCCESS) return status;
+        desc.trans_b = 0;
+        desc.beta = 1.0f;
+        status = fovea_gemm(&desc, xn, gn, nullptr, out);
+        if (status != FOVEA_STATUS_SUCCESS) return status;
+    }
+    return FOVEA_STATUS_SUCCESS;
+}
+
 const Implementation<GramTable> kGramImplementations[] = {
-    {FOVEA_ISA_SCALAR, {fovea_reference_gram_forward, fovea_reference_gram_backward}},
+#if defined(__x86_64__)
+    {FOVEA_ISA_AVX512,
+     {syrk_workspace_size<gram::implementation_avx512>, syrk_forward<gram::implementation_avx512>, gemm_backward}},
+    {FOVEA_ISA_AVX2,
+     {syrk_workspace_size<gram::implementation_avx2>, syrk_forward<gram::implementation_avx2>, gemm_backward}},
+#endif
+    {FOVEA_ISA_SCALAR,
+     {syrk_workspace_size<gram::implementation_scalar>, syrk_forward<gram::implementation_scalar>, gemm_backward}},
 };
 
 }  // namespace
@@ -19,18 +62,21 @@ Dispatch<GramTable> &gram_dispatch() {
 
 }  // namespace fovea
 
-extern "C" fovea_status fovea_gram_forward(int64_t batch, int64_t spatial, int64_t channels,
-                                           float scale, const float *x, float *g) {
+extern "C" fovea_status fovea_gram_forward_workspace_size(int64_t spatial, int64_t channels, size_t *bytes) {
+    return fovea::guarded([&] { return fovea::gram_dispatch().table().forward_workspace_size(spatial, channels, bytes); });
+}
+
+extern "C" fovea_status fovea_gram_forward(int64_t batch, int64_t spatial, int64_t channels, float scale,
+                                           const float *x, float *g, void *workspace, size_t workspace_bytes) {
     return fovea::guarded([&] {
-        return fovea::gram_dispatch().table().forward(batch, spatial, channels, scale, x, g);
+        return fovea::gram_dispatch().table().forward(batch, spatial, channels, scale, x, g, workspace,
+                                                      workspace_bytes);
     });
 }
 
-extern "C" fovea_status fovea_gram_backward(int64_t batch, int64_t spatial, int64_t channels,
-                                            float scale, const float *x, const float *dg,
-                                            float *dx) {
+extern "C" fovea_status fovea_gram_backward(int64_t batch, int64_t spatial, int64_t channels, float scale,
+                                            const float *x, const float *dg, float *dx) {
     return fovea::guarded([&] {
-        return fovea::gram_dispatch().table().backward(batch, spatial, channels, scale, x, dg,
-                                                       dx);
+        return fovea::gram_dispatch().table().backward(batch, spatial, channels, scale, x, dg, dx);
     });
 }

@@ -18,6 +18,9 @@ public enum ConvAlgorithm: Sendable, Hashable, CustomStringConvertible {
     case winograd(tile: Int)
     /// The plain reference kernel.
     case reference
+    /// Depthwise convolution (`groups == inChannels`, any channel multiplier):
+    /// per-channel sliding windows vectorised over channels.
+    case depthwise
 
     var cValue: fovea_conv_algorithm? {
         switch self {
@@ -33,6 +36,7 @@ public enum ConvAlgorithm: Sendable, Hashable, CustomStringConvertible {
             default: return nil
             }
         case .reference: return FOVEA_CONV_ALGORITHM_REFERENCE
+        case .depthwise: return FOVEA_CONV_ALGORITHM_DEPTHWISE
         }
     }
 
@@ -44,6 +48,7 @@ public enum ConvAlgorithm: Sendable, Hashable, CustomStringConvertible {
         case FOVEA_CONV_ALGORITHM_WINOGRAD_4: self = .winograd(tile: 4)
         case FOVEA_CONV_ALGORITHM_WINOGRAD_6: self = .winograd(tile: 6)
         case FOVEA_CONV_ALGORITHM_REFERENCE: self = .reference
+        case FOVEA_CONV_ALGORITHM_DEPTHWISE: self = .depthwise
         default: self = .auto
         }
     }
@@ -56,6 +61,7 @@ public enum ConvAlgorithm: Sendable, Hashable, CustomStringConvertible {
         case .gemm: return "gemm"
         case .winograd(let tile): return "winograd F(\(tile)x\(tile),3x3)"
         case .reference: return "reference"
+        case .depthwise: return "depthwise"
         }
     }
 
@@ -82,7 +88,7 @@ final class ConvolutionPlan: @unchecked Sendable {
         var plan: OpaquePointer?
         let status = fovea_conv_plan_create(&desc, algorithm, weight.readPointer, bias?.readPointer, &plan)
         if status == FOVEA_STATUS_UNSUPPORTED {
-            throw .unsupported("\(ConvAlgorithm(algorithm)) cannot compute this convolution (Winograd needs a 2-D 3x3 kernel, stride 1, no dilation, one group)")
+            throw .unsupported("\(ConvAlgorithm(algorithm)) cannot compute this convolution (Winograd needs a 2-D 3x3 kernel, stride 1, no dilation, one group; depthwise needs groups equal to the input channels)")
         }
         try check(status, "preparing a convolution")
         guard let plan else { throw .kernelFailure("preparing a convolution returned no plan") }

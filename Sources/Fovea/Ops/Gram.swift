@@ -43,9 +43,13 @@ public func gramMatrix(
     let scale = normalization.factor(channels: channels, spatial: spatial)
     guard scale.isFinite else { throw .invalidParameter("Gram scale must be finite, got \(scale)") }
     let output = try Tensor(uninitializedShape: [batch, channels, channels])
+    var bytes = 0
+    try check(fovea_gram_forward_workspace_size(Int64(spatial), Int64(channels), &bytes), "Gram matrix")
+    let workspace = try Workspace(bytes: bytes)
     try check(
         fovea_gram_forward(
-            Int64(batch), Int64(spatial), Int64(channels), scale, input.readPointer, output.writePointer),
+            Int64(batch), Int64(spatial), Int64(channels), scale, input.readPointer, output.writePointer,
+            workspace.pointer, bytes),
         "Gram matrix")
     return output
 }

@@ -1,0 +1,65 @@
+// Depthwise convolution plans: the weights stay in their HWIO order (each
+// kernel tap's channels are contiguous, which is what the kernels read).
+#include "conv/conv_plan.h"
+#include "dispatch/dispatch.h"
+#include "dwconv/dwconv_kernels.h"
+#include "threadpool/threadpool.h"
+
+namespace fovea::conv {
+namespace {
+
+dwconv::Kernel kernel_for(fovea_isa isa) {
+#if defined(__x86_64__)
+    if (isa_allows(isa, FOVEA_ISA_AVX512)) return dwconv::kernel_avx512();
+    if (isa_allows(isa, FOVEA_ISA_AVX2)) return dwconv::kernel_avx2();
+#endif
+    (void)isa;
+    return dwconv::kernel_scalar();
+}
+
+}  // namespace
+
+bool depthwise_applies(const fovea_conv_desc &d) {
+    return d.groups == d.in_channels && d.groups > 1 && d.kernel[0] == 1 && d.in_size[0] == 1 &&
+           d.out_size[0] == 1 && d.pad_begin[0] == 0;
+}
+
+void run_depthwise(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y) {
+    const fovea_conv_desc &d = p.d;
+    const dwconv::Kernel kernel = kernel_for(plan.isa);
+    dwconv::Args base{};
+    base.x = x;
+    base.w = plan.weights.data();
+    base.bias = plan.bias.empty() ? nullptr : plan.bias.data();
+    base.y = y;
+    base.height = d.in_size[1];
+    base.width = d.in_size[2];
+    base.channels = d.in_channels;
+    base.multiplier = d.out_channels / d.in_channels;
+    base.out_height = d.out_size[1];
+    base.out_width = d.out_size[2];
+    base.kernel_h = d.kernel[1];
+    base.kernel_w = d.kernel[2];
+    base.stride_h = d.stride[1];
+    base.stride_w = d.stride[2];
+    base.dilation_h = d.dilation[1];
+    base.dilation_w = d.dilation[2];
+    base.pad_top = d.pad_begin[1];
+    base.pad_left = d.pad_begin[2];
+    base.activation = d.activation;
+    const int64_t rows = d.batch * d.out_size[1];
+    // A small layer is over in microseconds: splitting it would cost more than it saves.
+    const int64_t work = rows * d.out_size[2] * d.out_channels * d.kernel[1] * d.kernel[2];
+    const int64_t grain = work < (int64_t(1) << 19) ? rows : grain_for(rows, 1);
+    parallel_for(rows, grain, [&](int64_t begin, int64_t end) {
+        dwconv::Args a = base;
+        a.row_begin = begin;
+        a.row_end = end;
+        kernel(a);
+        if (d.activation.kind == FOVEA_ACTIVATION_SIGMOID || d.activation.kind == FOVEA_ACTIVATION_TANH)
+            finish_activation(d.activation, y + begin * d.out_size[2] * d.out_channels, end - begin,
+                              d.out_size[2] * d.out_channels, d.out_size[2] * d.out_channels);
+    });
+}
+
+}  // namespace fovea::conv

@@ -1,0 +1,230 @@
+// Depthwise convolution (groups == input channels), NHWC, written once over a
+// generic vector of W channels and instantiated per instruction set by
+// dwconv_*.cpp.
+//
+// Depthwise layers do 9 or 25 multiply-adds per value they load, so they are
+// bound by loads, not by arithmetic. Interior pixels therefore go in runs of
+// R along the row: each input vector loaded for one kernel row feeds every
+// output of the run it touches (a sliding window in registers), and each
+// kernel tap's weights are loaded once per run. Pixels whose window crosses the
+// left or right edge take a per-pixel path with the taps clipped to the image;
+// kernel rows outside the image are skipped for the whole row.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include "fovea_kernels.h"
+
+namespace fovea::dwconv {
+
+struct Args {
+    const float *x;       // [N, H, W, C]
+    const float *w;       // [KH, KW, C * multiplier] (HWIO with I = 1)
+    const float *bias;    // C * multiplier values, or nullptr
+    float *y;             // [N, OH, OW, C * multiplier]
+    int64_t height, width, channels, multiplier;
+    int64_t out_height, out_width;
+    int64_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
+    fovea_activation activation;
+    int64_t row_begin, row_end;  // output rows (over batch * out_height) to compute
+};
+
+template <int W>
+using Vec = float __attribute__((ext_vector_type(W)));
+
+template <int W>
+inline __attribute__((always_inline)) void load(Vec<W> &v, const float *p, int64_t valid) {
+    if (valid >= W) {
+        std::memcpy(&v, p, sizeof v);
+    } else {
+        v = 0;
+        for (int64_t i = 0; i < valid; ++i) v[i] = p[i];
+    }
+}
+
+template <int W>
+inline __attribute__((always_inline)) void store(float *p, const Vec<W> &v, int64_t valid) {
+    if (valid >= W) {
+        std::memcpy(p, &v, sizeof v);
+    } else {
+        for (int64_t i = 0; i < valid; ++i) p[i] = v[i];
+    }
+}
+
+template <int W>
+inline __attribute__((always_inline)) void activate(Vec<W> &v, const fovea_activation &act) {
+    const Vec<W> zero = 0;
+    switch (act.kind) {
+        case FOVEA_ACTIVATION_RELU: v = __builtin_elementwise_max(v, zero); break;
+        case FOVEA_ACTIVATION_RELU6:
+            v = __builtin_elementwise_min(__builtin_elementwise_max(v, zero), Vec<W>(6));
+            break;
+        case FOVEA_ACTIVATION_LEAKY_RELU:
+            v = __builtin_elementwise_max(v, zero) + act.alpha * __builtin_elementwise_min(v, zero);
+            break;
+        case FOVEA_ACTIVATION_CLAMP:
+            v = __builtin_elementwise_min(__builtin_elementwise_max(v, Vec<W>(act.alpha)), Vec<W>(act.beta));
+            break;
+        default: break;  // sigmoid and tanh are applied by the caller
+    }
+}
+
+// One output pixel, all channels, taps clipped to the image (multiplier 1).
+template <int W>
+inline __attribute__((always_inline)) void pixel(const Args &a, const float *image, float *out, int64_t oh,
+                                                 int64_t ow) {
+    const int64_t C = a.channels;
+    const int64_t top = oh * a.stride_h - a.pad_top, left = ow * a.stride_w - a.pad_left;
+    for (int64_t c0 = 0; c0 < C; c0 += W) {
+        const int64_t valid = C - c0;
+        Vec<W> acc = 0;
+        if (a.bias) load<W>(acc, a.bias + c0, valid);
+        for (int64_t kh = 0; kh < a.kernel_h; ++kh) {
+            const int64_t ih = top + kh * a.dilation_h;
+            if (ih < 0 || ih >= a.height) continue;
+            for (int64_t kw = 0; kw < a.kernel_w; ++kw) {
+                const int64_t iw = left + kw * a.dilation_w;
+                if (iw < 0 || iw >= a.width) continue;
+                Vec<W> xv, wv;
+                load<W>(xv, image + (ih * a.width + iw) * C + c0, valid);
+                load<W>(wv, a.w + (kh * a.kernel_w + kw) * C + c0, valid);
+                acc += xv * wv;
+            }
+        }
+        activate<W>(acc, a.activation);
+        store<W>(out + ow * C + c0, acc, valid);
+    }
+}
+
+// R consecutive interior pixels (whole window inside the row), one channel
+// block, kernel width KW and stride S fixed at compile time, no dilation.
+template <int W, int R, int KW, int S>
+inline __attribute__((always_inline)) void run(const Args &a, const float *image, float *out, int64_t oh, int64_t ow,
+                                               int64_t kh_begin, int64_t kh_end, int64_t c0) {
+    const int64_t C = a.channels;
+    const int64_t top = oh * a.stride_h - a.pad_top, left = ow * S - a.pad_left;
+    Vec<W> acc[R];
+    Vec<W> bias = 0;
+    if (a.bias) std::memcpy(&bias, a.bias + c0, sizeof bias);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < R; ++r) acc[r] = bias;
+    for (int64_t kh = kh_begin; kh < kh_end; ++kh) {
+        const float *row = image + ((top + kh) * a.width + left) * C + c0;
+        const float *wrow = a.w + kh * KW * C + c0;
+        Vec<W> wv[KW];
+#pragma clang loop unroll(full)
+        for (int kw = 0; kw < KW; ++kw) std::memcpy(&wv[kw], wrow + kw * C, sizeof wv[kw]);
+        constexpr int span = (R - 1) * S + KW;
+        Vec<W> in[span];
+#pragma clang loop unroll(full)
+        for (int i = 0; i < span; ++i) std::memcpy(&in[i], row + i * C, sizeof in[i]);
+#pragma clang loop unroll(full)
+        for (int r = 0; r < R; ++r)
+#pragma clang loop unroll(full)
+            for (int kw = 0; kw < KW; ++kw) acc[r] += in[r * S + kw] * wv[kw];
+    }
+#pragma clang loop unroll(full)
+    for (int r = 0; r < R; ++r) {
+        activate<W>(acc[r], a.activation);
+        std::memcpy(out + (ow + r) * C + c0, &acc[r], sizeof acc[r]);
+    }
+}
+
+template <int W, int KW, int S>
+inline __attribute__((always_inline)) void row_fast(const Args &a, const float *image, float *out, int64_t oh,
+                                                    int64_t kh_begin, int64_t kh_end, int64_t first,
+                                                    int64_t last) {
+    constexpr int R = S == 1 ? 8 : 6;
+    const int64_t full = a.channels / W * W;
+    int64_t ow = first;
+    for (; ow + R <= last; ow += R)
+        for (int64_t c0 = 0; c0 < full; c0 += W) run<W, R, KW, S>(a, image, out, oh, ow, kh_begin, kh_end, c0);
+    for (; ow < last; ++ow)
+        for (int64_t c0 = 0; c0 < full; c0 += W) run<W, 1, KW, S>(a, image, out, oh, ow, kh_begin, kh_end, c0);
+}
+
+template <int W>
+inline __attribute__((always_inline)) void depthwise(const Args &a) {
+    const int64_t C = a.channels * a.multiplier;
+    const bool fast_shape = a.multiplier == 1 && a.dilation_h == 1 && a.dilation_w == 1 &&
+                            (a.kernel_w == 3 || a.kernel_w == 5) && (a.stride_w == 1 || a.stride_w == 2);
+    // Interior columns: the whole kernel width inside the image.
+    int64_t first = 0, last = 0;
+    if (fast_shape) {
+        first = std::min(a.out_width, (a.pad_left + a.stride_w - 1) / a.stride_w);
+        last = a.out_width;
+        while (last > first && (last - 1) * a.stride_w - a.pad_left + a.kernel_w > a.width) --last;
+    }
+    const int64_t full = a.channels / W * W;
+    for (int64_t r = a.row_begin; r < a.row_end; ++r) {
+        const int64_t n = r / a.out_height, oh = r % a.out_height;
+        const float *image = a.x + n * a.height * a.width * a.channels;
+        float *out = a.y + r * a.out_width * C;
+        if (a.multiplier != 1) {
+            // Channel multiplier: output channel o reads input channel o / multiplier.
+            const int64_t top = oh * a.stride_h - a.pad_top;
+            for (int64_t ow = 0; ow < a.out_width; ++ow) {
+                const int64_t left = ow * a.stride_w - a.pad_left;
+                float *o = out + ow * C;
+                for (int64_t k = 0; k < C; ++k) o[k] = a.bias ? a.bias[k] : 0.0f;
+                for (int64_t kh = 0; kh < a.kernel_h; ++kh) {
+                    const int64_t ih = top + kh * a.dilation_h;
+                    if (ih < 0 || ih >= a.height) continue;
+                    for (int64_t kw = 0; kw < a.kernel_w; ++kw) {
+                        const int64_t iw = left + kw * a.dilation_w;
+                        if (iw < 0 || iw >= a.width) continue;
+                        const float *xv = image + (ih * a.width + iw) * a.channels;
+                        const float *wv = a.w + (kh * a.kernel_w + kw) * C;
+                        for (int64_t k = 0; k < C; ++k) o[k] += xv[k / a.multiplier] * wv[k];
+                    }
+                }
+                for (int64_t k0 = 0; k0 < C; k0 += W) {
+                    Vec<W> v;
+                    load<W>(v, o + k0, C - k0);
+                    activate<W>(v, a.activation);
+                    store<W>(o + k0, v, C - k0);
+                }
+            }
+            continue;
+        }
+        if (!fast_shape) {
+            for (int64_t ow = 0; ow < a.out_width; ++ow) pixel<W>(a, image, out, oh, ow);
+            continue;
+        }
+        for (int64_t ow = 0; ow < first; ++ow) pixel<W>(a, image, out, oh, ow);
+        for (int64_t ow = last; ow < a.out_width; ++ow) pixel<W>(a, image, out, oh, ow);
+        // Kernel rows inside the image, for the whole row of outputs.
+        const int64_t top = oh * a.stride_h - a.pad_top;
+        const int64_t kh_begin = std::min<int64_t>(a.kernel_h, std::max<int64_t>(0, -top));
+        const int64_t kh_end = std::max<int64_t>(kh_begin, std::min<int64_t>(a.kernel_h, a.height - top));
+        if (a.kernel_w == 3 && a.stride_w == 1) row_fast<W, 3, 1>(a, image, out, oh, kh_begin, kh_end, first, last);
+        else if (a.kernel_w == 3) row_fast<W, 3, 2>(a, image, out, oh, kh_begin, kh_end, first, last);
+        else if (a.stride_w == 1) row_fast<W, 5, 1>(a, image, out, oh, kh_begin, kh_end, first, last);
+        else row_fast<W, 5, 2>(a, image, out, oh, kh_begin, kh_end, first, last);
+        if (full < a.channels)  // the channels past the last whole vector
+            for (int64_t ow = first; ow < last; ++ow) {
+                const int64_t left = ow * a.stride_w - a.pad_left;
+                for (int64_t c = full; c < a.channels; ++c) {
+                    float acc = a.bias ? a.bias[c] : 0.0f;
+                    for (int64_t kh = kh_begin; kh < kh_end; ++kh)
+                        for (int64_t kw = 0; kw < a.kernel_w; ++kw)
+                            acc += image[((top + kh) * a.width + left + kw) * a.channels + c] *
+                                   a.w[(kh * a.kernel_w + kw) * a.channels + c];
+                    Vec<W> v = acc;
+                    activate<W>(v, a.activation);
+                    out[ow * a.channels + c] = v[0];
+                }
+            }
+    }
+}
+
+using Kernel = void (*)(const Args &);
+Kernel kernel_scalar();
+#if defined(__x86_64__)
+Kernel kernel_avx2();
+Kernel kernel_avx512();
+#endif
+
+}  // namespace fovea::dwconv
