@@ -6,6 +6,7 @@ struct BenchmarkOptions {
     var quick = false
     var layersFile = "layers.csv"
     var only: Set<String> = []
+    var allTiles = false
 
     init<S: Sequence>(_ arguments: S) where S.Element == String {
         var iterator = arguments.makeIterator()
@@ -15,6 +16,7 @@ struct BenchmarkOptions {
             case "--quick": quick = true
             case "--layers-file": layersFile = iterator.next() ?? layersFile
             case "--only": only = Set((iterator.next() ?? "").split(separator: ",").map(String.init))
+            case "--all-tiles": allTiles = true
             default: break
             }
         }

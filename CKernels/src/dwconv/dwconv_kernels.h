@@ -98,51 +98,78 @@ inline __attribute__((always_inline)) void pixel(const Args &a, const float *ima
     }
 }
 
-// R consecutive interior pixels (whole window inside the row), one channel
-// block, kernel width KW and stride S fixed at compile time, no dilation.
+// R consecutive output pixels of a row, every whole channel block, kernel
+// width KW and stride S fixed at compile time, no dilation. Input columns
+// outside [0, width) read as zero, so runs may cross the left and right edges.
+// The channel loop is innermost so that the address arithmetic of a run is
+// paid once for all its channel blocks.
 template <int W, int R, int KW, int S>
 inline __attribute__((always_inline)) void run(const Args &a, const float *image, float *out, int64_t oh, int64_t ow,
-                                               int64_t kh_begin, int64_t kh_end, int64_t c0) {
+                                               int64_t kh_begin, int64_t kh_end, int64_t full) {
     const int64_t C = a.channels;
     const int64_t top = oh * a.stride_h - a.pad_top, left = ow * S - a.pad_left;
-    Vec<W> acc[R];
-    Vec<W> bias = 0;
-    if (a.bias) std::memcpy(&bias, a.bias + c0, sizeof bias);
+    constexpr int span = (R - 1) * S + KW;
+    // Columns [valid_begin, valid_end) of the span lie inside the image.
+    const int64_t valid_begin = left < 0 ? -left : 0;
+    const int64_t valid_end = std::min<int64_t>(span, a.width - left);
+    const bool inside = valid_begin == 0 && valid_end == span;
+    const float *rows = image + ((top + kh_begin) * a.width + left) * C;
+    const float *weights = a.w + kh_begin * KW * C;
+    float *store_at = out + ow * C;
+    for (int64_t c0 = 0; c0 < full; c0 += W) {
+        Vec<W> acc[R];
+        Vec<W> bias = 0;
+        if (a.bias) std::memcpy(&bias, a.bias + c0, sizeof bias);
 #pragma clang loop unroll(full)
-    for (int r = 0; r < R; ++r) acc[r] = bias;
-    for (int64_t kh = kh_begin; kh < kh_end; ++kh) {
-        const float *row = image + ((top + kh) * a.width + left) * C + c0;
-        const float *wrow = a.w + kh * KW * C + c0;
-        Vec<W> wv[KW];
+        for (int r = 0; r < R; ++r) acc[r] = bias;
+        const float *row = rows + c0;
+        const float *wrow = weights + c0;
+        for (int64_t kh = kh_begin; kh < kh_end; ++kh, row += a.width * C, wrow += KW * C) {
+            Vec<W> wv[KW];
 #pragma clang loop unroll(full)
-        for (int kw = 0; kw < KW; ++kw) std::memcpy(&wv[kw], wrow + kw * C, sizeof wv[kw]);
-        constexpr int span = (R - 1) * S + KW;
-        Vec<W> in[span];
+            for (int kw = 0; kw < KW; ++kw) std::memcpy(&wv[kw], wrow + kw * C, sizeof wv[kw]);
+            Vec<W> in[span];
 #pragma clang loop unroll(full)
-        for (int i = 0; i < span; ++i) std::memcpy(&in[i], row + i * C, sizeof in[i]);
+            for (int i = 0; i < span; ++i) {
+                if (inside || (i >= valid_begin && i < valid_end)) std::memcpy(&in[i], row + i * C, sizeof in[i]);
+                else in[i] = 0;
+            }
 #pragma clang loop unroll(full)
-        for (int r = 0; r < R; ++r)
+            for (int r = 0; r < R; ++r)
 #pragma clang loop unroll(full)
-            for (int kw = 0; kw < KW; ++kw) acc[r] += in[r * S + kw] * wv[kw];
+                for (int kw = 0; kw < KW; ++kw) acc[r] += in[r * S + kw] * wv[kw];
+        }
+#pragma clang loop unroll(full)
+        for (int r = 0; r < R; ++r) {
+            activate<W>(acc[r], a.activation);
+            std::memcpy(store_at + r * C + c0, &acc[r], sizeof acc[r]);
+        }
     }
-#pragma clang loop unroll(full)
-    for (int r = 0; r < R; ++r) {
-        activate<W>(acc[r], a.activation);
-        std::memcpy(out + (ow + r) * C + c0, &acc[r], sizeof acc[r]);
+}
+
+// The last, shorter run of a row.
+template <int W, int KW, int S, int R>
+inline __attribute__((always_inline)) void short_run(const Args &a, const float *image, float *out, int64_t oh,
+                                                     int64_t ow, int64_t count, int64_t kh_begin, int64_t kh_end,
+                                                     int64_t full) {
+    if constexpr (R > 1) {
+        if (count < R) {
+            short_run<W, KW, S, R - 1>(a, image, out, oh, ow, count, kh_begin, kh_end, full);
+            return;
+        }
     }
+    run<W, R, KW, S>(a, image, out, oh, ow, kh_begin, kh_end, full);
 }
 
 template <int W, int KW, int S>
 inline __attribute__((always_inline)) void row_fast(const Args &a, const float *image, float *out, int64_t oh,
-                                                    int64_t kh_begin, int64_t kh_end, int64_t first,
-                                                    int64_t last) {
+                                                    int64_t kh_begin, int64_t kh_end) {
+    // Registers: R accumulators, (R - 1) * S + KW inputs, KW weights.
     constexpr int R = S == 1 ? 8 : 6;
     const int64_t full = a.channels / W * W;
-    int64_t ow = first;
-    for (; ow + R <= last; ow += R)
-        for (int64_t c0 = 0; c0 < full; c0 += W) run<W, R, KW, S>(a, image, out, oh, ow, kh_begin, kh_end, c0);
-    for (; ow < last; ++ow)
-        for (int64_t c0 = 0; c0 < full; c0 += W) run<W, 1, KW, S>(a, image, out, oh, ow, kh_begin, kh_end, c0);
+    int64_t ow = 0;
+    for (; ow + R <= a.out_width; ow += R) run<W, R, KW, S>(a, image, out, oh, ow, kh_begin, kh_end, full);
+    if (ow < a.out_width) short_run<W, KW, S, R - 1>(a, image, out, oh, ow, a.out_width - ow, kh_begin, kh_end, full);
 }
 
 template <int W>
@@ -150,13 +177,6 @@ inline __attribute__((always_inline)) void depthwise(const Args &a) {
     const int64_t C = a.channels * a.multiplier;
     const bool fast_shape = a.multiplier == 1 && a.dilation_h == 1 && a.dilation_w == 1 &&
                             (a.kernel_w == 3 || a.kernel_w == 5) && (a.stride_w == 1 || a.stride_w == 2);
-    // Interior columns: the whole kernel width inside the image.
-    int64_t first = 0, last = 0;
-    if (fast_shape) {
-        first = std::min(a.out_width, (a.pad_left + a.stride_w - 1) / a.stride_w);
-        last = a.out_width;
-        while (last > first && (last - 1) * a.stride_w - a.pad_left + a.kernel_w > a.width) --last;
-    }
     const int64_t full = a.channels / W * W;
     for (int64_t r = a.row_begin; r < a.row_end; ++r) {
         const int64_t n = r / a.out_height, oh = r % a.out_height;
@@ -193,30 +213,33 @@ inline __attribute__((always_inline)) void depthwise(const Args &a) {
             for (int64_t ow = 0; ow < a.out_width; ++ow) pixel<W>(a, image, out, oh, ow);
             continue;
         }
-        for (int64_t ow = 0; ow < first; ++ow) pixel<W>(a, image, out, oh, ow);
-        for (int64_t ow = last; ow < a.out_width; ++ow) pixel<W>(a, image, out, oh, ow);
         // Kernel rows inside the image, for the whole row of outputs.
         const int64_t top = oh * a.stride_h - a.pad_top;
         const int64_t kh_begin = std::min<int64_t>(a.kernel_h, std::max<int64_t>(0, -top));
         const int64_t kh_end = std::max<int64_t>(kh_begin, std::min<int64_t>(a.kernel_h, a.height - top));
-        if (a.kernel_w == 3 && a.stride_w == 1) row_fast<W, 3, 1>(a, image, out, oh, kh_begin, kh_end, first, last);
-        else if (a.kernel_w == 3) row_fast<W, 3, 2>(a, image, out, oh, kh_begin, kh_end, first, last);
-        else if (a.stride_w == 1) row_fast<W, 5, 1>(a, image, out, oh, kh_begin, kh_end, first, last);
-        else row_fast<W, 5, 2>(a, image, out, oh, kh_begin, kh_end, first, last);
-        if (full < a.channels)  // the channels past the last whole vector
-            for (int64_t ow = first; ow < last; ++ow) {
+        if (a.kernel_w == 3 && a.stride_w == 1) row_fast<W, 3, 1>(a, image, out, oh, kh_begin, kh_end);
+        else if (a.kernel_w == 3) row_fast<W, 3, 2>(a, image, out, oh, kh_begin, kh_end);
+        else if (a.stride_w == 1) row_fast<W, 5, 1>(a, image, out, oh, kh_begin, kh_end);
+        else row_fast<W, 5, 2>(a, image, out, oh, kh_begin, kh_end);
+        if (full < a.channels) {  // the channels past the last whole vector
+            Args tail = a;
+            for (int64_t ow = 0; ow < a.out_width; ++ow) {
                 const int64_t left = ow * a.stride_w - a.pad_left;
                 for (int64_t c = full; c < a.channels; ++c) {
                     float acc = a.bias ? a.bias[c] : 0.0f;
                     for (int64_t kh = kh_begin; kh < kh_end; ++kh)
-                        for (int64_t kw = 0; kw < a.kernel_w; ++kw)
-                            acc += image[((top + kh) * a.width + left + kw) * a.channels + c] *
+                        for (int64_t kw = 0; kw < a.kernel_w; ++kw) {
+                            const int64_t iw = left + kw;
+                            if (iw < 0 || iw >= a.width) continue;
+                            acc += image[((top + kh) * a.width + iw) * a.channels + c] *
                                    a.w[(kh * a.kernel_w + kw) * a.channels + c];
+                        }
                     Vec<W> v = acc;
-                    activate<W>(v, a.activation);
+                    activate<W>(v, tail.activation);
                     out[ow * a.channels + c] = v[0];
                 }
             }
+        }
     }
 }
 

@@ -19,7 +19,7 @@ fovea_status syrk_forward(int64_t batch, int64_t spatial, int64_t channels, floa
     const gram::Implementation implementation = Choose();
     if (bytes < gram::workspace_floats(channels, implementation.shape) * sizeof(float))
         return FOVEA_STATUS_INSUFFICIENT_WORKSPACE;
-    implementation.kernel(batch, spatial, channels, scale, x, g, static_cast<float *>(workspace));
+    gram::run(implementation, batch, spatial, channels, scale, x, g, static_cast<float *>(workspace));
     return FOVEA_STATUS_SUCCESS;
 }
 

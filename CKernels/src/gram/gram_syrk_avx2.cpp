@@ -5,13 +5,11 @@
 
 namespace fovea::gram {
 namespace {
-FOVEA_TARGET_AVX2 void gram_avx2(int64_t batch, int64_t spatial, int64_t channels, float scale, const float *x,
-                                 float *g, float *workspace) {
-    gram<8, 6, 2>(batch, spatial, channels, scale, x, g, workspace);
-}
+FOVEA_TARGET_AVX2 void pack_avx2(const Block &b, int64_t begin, int64_t end) { pack<8, 6, 2>(b, begin, end); }
+FOVEA_TARGET_AVX2 void multiply_avx2(const Block &b, int64_t begin, int64_t end) { multiply<8, 6, 2>(b, begin, end); }
 }  // namespace
 
-Implementation implementation_avx2() { return {gram_avx2, {6, 16}}; }
+Implementation implementation_avx2() { return {pack_avx2, multiply_avx2, {6, 16}}; }
 
 }  // namespace fovea::gram
 #endif

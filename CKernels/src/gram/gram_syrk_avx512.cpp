@@ -5,13 +5,11 @@
 
 namespace fovea::gram {
 namespace {
-FOVEA_TARGET_AVX512 void gram_avx512(int64_t batch, int64_t spatial, int64_t channels, float scale, const float *x,
-                                     float *g, float *workspace) {
-    gram<16, 8, 2>(batch, spatial, channels, scale, x, g, workspace);
-}
+FOVEA_TARGET_AVX512 void pack_avx512(const Block &b, int64_t begin, int64_t end) { pack<16, 8, 2>(b, begin, end); }
+FOVEA_TARGET_AVX512 void multiply_avx512(const Block &b, int64_t begin, int64_t end) { multiply<16, 8, 2>(b, begin, end); }
 }  // namespace
 
-Implementation implementation_avx512() { return {gram_avx512, {8, 32}}; }
+Implementation implementation_avx512() { return {pack_avx512, multiply_avx512, {8, 32}}; }
 
 }  // namespace fovea::gram
 #endif

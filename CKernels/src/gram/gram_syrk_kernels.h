@@ -30,7 +30,18 @@ inline size_t workspace_floats(int64_t channels, Shape s) {
     return size_t(round_up(channels, s.mr) + round_up(channels, s.nr)) * size_t(kBlock);
 }
 
-// C[MR x NV*W] (+)= A[block][MR] * B[block][NV*W], rows and columns clipped.
+// One block of pixels of one image, as the per-ISA functions see it.
+struct Block {
+    const float *x;     // the block's first pixel, [depth][C]
+    int64_t depth;      // pixels in the block
+    int64_t channels;
+    float *packed_a;    // [row tiles][depth][MR]
+    float *packed_b;    // [column panels][depth][NR]
+    float *g;           // the image's [C][C] result
+    bool accumulate;    // add to g (not the first block)
+};
+
+// C[MR x NV*W] (+)= A[depth][MR] * B[depth][NV*W], rows and columns clipped.
 template <int W, int MR, int NV>
 inline __attribute__((always_inline)) void tile(const float *a, const float *b, int64_t depth, float *c, int64_t ldc,
                                                 int64_t rows, int64_t cols, bool accumulate) {
@@ -53,68 +64,64 @@ inline __attribute__((always_inline)) void tile(const float *a, const float *b, 
     for (int m = 0; m < MR && m < rows; ++m)
         for (int v = 0; v < NV; ++v) {
             float *out = c + m * ldc + v * W;
-            for (int l = 0; l < W && v * W + l < cols; ++l) out[l] = (accumulate ? out[l] : 0.0f) + acc[m][v][l];
+            if (v * W + W <= cols) {
+                Vec<W> value = acc[m][v];
+                if (accumulate) {
+                    Vec<W> old;
+                    std::memcpy(&old, out, sizeof old);
+                    value += old;
+                }
+                std::memcpy(out, &value, sizeof value);
+            } else {
+                for (int l = 0; l < W && v * W + l < cols; ++l) out[l] = (accumulate ? out[l] : 0.0f) + acc[m][v][l];
+            }
         }
 }
 
+// Packs row tiles and column panels [begin, end) (row tiles first) of a block.
 template <int W, int MR, int NV>
-inline __attribute__((always_inline)) void gram(int64_t batch, int64_t spatial, int64_t channels, float scale,
-                                                const float *x, float *g, float *workspace) {
+inline __attribute__((always_inline)) void pack(const Block &b, int64_t begin, int64_t end) {
     constexpr int NR = NV * W;
-    const int64_t C = channels;
-    const int64_t row_tiles = round_up(C, MR) / MR, col_panels = round_up(C, NR) / NR;
-    float *packed_a = workspace;
-    float *packed_b = workspace + round_up(C, MR) * kBlock;
-    for (int64_t n = 0; n < batch; ++n) {
-        const float *xn = x + n * spatial * C;
-        float *gn = g + n * C * C;
-        for (int64_t p0 = 0; p0 < spatial; p0 += kBlock) {
-            const int64_t depth = std::min(kBlock, spatial - p0);
-            // Pack the block; channels past C are zero.
-            parallel_for(row_tiles + col_panels, 1, [&](int64_t begin, int64_t end) {
-                for (int64_t t = begin; t < end; ++t) {
-                    if (t < row_tiles) {
-                        float *dst = packed_a + t * depth * MR;
-                        for (int64_t k = 0; k < depth; ++k)
-                            for (int m = 0; m < MR; ++m) {
-                                const int64_t c = t * MR + m;
-                                dst[k * MR + m] = c < C ? xn[(p0 + k) * C + c] : 0.0f;
-                            }
-                    } else {
-                        const int64_t j = t - row_tiles;
-                        float *dst = packed_b + j * depth * NR;
-                        const int64_t width = std::min<int64_t>(NR, C - j * NR);
-                        for (int64_t k = 0; k < depth; ++k) {
-                            std::memcpy(dst + k * NR, xn + (p0 + k) * C + j * NR, width * sizeof(float));
-                            std::fill(dst + k * NR + width, dst + (k + 1) * NR, 0.0f);
-                        }
-                    }
+    const int64_t C = b.channels, row_tiles = round_up(C, MR) / MR;
+    for (int64_t t = begin; t < end; ++t) {
+        if (t < row_tiles) {
+            float *dst = b.packed_a + t * b.depth * MR;
+            for (int64_t k = 0; k < b.depth; ++k)
+                for (int m = 0; m < MR; ++m) {
+                    const int64_t c = t * MR + m;
+                    dst[k * MR + m] = c < C ? b.x[k * C + c] : 0.0f;
                 }
-            });
-            // Tiles touching the upper triangle; every tile accumulates over the
-            // blocks in order, in one chunk, so the sums do not depend on threads.
-            parallel_for(row_tiles, 1, [&](int64_t begin, int64_t end) {
-                for (int64_t t = begin; t < end; ++t) {
-                    const int64_t i0 = t * MR;
-                    for (int64_t j = i0 / NR; j < col_panels; ++j)
-                        tile<W, MR, NV>(packed_a + t * depth * MR, packed_b + j * depth * NR, depth,
-                                        gn + i0 * C + j * NR, C, std::min<int64_t>(MR, C - i0),
-                                        std::min<int64_t>(NR, C - j * NR), p0 > 0);
-                }
-            });
-        }
-        // Scale the upper triangle and mirror it.
-        for (int64_t i = 0; i < C; ++i) {
-            for (int64_t j = i; j < C; ++j) gn[i * C + j] *= scale;
-            for (int64_t j = 0; j < i; ++j) gn[i * C + j] = gn[j * C + i];
+        } else {
+            const int64_t j = t - row_tiles;
+            float *dst = b.packed_b + j * b.depth * NR;
+            const int64_t width = std::min<int64_t>(NR, C - j * NR);
+            for (int64_t k = 0; k < b.depth; ++k) {
+                std::memcpy(dst + k * NR, b.x + k * C + j * NR, width * sizeof(float));
+                std::fill(dst + k * NR + width, dst + (k + 1) * NR, 0.0f);
+            }
         }
     }
 }
 
-using Kernel = void (*)(int64_t, int64_t, int64_t, float, const float *, float *, float *);
+// Multiplies row tiles [begin, end) against the column panels on or above
+// the diagonal.
+template <int W, int MR, int NV>
+inline __attribute__((always_inline)) void multiply(const Block &b, int64_t begin, int64_t end) {
+    constexpr int NR = NV * W;
+    const int64_t C = b.channels, col_panels = round_up(C, NR) / NR;
+    for (int64_t t = begin; t < end; ++t) {
+        const int64_t i0 = t * MR;
+        for (int64_t j = i0 / NR; j < col_panels; ++j)
+            tile<W, MR, NV>(b.packed_a + t * b.depth * MR, b.packed_b + j * b.depth * NR, b.depth, b.g + i0 * C + j * NR,
+                            C, std::min<int64_t>(MR, C - i0), std::min<int64_t>(NR, C - j * NR), b.accumulate);
+    }
+}
 
+// The per-ISA halves of the computation; the driver (gram_syrk.cpp) splits
+// the work across threads and calls them.
 struct Implementation {
-    Kernel kernel;
+    void (*pack)(const Block &, int64_t, int64_t);
+    void (*multiply)(const Block &, int64_t, int64_t);
     Shape shape;
 };
 
@@ -123,5 +130,9 @@ Implementation implementation_scalar();
 Implementation implementation_avx2();
 Implementation implementation_avx512();
 #endif
+
+// G = scale * X^T X for every image of the batch.
+void run(const Implementation &implementation, int64_t batch, int64_t spatial, int64_t channels, float scale,
+         const float *x, float *g, float *workspace);
 
 }  // namespace fovea::gram

@@ -3,12 +3,10 @@
 
 namespace fovea::gram {
 namespace {
-void gram_scalar(int64_t batch, int64_t spatial, int64_t channels, float scale, const float *x, float *g,
-                 float *workspace) {
-    gram<4, 4, 2>(batch, spatial, channels, scale, x, g, workspace);
-}
+void pack_scalar(const Block &b, int64_t begin, int64_t end) { pack<4, 4, 2>(b, begin, end); }
+void multiply_scalar(const Block &b, int64_t begin, int64_t end) { multiply<4, 4, 2>(b, begin, end); }
 }  // namespace
 
-Implementation implementation_scalar() { return {gram_scalar, {4, 8}}; }
+Implementation implementation_scalar() { return {pack_scalar, multiply_scalar, {4, 8}}; }
 
 }  // namespace fovea::gram
