@@ -19,7 +19,7 @@ let package = Package(
             providers: [.apt(["libeigen3-dev"]), .brew(["eigen"])]
         ),
         // The C/C++ kernels. SIMD code is chosen per function with target
-        // attributes and run-time dispatch: no unsafeFlags, no -march.
+        // attributes and run-time dispatch: no unsafe compiler flags, no -march.
         .target(
             name: "CKernels",
             dependencies: ["CEigen"],

@@ -14,9 +14,11 @@
  *  - Functions named fovea_reference_* are the plain, obviously correct kernels
  *    that every fast kernel is tested against. The unprefixed ones go through
  *    the dispatch table and may use any implementation the CPU supports.
- *  - Kernels that need scratch memory take it from the caller and offer a
- *    *_workspace_size query; none allocates behind the caller's back except
- *    where noted.
+ *  - Fast kernels that need scratch memory take it from the caller and offer a
+ *    *_workspace_size query. Exceptions: plans own their packed weights;
+ *    fovea_conv_forward (one call, no plan) packs into memory it allocates;
+ *    the reference kernels allocate small index tables; the SIMD GEMM and
+ *    pooling kernels use stack buffers only.
  */
 #ifndef FOVEA_KERNELS_H
 #define FOVEA_KERNELS_H

@@ -180,6 +180,27 @@ extension ISASweep {
             }
         }
 
+        @Test func globalPoolingMatchesReference() throws {
+            var sweep = Sweep(seed: 6)
+            try forEachInstructionSet { level in
+                for trial in 0..<20 {
+                    let batch = sweep.int(1...3), spatial = sweep.int(1...300), channels = sweep.int(1...70)
+                    let x = try sweep.tensor([batch * spatial * channels]).scalars
+                    typealias Global = (Int64, Int64, Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> fovea_status
+                    let pairs: [(String, Global, Global)] = [
+                        ("avg", fovea_pool_global_avg_forward, fovea_reference_pool_global_avg_forward),
+                        ("max", fovea_pool_global_max_forward, fovea_reference_pool_global_max_forward),
+                    ]
+                    for (name, fastKernel, referenceKernel) in pairs {
+                        var fast = nanBuffer(batch * channels), reference = nanBuffer(batch * channels)
+                        #expect(fastKernel(Int64(batch), Int64(spatial), Int64(channels), x, &fast) == FOVEA_STATUS_SUCCESS)
+                        #expect(referenceKernel(Int64(batch), Int64(spatial), Int64(channels), x, &reference) == FOVEA_STATUS_SUCCESS)
+                        expectClose(fast, reference, atol: 1e-6, rtol: 1e-6, "\(level) global \(name) trial \(trial)")
+                    }
+                }
+            }
+        }
+
         @Test func gramMatchesReference() throws {
             var sweep = Sweep(seed: 5)
             try forEachInstructionSet { level in

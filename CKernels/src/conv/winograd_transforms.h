@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "common/vec.h"
 #include "fovea_kernels.h"
 
 namespace fovea::conv::winograd {
@@ -90,30 +91,7 @@ struct OutputArgs {
     fovea_activation activation;
 };
 
-template <int W>
-using Vec = float __attribute__((ext_vector_type(W)));
-
-// Vectors travel by reference: these helpers are compiled into functions of
-// several instruction sets, and passing wide vectors by value would tie them
-// to one calling convention.
-template <int W>
-inline __attribute__((always_inline)) void load_channels(Vec<W> &v, const float *p, int64_t valid) {
-    v = 0;
-    if (valid >= W) {
-        std::memcpy(&v, p, sizeof v);
-    } else {
-        for (int64_t i = 0; i < valid; ++i) v[i] = p[i];
-    }
-}
-
-template <int W>
-inline __attribute__((always_inline)) void store_channels(float *p, const Vec<W> &v, int64_t valid) {
-    if (valid >= W) {
-        std::memcpy(p, &v, sizeof v);
-    } else {
-        for (int64_t i = 0; i < valid; ++i) p[i] = v[i];
-    }
-}
+using simd::Vec;
 
 // Multiplies by a constant matrix entry, skipping the zeros and ones that the
 // transform matrices are mostly made of (the loops are fully unrolled, so
@@ -159,7 +137,7 @@ inline __attribute__((always_inline)) void input_tile(const InputArgs &a, int64_
             const float *p = a.x + (yy * a.width + xx) * a.channels + c0;
             if (Interior || (yy >= 0 && yy < a.height && xx >= 0 && xx < a.width)) {
                 if (FullChannels) std::memcpy(&column[i], p, sizeof column[i]);
-                else load_channels<W>(column[i], p, valid);
+                else simd::load<W>(column[i], p, valid);
             } else {
                 column[i] = 0;
             }
@@ -201,24 +179,6 @@ inline __attribute__((always_inline)) void input_transform(const InputArgs &a) {
     }
 }
 
-template <int W>
-inline __attribute__((always_inline)) void activate(Vec<W> &v, const fovea_activation &act) {
-    const Vec<W> zero = 0;
-    switch (act.kind) {
-        case FOVEA_ACTIVATION_RELU: v = __builtin_elementwise_max(v, zero); break;
-        case FOVEA_ACTIVATION_RELU6:
-            v = __builtin_elementwise_min(__builtin_elementwise_max(v, zero), Vec<W>(6));
-            break;
-        case FOVEA_ACTIVATION_LEAKY_RELU:
-            v = __builtin_elementwise_max(v, zero) + act.alpha * __builtin_elementwise_min(v, zero);
-            break;
-        case FOVEA_ACTIVATION_CLAMP:
-            v = __builtin_elementwise_min(__builtin_elementwise_max(v, Vec<W>(act.alpha)), Vec<W>(act.beta));
-            break;
-        default: break;  // sigmoid and tanh: applied after the store
-    }
-}
-
 // Y = A^T M A for one tile and W channels (two 1-D passes), plus bias and the
 // cheap activations; only the pixels inside the output are stored.
 template <int M, int W, bool Interior>
@@ -248,10 +208,10 @@ inline __attribute__((always_inline)) void output_tile(const OutputArgs &a, cons
         for (int j = 0; j < M; ++j) {
             if (!Interior && x0 + j >= a.out_width) break;
             Vec<W> value = pixels[j] + bias;
-            activate<W>(value, a.activation);
+            simd::activate<W>(value, a.activation);
             float *p = a.y + ((y0 + i) * a.out_width + x0 + j) * a.channels + k0;
             if (Interior) std::memcpy(p, &value, sizeof value);
-            else store_channels<W>(p, value, valid);
+            else simd::store<W>(p, value, valid);
         }
     }
 }

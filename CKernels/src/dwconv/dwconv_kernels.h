@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "common/vec.h"
 #include "fovea_kernels.h"
 
 namespace fovea::dwconv {
@@ -31,45 +32,10 @@ struct Args {
     int64_t row_begin, row_end;  // output rows (over batch * out_height) to compute
 };
 
-template <int W>
-using Vec = float __attribute__((ext_vector_type(W)));
-
-template <int W>
-inline __attribute__((always_inline)) void load(Vec<W> &v, const float *p, int64_t valid) {
-    if (valid >= W) {
-        std::memcpy(&v, p, sizeof v);
-    } else {
-        v = 0;
-        for (int64_t i = 0; i < valid; ++i) v[i] = p[i];
-    }
-}
-
-template <int W>
-inline __attribute__((always_inline)) void store(float *p, const Vec<W> &v, int64_t valid) {
-    if (valid >= W) {
-        std::memcpy(p, &v, sizeof v);
-    } else {
-        for (int64_t i = 0; i < valid; ++i) p[i] = v[i];
-    }
-}
-
-template <int W>
-inline __attribute__((always_inline)) void activate(Vec<W> &v, const fovea_activation &act) {
-    const Vec<W> zero = 0;
-    switch (act.kind) {
-        case FOVEA_ACTIVATION_RELU: v = __builtin_elementwise_max(v, zero); break;
-        case FOVEA_ACTIVATION_RELU6:
-            v = __builtin_elementwise_min(__builtin_elementwise_max(v, zero), Vec<W>(6));
-            break;
-        case FOVEA_ACTIVATION_LEAKY_RELU:
-            v = __builtin_elementwise_max(v, zero) + act.alpha * __builtin_elementwise_min(v, zero);
-            break;
-        case FOVEA_ACTIVATION_CLAMP:
-            v = __builtin_elementwise_min(__builtin_elementwise_max(v, Vec<W>(act.alpha)), Vec<W>(act.beta));
-            break;
-        default: break;  // sigmoid and tanh are applied by the caller
-    }
-}
+using simd::Vec;
+using simd::activate;
+using simd::load;
+using simd::store;
 
 // One output pixel, all channels, taps clipped to the image (multiplier 1).
 template <int W>

@@ -11,12 +11,12 @@
 #include <cstdint>
 #include <cstring>
 
+#include "common/vec.h"
 #include "threadpool/threadpool.h"
 
 namespace fovea::gram {
 
-template <int W>
-using Vec = float __attribute__((ext_vector_type(W)));
+using simd::Vec;
 
 struct Shape {
     int mr, nr;  // microkernel rows and columns

@@ -2,16 +2,47 @@
 // and accept everything.
 #include "common/guard.h"
 #include "dispatch/families.h"
+#include "pool/pool_kernels.h"
+#include "threadpool/threadpool.h"
 
 namespace fovea {
 namespace {
 
+// The vectorised kernels, split across threads by output rows (forward) or
+// images (global): every output element is written by one chunk.
+template <pool::Kernels (*Get)(), bool Max>
+fovea_status window_forward(const fovea_pool_desc *d, const float *x, float *y) {
+    const pool::Kernels k = Get();
+    const int64_t rows = d->batch * d->out_size[0] * d->out_size[1];
+    parallel_for(rows, grain_for(rows, 1), [&](int64_t begin, int64_t end) {
+        (Max ? k.max : k.avg)(*d, x, y, begin, end);
+    });
+    return FOVEA_STATUS_SUCCESS;
+}
+
+template <pool::Kernels (*Get)(), bool Max>
+fovea_status global_forward(int64_t batch, int64_t spatial, int64_t channels, const float *x, float *y) {
+    const pool::Kernels k = Get();
+    parallel_for(batch, 1, [&](int64_t begin, int64_t end) {
+        (Max ? k.global_max : k.global_avg)(spatial, channels, x, y, begin, end);
+    });
+    return FOVEA_STATUS_SUCCESS;
+}
+
+template <pool::Kernels (*Get)()>
+constexpr PoolTable vectorised() {
+    return {window_forward<Get, true>,          window_forward<Get, false>,
+            fovea_reference_pool_lp_forward,    fovea_reference_pool_max_backward,
+            fovea_reference_pool_avg_backward,  global_forward<Get, false>,
+            global_forward<Get, true>};
+}
+
 const Implementation<PoolTable> kPoolImplementations[] = {
-    {FOVEA_ISA_SCALAR,
-     {fovea_reference_pool_max_forward, fovea_reference_pool_avg_forward,
-      fovea_reference_pool_lp_forward, fovea_reference_pool_max_backward,
-      fovea_reference_pool_avg_backward, fovea_reference_pool_global_avg_forward,
-      fovea_reference_pool_global_max_forward}},
+#if defined(__x86_64__)
+    {FOVEA_ISA_AVX512, vectorised<pool::kernels_avx512>()},
+    {FOVEA_ISA_AVX2, vectorised<pool::kernels_avx2>()},
+#endif
+    {FOVEA_ISA_SCALAR, vectorised<pool::kernels_scalar>()},
 };
 
 }  // namespace

@@ -1,0 +1,124 @@
+// Max and average pooling over NHWC (and NWC, NDHWC) inputs, vectorised over
+// channels, written once over a generic vector of W floats and instantiated
+// per instruction set by pool_*.cpp. The window of each output pixel is
+// clipped to the input once per axis, so the inner loops test nothing.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#include "common/vec.h"
+#include "fovea_kernels.h"
+
+namespace fovea::pool {
+
+using simd::DVec;
+using simd::load;
+using simd::store;
+using simd::Vec;
+
+// Taps of one axis inside the input: first tap, count, and (for averages) the
+// count inside the padded extent.
+struct AxisWindow {
+    int64_t start, first, count, padded_count;
+};
+
+inline AxisWindow axis_window(const fovea_pool_desc &d, int axis, int64_t o) {
+    const int64_t start = o * d.stride[axis] - d.pad_begin[axis];
+    int64_t first = 0, count = 0, padded = 0;
+    for (int64_t k = 0; k < d.kernel[axis]; ++k) {
+        const int64_t i = start + k * d.dilation[axis];
+        if (i >= -d.pad_begin[axis] && i < d.in_size[axis] + d.pad_end[axis]) ++padded;
+        if (i < 0 || i >= d.in_size[axis]) continue;
+        if (count == 0) first = k;
+        ++count;
+    }
+    return {start, first, count, padded};
+}
+
+// Output rows [begin, end) over batch * out_depth * out_height.
+template <int W, bool Max>
+inline __attribute__((always_inline)) void window_pool(const fovea_pool_desc &d, const float *x, float *y,
+                                                       int64_t begin, int64_t end) {
+    const int64_t C = d.channels;
+    const int64_t rows_per_image = d.out_size[0] * d.out_size[1];
+    for (int64_t r = begin; r < end; ++r) {
+        const int64_t n = r / rows_per_image, od = (r % rows_per_image) / d.out_size[1], oh = r % d.out_size[1];
+        const AxisWindow wd = axis_window(d, 0, od), wh = axis_window(d, 1, oh);
+        const float *image = x + n * d.in_size[0] * d.in_size[1] * d.in_size[2] * C;
+        float *out = y + r * d.out_size[2] * C;
+        for (int64_t ow = 0; ow < d.out_size[2]; ++ow) {
+            const AxisWindow ww = axis_window(d, 2, ow);
+            const int64_t taps = wd.count * wh.count * ww.count;
+            const float divisor = float(d.count_include_pad ? wd.padded_count * wh.padded_count * ww.padded_count : taps);
+            for (int64_t c0 = 0; c0 < C; c0 += W) {
+                const int64_t valid = C - c0;
+                Vec<W> acc = Max ? Vec<W>(-std::numeric_limits<float>::infinity()) : Vec<W>(0);
+                for (int64_t a = 0; a < wd.count; ++a) {
+                    const int64_t iz = wd.start + (wd.first + a) * d.dilation[0];
+                    for (int64_t b = 0; b < wh.count; ++b) {
+                        const int64_t iy = wh.start + (wh.first + b) * d.dilation[1];
+                        const float *row = image + (iz * d.in_size[1] + iy) * d.in_size[2] * C + c0;
+                        for (int64_t c = 0; c < ww.count; ++c) {
+                            const int64_t ix = ww.start + (ww.first + c) * d.dilation[2];
+                            Vec<W> v;
+                            load<W>(v, row + ix * C, valid, 0.0f);
+                            if (Max) acc = __builtin_elementwise_max(acc, v);
+                            else acc += v;
+                        }
+                    }
+                }
+                if (!Max) acc = taps > 0 ? acc / divisor : Vec<W>(0);
+                store<W>(out + ow * C + c0, acc, valid);
+            }
+        }
+    }
+}
+
+// Images [begin, end): x [N, spatial, C] -> y [N, C]. Averages sum in double.
+template <int W, bool Max>
+inline __attribute__((always_inline)) void global_pool(int64_t spatial, int64_t channels, const float *x, float *y,
+                                                       int64_t begin, int64_t end) {
+    for (int64_t n = begin; n < end; ++n) {
+        const float *image = x + n * spatial * channels;
+        for (int64_t c0 = 0; c0 < channels; c0 += W) {
+            const int64_t valid = channels - c0;
+            Vec<W> result;
+            if (Max) {
+                Vec<W> acc = -std::numeric_limits<float>::infinity();
+                for (int64_t p = 0; p < spatial; ++p) {
+                    Vec<W> v;
+                    load<W>(v, image + p * channels + c0, valid, 0.0f);
+                    acc = __builtin_elementwise_max(acc, v);
+                }
+                result = acc;
+            } else {
+                DVec<W> acc = 0;
+                for (int64_t p = 0; p < spatial; ++p) {
+                    Vec<W> v;
+                    load<W>(v, image + p * channels + c0, valid, 0.0f);
+                    acc += __builtin_convertvector(v, DVec<W>);
+                }
+                result = __builtin_convertvector(acc / double(spatial), Vec<W>);
+            }
+            store<W>(y + n * channels + c0, result, valid);
+        }
+    }
+}
+
+struct Kernels {
+    void (*max)(const fovea_pool_desc &, const float *, float *, int64_t, int64_t);
+    void (*avg)(const fovea_pool_desc &, const float *, float *, int64_t, int64_t);
+    void (*global_max)(int64_t, int64_t, const float *, float *, int64_t, int64_t);
+    void (*global_avg)(int64_t, int64_t, const float *, float *, int64_t, int64_t);
+};
+
+Kernels kernels_scalar();
+#if defined(__x86_64__)
+Kernels kernels_avx2();
+Kernels kernels_avx512();
+#endif
+
+}  // namespace fovea::pool
