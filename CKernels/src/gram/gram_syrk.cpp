@@ -9,14 +9,13 @@ void run(const Implementation &implementation, int64_t batch, int64_t spatial, i
          const float *x, float *g, float *workspace) {
     const Shape s = implementation.shape;
     const int64_t C = channels;
-    const int64_t row_tiles = round_up(C, s.mr) / s.mr, col_panels = round_up(C, s.nr) / s.nr;
+    const int64_t row_tiles = round_up(C, s.mr) / s.mr;
     for (int64_t n = 0; n < batch; ++n) {
         float *gn = g + n * C * C;
         for (int64_t p0 = 0; p0 < spatial; p0 += kBlock) {
             Block block{x + (n * spatial + p0) * C, std::min(kBlock, spatial - p0), C, workspace,
-                        workspace + round_up(C, s.mr) * kBlock, gn, p0 > 0};
-            parallel_for(row_tiles + col_panels, 1,
-                         [&](int64_t begin, int64_t end) { implementation.pack(block, begin, end); });
+                        workspace + s.mr * kBlock, gn, p0 > 0};
+            implementation.pack(block, 0, 1);
             // Every tile accumulates over the blocks in order, in one chunk, so
             // the sums do not depend on the thread count.
             parallel_for(row_tiles, 1, [&](int64_t begin, int64_t end) { implementation.multiply(block, begin, end); });

@@ -1,9 +1,6 @@
 // Gram matrices G = scale * X^T X for X = [spatial, C] (NHWC activations), as
 // a SYRK: only the tiles on or above the diagonal are multiplied, the rest is
-// mirrored. Pixels are taken in blocks; each block of X is packed twice, as
-// row panels [C/MR][block][MR] (A, broadcast) and column panels
-// [C/NV*W][block][NV*W] (B), so that the microkernel reads both with one
-// pointer each. Written over a generic vector of W floats and instantiated
+// mirrored. Pixels are taken in blocks of kBlock, read in place. Written over a generic vector of W floats and instantiated
 // per instruction set by gram_syrk_*.cpp.
 #pragma once
 
@@ -26,25 +23,26 @@ constexpr int64_t kBlock = 256;  // pixels per packed block
 
 inline int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
-inline size_t workspace_floats(int64_t channels, Shape s) {
-    return size_t(round_up(channels, s.mr) + round_up(channels, s.nr)) * size_t(kBlock);
-}
+inline size_t workspace_floats(int64_t, Shape s) { return size_t(s.mr + s.nr) * size_t(kBlock); }
 
 // One block of pixels of one image, as the per-ISA functions see it.
 struct Block {
     const float *x;     // the block's first pixel, [depth][C]
     int64_t depth;      // pixels in the block
     int64_t channels;
-    float *packed_a;    // [row tiles][depth][MR]
-    float *packed_b;    // [column panels][depth][NR]
+    float *packed_a;    // the last, partial row tile: [depth][MR]
+    float *packed_b;    // the last, partial column panel: [depth][NR]
     float *g;           // the image's [C][C] result
     bool accumulate;    // add to g (not the first block)
 };
 
 // C[MR x NV*W] (+)= A[depth][MR] * B[depth][NV*W], rows and columns clipped.
+// A's rows are lda floats apart (element m of row k at a[k * lda + m]) and
+// B's ldb apart, so both can be read straight from the pixels of X.
 template <int W, int MR, int NV>
-inline __attribute__((always_inline)) void tile(const float *a, const float *b, int64_t depth, float *c, int64_t ldc,
-                                                int64_t rows, int64_t cols, bool accumulate) {
+inline __attribute__((always_inline)) void tile(const float *a, int64_t lda, const float *b, int64_t ldb,
+                                                int64_t depth, float *c, int64_t ldc, int64_t rows, int64_t cols,
+                                                bool accumulate) {
     Vec<W> acc[MR][NV];
 #pragma clang loop unroll(full)
     for (int m = 0; m < MR; ++m)
@@ -53,10 +51,10 @@ inline __attribute__((always_inline)) void tile(const float *a, const float *b, 
     for (int64_t k = 0; k < depth; ++k) {
         Vec<W> bv[NV];
 #pragma clang loop unroll(full)
-        for (int v = 0; v < NV; ++v) std::memcpy(&bv[v], b + (k * NV + v) * W, sizeof bv[v]);
+        for (int v = 0; v < NV; ++v) std::memcpy(&bv[v], b + k * ldb + v * W, sizeof bv[v]);
 #pragma clang loop unroll(full)
         for (int m = 0; m < MR; ++m) {
-            const Vec<W> av = a[k * MR + m];
+            const Vec<W> av = a[k * lda + m];
 #pragma clang loop unroll(full)
             for (int v = 0; v < NV; ++v) acc[m][v] += av * bv[v];
         }
@@ -78,27 +76,24 @@ inline __attribute__((always_inline)) void tile(const float *a, const float *b, 
         }
 }
 
-// Packs row tiles and column panels [begin, end) (row tiles first) of a block.
+// X's pixels serve as A and B directly (a row tile's channels are broadcast
+// from each pixel, a column panel's are loaded from it). Only the last row
+// tile and the last column panel, when C is not a multiple of their width,
+// are copied into zero-padded buffers so that no read leaves the image.
 template <int W, int MR, int NV>
-inline __attribute__((always_inline)) void pack(const Block &b, int64_t begin, int64_t end) {
+inline __attribute__((always_inline)) void pack(const Block &b, int64_t, int64_t) {
     constexpr int NR = NV * W;
-    const int64_t C = b.channels, row_tiles = round_up(C, MR) / MR;
-    for (int64_t t = begin; t < end; ++t) {
-        if (t < row_tiles) {
-            float *dst = b.packed_a + t * b.depth * MR;
-            for (int64_t k = 0; k < b.depth; ++k)
-                for (int m = 0; m < MR; ++m) {
-                    const int64_t c = t * MR + m;
-                    dst[k * MR + m] = c < C ? b.x[k * C + c] : 0.0f;
-                }
-        } else {
-            const int64_t j = t - row_tiles;
-            float *dst = b.packed_b + j * b.depth * NR;
-            const int64_t width = std::min<int64_t>(NR, C - j * NR);
-            for (int64_t k = 0; k < b.depth; ++k) {
-                std::memcpy(dst + k * NR, b.x + k * C + j * NR, width * sizeof(float));
-                std::fill(dst + k * NR + width, dst + (k + 1) * NR, 0.0f);
-            }
+    const int64_t C = b.channels;
+    if (C % MR != 0) {
+        const int64_t i0 = C / MR * MR;
+        for (int64_t k = 0; k < b.depth; ++k)
+            for (int m = 0; m < MR; ++m) b.packed_a[k * MR + m] = i0 + m < C ? b.x[k * C + i0 + m] : 0.0f;
+    }
+    if (C % NR != 0) {
+        const int64_t j0 = C / NR * NR;
+        for (int64_t k = 0; k < b.depth; ++k) {
+            std::memcpy(b.packed_b + k * NR, b.x + k * C + j0, (C - j0) * sizeof(float));
+            std::fill(b.packed_b + k * NR + (C - j0), b.packed_b + (k + 1) * NR, 0.0f);
         }
     }
 }
@@ -111,9 +106,15 @@ inline __attribute__((always_inline)) void multiply(const Block &b, int64_t begi
     const int64_t C = b.channels, col_panels = round_up(C, NR) / NR;
     for (int64_t t = begin; t < end; ++t) {
         const int64_t i0 = t * MR;
-        for (int64_t j = i0 / NR; j < col_panels; ++j)
-            tile<W, MR, NV>(b.packed_a + t * b.depth * MR, b.packed_b + j * b.depth * NR, b.depth, b.g + i0 * C + j * NR,
-                            C, std::min<int64_t>(MR, C - i0), std::min<int64_t>(NR, C - j * NR), b.accumulate);
+        const bool packed_rows = i0 + MR > C;
+        const float *a = packed_rows ? b.packed_a : b.x + i0;
+        const int64_t lda = packed_rows ? MR : C;
+        for (int64_t j = i0 / NR; j < col_panels; ++j) {
+            const bool packed_columns = j * NR + NR > C;
+            tile<W, MR, NV>(a, lda, packed_columns ? b.packed_b : b.x + j * NR, packed_columns ? NR : C, b.depth,
+                            b.g + i0 * C + j * NR, C, std::min<int64_t>(MR, C - i0), std::min<int64_t>(NR, C - j * NR),
+                            b.accumulate);
+        }
     }
 }
 
