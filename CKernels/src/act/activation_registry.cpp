@@ -1,23 +1,51 @@
-// Activation implementations, most preferred first; the reference kernels are
-// last and accept everything. Softmax has no vector form yet, so every entry
-// uses the reference one.
+// Activation implementations, most preferred first. The piecewise-linear
+// kinds and PReLU have intrinsics kernels per ISA (activation_*.cpp); sigmoid,
+// tanh and softmax go through the vectorised exp (transcendental.h) at every
+// level, the portable one included.
 #include "act/activation_kernels.h"
+#include "act/transcendental.h"
 #include "common/guard.h"
 #include "dispatch/families.h"
+#include "threadpool/threadpool.h"
+
+#include <algorithm>
 
 namespace fovea {
 namespace {
 
+template <transcendental::Kernels (*Get)(),
+          fovea_status (*Linear)(const fovea_activation *, int64_t, const float *, float *)>
+fovea_status forward(const fovea_activation *activation, int64_t count, const float *x, float *y) {
+    if (activation->kind != FOVEA_ACTIVATION_SIGMOID && activation->kind != FOVEA_ACTIVATION_TANH)
+        return Linear(activation, count, x, y);
+    const transcendental::Kernels k = Get();
+    const auto kernel = activation->kind == FOVEA_ACTIVATION_SIGMOID ? k.sigmoid : k.tanh;
+    // Chunks of whole vectors of 16, so that no chunk but the last has a tail.
+    const int64_t grain = (grain_for(count, 1 << 12) + 15) / 16 * 16;
+    parallel_for(count, grain, [&](int64_t begin, int64_t end) { kernel(x, y, begin, end); });
+    return FOVEA_STATUS_SUCCESS;
+}
+
+template <transcendental::Kernels (*Get)()>
+fovea_status softmax(int64_t outer, int64_t axis, int64_t inner, const float *x, float *y) {
+    const transcendental::Kernels k = Get();
+    parallel_for(outer, grain_for(outer, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, axis * inner))),
+                 [&](int64_t begin, int64_t end) { k.softmax(axis, inner, x, y, begin, end); });
+    return FOVEA_STATUS_SUCCESS;
+}
+
 const Implementation<ActivationTable> kActivationImplementations[] = {
 #if defined(__x86_64__)
     {FOVEA_ISA_AVX512,
-     {activation_forward_avx512, prelu_forward_avx512, fovea_reference_softmax_forward}},
+     {forward<transcendental::kernels_avx512, activation_forward_avx512>, prelu_forward_avx512,
+      softmax<transcendental::kernels_avx512>}},
     {FOVEA_ISA_AVX2,
-     {activation_forward_avx2, prelu_forward_avx2, fovea_reference_softmax_forward}},
+     {forward<transcendental::kernels_avx2, activation_forward_avx2>, prelu_forward_avx2,
+      softmax<transcendental::kernels_avx2>}},
 #endif
     {FOVEA_ISA_SCALAR,
-     {fovea_reference_activation_forward, fovea_reference_prelu_forward,
-      fovea_reference_softmax_forward}},
+     {forward<transcendental::kernels_scalar, fovea_reference_activation_forward>, fovea_reference_prelu_forward,
+      softmax<transcendental::kernels_scalar>}},
 };
 
 }  // namespace
