@@ -215,9 +215,14 @@ fovea_status fovea_conv_backward_filter(const fovea_conv_desc *desc, const float
                                         const float *dy, float *dw);
 /** db[m] = sum of dy over batch and space; db is overwritten. */
 fovea_status fovea_conv_backward_bias(const fovea_conv_desc *desc, const float *dy, float *db);
-/** Transposed convolution (see above); bias: out_channels values or NULL. */
+/** Workspace bytes fovea_conv_transpose_forward needs (may be 0). */
+fovea_status fovea_conv_transpose_forward_workspace_size(const fovea_conv_desc *desc, size_t *bytes);
+/** Transposed convolution (see above); bias: out_channels values or NULL. The
+ *  fast path (groups == 1) multiplies every input pixel by every kernel tap
+ *  in one GEMM, then gathers each output pixel's contributions (no scatter). */
 fovea_status fovea_conv_transpose_forward(const fovea_conv_desc *desc, const float *x,
-                                          const float *w, const float *bias, float *y);
+                                          const float *w, const float *bias, float *y,
+                                          void *workspace, size_t workspace_bytes);
 
 fovea_status fovea_reference_conv_forward(const fovea_conv_desc *desc, const float *x,
                                           const float *w, const float *bias, float *y);

@@ -134,7 +134,10 @@ extension ISASweep {
                     var tdesc = transposed.descriptor()
                     let tbias = try sweep.tensor([g.inChannels]).scalars
                     var fastT = nanBuffer(x.count), referenceT = nanBuffer(x.count)
-                    #expect(fovea_conv_transpose_forward(&tdesc, dy, w, tbias, &fastT) == FOVEA_STATUS_SUCCESS)
+                    var tbytes = 0
+                    #expect(fovea_conv_transpose_forward_workspace_size(&tdesc, &tbytes) == FOVEA_STATUS_SUCCESS)
+                    var tworkspace = [UInt8](repeating: 0xA5, count: max(tbytes, 1))
+                    #expect(fovea_conv_transpose_forward(&tdesc, dy, w, tbias, &fastT, &tworkspace, tbytes) == FOVEA_STATUS_SUCCESS)
                     #expect(fovea_reference_conv_transpose_forward(&tdesc, dy, w, tbias, &referenceT) == FOVEA_STATUS_SUCCESS)
                     expectClose(fastT, referenceT, "\(context) transposed")
                 }

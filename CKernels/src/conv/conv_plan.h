@@ -48,6 +48,10 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
 bool depthwise_applies(const fovea_conv_desc &d);
 void run_depthwise(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y);
 
+fovea_status transpose_workspace_size(const fovea_conv_desc *d, size_t *bytes);
+fovea_status transpose_forward(const fovea_conv_desc *d, const float *x, const float *w, const float *bias,
+                               float *y, void *workspace, size_t workspace_bytes);
+
 // Applies the activations the microkernels do not fuse (sigmoid, tanh) to an
 // m x n block of rows ldc apart.
 void finish_activation(const fovea_activation &activation, float *c, int64_t m, int64_t n,

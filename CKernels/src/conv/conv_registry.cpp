@@ -1,6 +1,7 @@
 // Convolution implementations, most preferred first; the reference kernels are
 // last and accept everything.
 #include "common/guard.h"
+#include "conv/conv_plan.h"
 #include "dispatch/families.h"
 
 #include <vector>
@@ -48,8 +49,14 @@ const Implementation<ConvTable> kConvImplementations[] = {
       fovea_reference_conv_backward_filter, fovea_reference_conv_backward_bias}},
 };
 
+// The same driver at every level: the GEMM plan and the gather inside it take
+// the level that is active when they run.
 const Implementation<ConvTransposeTable> kConvTransposeImplementations[] = {
-    {FOVEA_ISA_SCALAR, {fovea_reference_conv_transpose_forward}},
+#if defined(__x86_64__)
+    {FOVEA_ISA_AVX512, {conv::transpose_workspace_size, conv::transpose_forward}},
+    {FOVEA_ISA_AVX2, {conv::transpose_workspace_size, conv::transpose_forward}},
+#endif
+    {FOVEA_ISA_SCALAR, {conv::transpose_workspace_size, conv::transpose_forward}},
 };
 
 }  // namespace
@@ -99,8 +106,17 @@ extern "C" fovea_status fovea_conv_backward_bias(const fovea_conv_desc *desc, co
         [&] { return fovea::conv_dispatch().table().backward_bias(desc, dy, db); });
 }
 
-extern "C" fovea_status fovea_conv_transpose_forward(const fovea_conv_desc *desc, const float *x,
-                                                     const float *w, const float *bias, float *y) {
+extern "C" fovea_status fovea_conv_transpose_forward_workspace_size(const fovea_conv_desc *desc,
+                                                                    size_t *bytes) {
     return fovea::guarded(
-        [&] { return fovea::conv_transpose_dispatch().table().forward(desc, x, w, bias, y); });
+        [&] { return fovea::conv_transpose_dispatch().table().forward_workspace_size(desc, bytes); });
+}
+
+extern "C" fovea_status fovea_conv_transpose_forward(const fovea_conv_desc *desc, const float *x,
+                                                     const float *w, const float *bias, float *y,
+                                                     void *workspace, size_t workspace_bytes) {
+    return fovea::guarded([&] {
+        return fovea::conv_transpose_dispatch().table().forward(desc, x, w, bias, y, workspace,
+                                                                workspace_bytes);
+    });
 }

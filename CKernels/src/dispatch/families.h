@@ -23,8 +23,9 @@ struct ConvTable {
 };
 
 struct ConvTransposeTable {
+    fovea_status (*forward_workspace_size)(const fovea_conv_desc *, size_t *);
     fovea_status (*forward)(const fovea_conv_desc *, const float *, const float *, const float *,
-                            float *);
+                            float *, void *, size_t);
 };
 
 struct PoolTable {

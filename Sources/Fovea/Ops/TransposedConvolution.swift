@@ -66,9 +66,13 @@ func transposedConvolution(
         kernel: kernel, stride: strides, dilation: dilations, padBegin: padBegin, padEnd: padEnd)
     var desc = geometry.descriptor()
     let output = try Tensor(uninitializedShape: geometry.outputShape)
+    var bytes = 0
+    try check(fovea_conv_transpose_forward_workspace_size(&desc, &bytes), "transposed convolution")
+    let workspace = try Workspace(bytes: bytes)
     try check(
         fovea_conv_transpose_forward(
-            &desc, input.readPointer, weight.readPointer, bias?.readPointer, output.writePointer),
+            &desc, input.readPointer, weight.readPointer, bias?.readPointer, output.writePointer,
+            workspace.pointer, bytes),
         "transposed convolution")
     return output
 }
