@@ -204,6 +204,35 @@ extension ISASweep {
             }
         }
 
+        @Test func normalisationMatchesReference() throws {
+            var sweep = Sweep(seed: 7)
+            try forEachInstructionSet { level in
+                for trial in 0..<20 {
+                    let batch = sweep.int(1...3), spatial = sweep.int(1...200), channels = sweep.int(1...70)
+                    let rows = batch * spatial
+                    let x = try sweep.tensor([rows * channels], scale: 5).scalars.map { $0 + 3 }
+                    let mean = try sweep.tensor([channels]).scalars, scale = try sweep.tensor([channels]).scalars
+                    let bias = try sweep.tensor([channels]).scalars
+                    let variance = try sweep.tensor([channels]).scalars.map { abs($0) + 0.1 }
+                    var fast = nanBuffer(rows * channels), reference = nanBuffer(rows * channels)
+                    #expect(fovea_batchnorm_forward_inference(Int64(rows), Int64(channels), x, mean, variance, scale, bias, 1e-3, &fast) == FOVEA_STATUS_SUCCESS)
+                    #expect(fovea_reference_batchnorm_forward_inference(Int64(rows), Int64(channels), x, mean, variance, scale, bias, 1e-3, &reference) == FOVEA_STATUS_SUCCESS)
+                    expectClose(fast, reference, "\(level) batchnorm trial \(trial)")
+                    var fastMean = nanBuffer(channels), fastVariance = nanBuffer(channels)
+                    var referenceMean = nanBuffer(channels), referenceVariance = nanBuffer(channels)
+                    #expect(fovea_batchnorm_statistics(Int64(rows), Int64(channels), x, &fastMean, &fastVariance) == FOVEA_STATUS_SUCCESS)
+                    #expect(fovea_reference_batchnorm_statistics(Int64(rows), Int64(channels), x, &referenceMean, &referenceVariance) == FOVEA_STATUS_SUCCESS)
+                    expectClose(fastMean, referenceMean, "\(level) batch mean trial \(trial)")
+                    expectClose(fastVariance, referenceVariance, "\(level) batch variance trial \(trial)")
+                    fast = nanBuffer(rows * channels)
+                    reference = nanBuffer(rows * channels)
+                    #expect(fovea_instancenorm_forward(Int64(batch), Int64(spatial), Int64(channels), x, scale, bias, 1e-5, &fast) == FOVEA_STATUS_SUCCESS)
+                    #expect(fovea_reference_instancenorm_forward(Int64(batch), Int64(spatial), Int64(channels), x, scale, bias, 1e-5, &reference) == FOVEA_STATUS_SUCCESS)
+                    expectClose(fast, reference, atol: 1e-4, rtol: 1e-4, "\(level) instance norm trial \(trial)")
+                }
+            }
+        }
+
         @Test func gramMatchesReference() throws {
             var sweep = Sweep(seed: 5)
             try forEachInstructionSet { level in

@@ -1,0 +1,20 @@
+// Normalisation kernels compiled for avx512 (16 channels per vector).
+#if defined(__x86_64__)
+#include "common/target.h"
+#include "norm/norm_kernels.h"
+
+namespace fovea::norm {
+namespace {
+FOVEA_TARGET_AVX512 void affine_avx512(int64_t c, const float *x, const float *m, const float *a, const float *b, float *y, int64_t r0,
+               int64_t r1) {
+    affine<16>(c, x, m, a, b, y, r0, r1);
+}
+FOVEA_TARGET_AVX512 void moments_avx512(int64_t rows, int64_t c, const float *x, double *s, double *q, int64_t c0, int64_t c1) {
+    moments<16>(rows, c, x, s, q, c0, c1);
+}
+}  // namespace
+
+Kernels kernels_avx512() { return {affine_avx512, moments_avx512, 16}; }
+
+}  // namespace fovea::norm
+#endif
