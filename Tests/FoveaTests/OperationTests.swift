@@ -147,3 +147,26 @@ import Testing
         #expect(try prelu(try Tensor(shape: [2, 2], scalars: [-1, -1, 1, 1]), slope: try Tensor(shape: [2], scalars: [0.5, 0.25])).scalars == [-0.5, -0.25, 1, 1])
     }
 }
+
+@Suite struct BatchNormFoldingTests {
+    @Test func foldedConvolutionEqualsConvolutionThenBatchNorm() throws {
+        let x = try Tensor.randomUniform(shape: [2, 9, 11, 5], in: -1...1, seed: 30)
+        let w = try Tensor.randomUniform(shape: [3, 3, 5, 7], in: -1...1, seed: 31)
+        let b = try Tensor.randomUniform(shape: [7], in: -1...1, seed: 32)
+        let mean = try Tensor.randomUniform(shape: [7], in: -1...1, seed: 33)
+        let variance = try Tensor.randomUniform(shape: [7], in: 0.1...2, seed: 34)
+        let scale = try Tensor.randomUniform(shape: [7], in: 0.5...1.5, seed: 35)
+        let offset = try Tensor.randomUniform(shape: [7], in: -1...1, seed: 36)
+        let separate = try batchNorm(
+            try conv2d(x, weight: w, bias: b, padding: .same), mean: mean, variance: variance, scale: scale,
+            offset: offset, epsilon: 1e-3)
+        let folded = try foldBatchNorm(
+            weight: w, bias: b, mean: mean, variance: variance, scale: scale, offset: offset, epsilon: 1e-3)
+        let fused = try conv2d(x, weight: folded.weight, bias: folded.bias, padding: .same)
+        let worst = zip(fused.scalars, separate.scalars).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst < 1e-4)
+        #expect(throws: FoveaError.self) {
+            try foldBatchNorm(weight: w, bias: nil, mean: mean, variance: variance, scale: scale, offset: try Tensor.zeros(shape: [6]))
+        }
+    }
+}
