@@ -233,6 +233,35 @@ extension ISASweep {
             }
         }
 
+        @Test func resizeMatchesReference() throws {
+            var sweep = Sweep(seed: 8)
+            let coordinates: [fovea_coordinate_mode] = [
+                FOVEA_COORDINATE_HALF_PIXEL, FOVEA_COORDINATE_PYTORCH_HALF_PIXEL, FOVEA_COORDINATE_ALIGN_CORNERS,
+                FOVEA_COORDINATE_ASYMMETRIC, FOVEA_COORDINATE_HALF_PIXEL_SYMMETRIC,
+            ]
+            let nearest: [fovea_nearest_mode] = [
+                FOVEA_NEAREST_ROUND_PREFER_FLOOR, FOVEA_NEAREST_ROUND_PREFER_CEIL, FOVEA_NEAREST_FLOOR, FOVEA_NEAREST_CEIL,
+            ]
+            try forEachInstructionSet { level in
+                for trial in 0..<30 {
+                    let (n, c) = (sweep.int(1...2), sweep.int(1...37))
+                    let (h, w) = (sweep.int(1...12), sweep.int(1...12))
+                    let (oh, ow) = (sweep.int(1...25), sweep.int(1...25))
+                    var desc = fovea_resize_desc(
+                        batch: Int64(n), channels: Int64(c), in_height: Int64(h), in_width: Int64(w),
+                        out_height: Int64(oh), out_width: Int64(ow), scale_height: Double(oh) / Double(h),
+                        scale_width: Double(ow) / Double(w),
+                        mode: sweep.bool() ? FOVEA_RESIZE_LINEAR : FOVEA_RESIZE_NEAREST,
+                        coordinate_mode: coordinates[sweep.int(0...4)], nearest_mode: nearest[sweep.int(0...3)])
+                    let x = try sweep.tensor([n * h * w * c]).scalars
+                    var fast = nanBuffer(n * oh * ow * c), reference = nanBuffer(n * oh * ow * c)
+                    #expect(fovea_resize_forward(&desc, x, &fast) == FOVEA_STATUS_SUCCESS)
+                    #expect(fovea_reference_resize_forward(&desc, x, &reference) == FOVEA_STATUS_SUCCESS)
+                    expectClose(fast, reference, atol: 1e-6, rtol: 1e-6, "\(level) resize trial \(trial)")
+                }
+            }
+        }
+
         @Test func gramMatchesReference() throws {
             var sweep = Sweep(seed: 5)
             try forEachInstructionSet { level in

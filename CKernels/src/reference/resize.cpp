@@ -8,7 +8,7 @@
 #include "common/guard.h"
 #include "reference/reference.h"
 
-namespace {
+namespace fovea::reference {
 
 double source_coordinate(fovea_coordinate_mode mode, int64_t x, int64_t in, int64_t out,
                          double s) {
@@ -44,10 +44,6 @@ int64_t nearest_index(fovea_nearest_mode mode, double coordinate, int64_t in) {
 
 // Linear taps along one axis: the coordinate is clamped into the input first,
 // so border outputs repeat the edge instead of blending with zero.
-struct LinearTap {
-    int64_t i0, i1;
-    double w1;  // weight of i1; i0 gets 1 - w1
-};
 
 LinearTap linear_tap(double coordinate, int64_t in) {
     const double c = std::min(std::max(coordinate, 0.0), double(in - 1));
@@ -56,7 +52,9 @@ LinearTap linear_tap(double coordinate, int64_t in) {
     return {i0, clamp_index(i0 + 1, in), c - lower};
 }
 
-}  // namespace
+}  // namespace fovea::reference
+
+using namespace fovea::reference;
 
 extern "C" fovea_status fovea_reference_resize_forward(const fovea_resize_desc *desc,
                                                        const float *x, float *y) {
