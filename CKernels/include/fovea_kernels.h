@@ -282,6 +282,21 @@ fovea_status fovea_conv_plan_workspace_size(const fovea_conv_plan *plan,
 fovea_status fovea_conv_plan_run(const fovea_conv_plan *plan, const fovea_conv_desc *desc,
                                  const float *x, float *y, void *workspace,
                                  size_t workspace_bytes);
+/** A depthwise-separable block: the depthwise plan (groups == in_channels) and
+ *  then the pointwise plan (1x1, stride 1, unpadded, groups 1), computed a few
+ *  output rows at a time so that the intermediate activation stays in cache
+ *  and never exists whole. depthwise_desc and pointwise_desc give the sizes;
+ *  the pointwise input is the depthwise output. */
+fovea_status fovea_conv_separable_workspace_size(const fovea_conv_plan *depthwise,
+                                                 const fovea_conv_desc *depthwise_desc,
+                                                 const fovea_conv_plan *pointwise,
+                                                 const fovea_conv_desc *pointwise_desc,
+                                                 size_t *bytes);
+fovea_status fovea_conv_separable_run(const fovea_conv_plan *depthwise,
+                                      const fovea_conv_desc *depthwise_desc,
+                                      const fovea_conv_plan *pointwise,
+                                      const fovea_conv_desc *pointwise_desc, const float *x,
+                                      float *y, void *workspace, size_t workspace_bytes);
 /** Times every supported algorithm on `desc` once (random data, the active
  *  thread count) and returns the fastest; the answer is cached per problem,
  *  ISA level and thread count. */

@@ -195,6 +195,54 @@ extension ISASweep {
             }
         }
 
+        /// The fused depthwise-separable block against its two halves run one after the other.
+        @Test func separableBlockMatchesTwoPasses() throws {
+            var sweep = Sweep(seed: 16)
+            try forEachInstructionSet { level in
+                for trial in 0..<12 {
+                    let channels = [3, 16, 17, 40][sweep.int(0...3)], outChannels = sweep.int(1...70)
+                    let stride = sweep.int(1...2), kernel = [3, 5][sweep.int(0...1)]
+                    let (h, w) = (sweep.int(kernel...40), sweep.int(kernel...40))
+                    let pad = kernel / 2
+                    let outH = windowOutputExtent(input: h, kernel: kernel, stride: stride, dilation: 1, padBegin: pad, padEnd: pad)
+                    let outW = windowOutputExtent(input: w, kernel: kernel, stride: stride, dilation: 1, padBegin: pad, padEnd: pad)
+                    let batch = sweep.int(1...2)
+                    var dw = ConvolutionGeometry(
+                        spatialRank: 2, batch: batch, inChannels: channels, outChannels: channels, groups: channels,
+                        inSize: [h, w], outSize: [outH, outW], kernel: [kernel, kernel], stride: [stride, stride],
+                        dilation: [1, 1], padBegin: [pad, pad], padEnd: [pad, pad]
+                    ).descriptor(activation: .relu6)
+                    var pw = ConvolutionGeometry(
+                        spatialRank: 2, batch: batch, inChannels: channels, outChannels: outChannels, groups: 1,
+                        inSize: [outH, outW], outSize: [outH, outW], kernel: [1, 1], stride: [1, 1], dilation: [1, 1],
+                        padBegin: [0, 0], padEnd: [0, 0]
+                    ).descriptor(activation: .relu)
+                    let x = try sweep.tensor([batch, h, w, channels]).scalars
+                    let dwWeight = try sweep.tensor([kernel, kernel, 1, channels]).scalars
+                    let dwBias = try sweep.tensor([channels]).scalars
+                    let pwWeight = try sweep.tensor([1, 1, channels, outChannels]).scalars
+                    let pwBias = try sweep.tensor([outChannels]).scalars
+                    var middle = nanBuffer(batch * outH * outW * channels)
+                    var expected = nanBuffer(batch * outH * outW * outChannels)
+                    #expect(fovea_reference_conv_forward(&dw, x, dwWeight, dwBias, &middle) == FOVEA_STATUS_SUCCESS)
+                    #expect(fovea_reference_conv_forward(&pw, middle, pwWeight, pwBias, &expected) == FOVEA_STATUS_SUCCESS)
+                    var dwPlan: OpaquePointer?, pwPlan: OpaquePointer?
+                    #expect(fovea_conv_plan_create(&dw, FOVEA_CONV_ALGORITHM_DEPTHWISE, dwWeight, dwBias, &dwPlan) == FOVEA_STATUS_SUCCESS)
+                    #expect(fovea_conv_plan_create(&pw, FOVEA_CONV_ALGORITHM_GEMM, pwWeight, pwBias, &pwPlan) == FOVEA_STATUS_SUCCESS)
+                    defer {
+                        fovea_conv_plan_destroy(dwPlan)
+                        fovea_conv_plan_destroy(pwPlan)
+                    }
+                    var bytes = 0
+                    #expect(fovea_conv_separable_workspace_size(dwPlan, &dw, pwPlan, &pw, &bytes) == FOVEA_STATUS_SUCCESS)
+                    var workspace = [UInt8](repeating: 0xA5, count: max(bytes, 1))
+                    var fused = nanBuffer(expected.count)
+                    #expect(fovea_conv_separable_run(dwPlan, &dw, pwPlan, &pw, x, &fused, &workspace, bytes) == FOVEA_STATUS_SUCCESS)
+                    expectClose(fused, expected, "\(level) separable trial \(trial) \(h)x\(w)x\(channels) k\(kernel) s\(stride) -> \(outChannels)")
+                }
+            }
+        }
+
         @Test func unsupportedRequestsAreRefused() throws {
             var g = KernelSweepTests.randomConvolution(&Self.fixedSweep)
             g.kernel = [5, 5]

@@ -170,3 +170,24 @@ import Testing
         }
     }
 }
+
+@Suite struct SeparableConvolutionTests {
+    @Test func equalsDepthwiseThenPointwise() throws {
+        let x = try Tensor.randomUniform(shape: [2, 15, 13, 24], in: -1...1, seed: 40)
+        let dw = try Tensor.randomUniform(shape: [3, 3, 1, 48], in: -1...1, seed: 41)
+        let db = try Tensor.randomUniform(shape: [48], in: -1...1, seed: 42)
+        let pw = try Tensor.randomUniform(shape: [1, 1, 48, 19], in: -1...1, seed: 43)
+        let pb = try Tensor.randomUniform(shape: [19], in: -1...1, seed: 44)
+        let middle = try conv2d(x, weight: dw, bias: db, stride: 2, padding: .same, groups: 24, activation: .relu6)
+        let expected = try conv2d(middle, weight: pw, bias: pb, activation: .relu)
+        let fused = try separableConv2d(
+            x, depthwiseWeight: dw, depthwiseBias: db, pointwiseWeight: pw, pointwiseBias: pb, stride: 2,
+            padding: .same, depthwiseActivation: .relu6, activation: .relu)
+        #expect(fused.shape == expected.shape)
+        let worst = zip(fused.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst < 1e-4)
+        #expect(throws: FoveaError.self) {
+            try separableConv2d(x, depthwiseWeight: dw, pointwiseWeight: try Tensor.zeros(shape: [3, 3, 48, 19]))
+        }
+    }
+}

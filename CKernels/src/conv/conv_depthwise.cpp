@@ -24,9 +24,10 @@ bool depthwise_applies(const fovea_conv_desc &d) {
            d.out_size[0] == 1 && d.pad_begin[0] == 0;
 }
 
-void run_depthwise(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y) {
+namespace {
+
+dwconv::Args arguments(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y) {
     const fovea_conv_desc &d = p.d;
-    const dwconv::Kernel kernel = kernel_for(plan.isa);
     dwconv::Args base{};
     base.x = x;
     base.w = plan.weights.data();
@@ -47,6 +48,31 @@ void run_depthwise(const fovea_conv_plan &plan, const Problem &p, const float *x
     base.pad_top = d.pad_begin[1];
     base.pad_left = d.pad_begin[2];
     base.activation = d.activation;
+    return base;
+}
+
+void finish_rows(const fovea_conv_desc &d, float *y, int64_t begin, int64_t end) {
+    if (d.activation.kind == FOVEA_ACTIVATION_SIGMOID || d.activation.kind == FOVEA_ACTIVATION_TANH)
+        finish_activation(d.activation, y + begin * d.out_size[2] * d.out_channels, end - begin,
+                          d.out_size[2] * d.out_channels, d.out_size[2] * d.out_channels);
+}
+
+}  // namespace
+
+void run_depthwise_rows(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y, int64_t begin,
+                        int64_t end) {
+    dwconv::Args a = arguments(plan, p, x, y);
+    a.row_begin = begin;
+    a.row_end = end;
+    a.y_first_row = begin;
+    kernel_for(plan.isa)(a);
+    finish_rows(p.d, y, 0, end - begin);
+}
+
+void run_depthwise(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y) {
+    const fovea_conv_desc &d = p.d;
+    const dwconv::Kernel kernel = kernel_for(plan.isa);
+    const dwconv::Args base = arguments(plan, p, x, y);
     const int64_t rows = d.batch * d.out_size[1];
     // A small layer is over in microseconds: splitting it would cost more than it saves.
     const int64_t work = rows * d.out_size[2] * d.out_channels * d.kernel[1] * d.kernel[2];
@@ -56,9 +82,7 @@ void run_depthwise(const fovea_conv_plan &plan, const Problem &p, const float *x
         a.row_begin = begin;
         a.row_end = end;
         kernel(a);
-        if (d.activation.kind == FOVEA_ACTIVATION_SIGMOID || d.activation.kind == FOVEA_ACTIVATION_TANH)
-            finish_activation(d.activation, y + begin * d.out_size[2] * d.out_channels, end - begin,
-                              d.out_size[2] * d.out_channels, d.out_size[2] * d.out_channels);
+        finish_rows(d, y, begin, end);
     });
 }
 

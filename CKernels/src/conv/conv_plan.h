@@ -47,6 +47,10 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
 
 bool depthwise_applies(const fovea_conv_desc &d);
 void run_depthwise(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y);
+// Output rows [begin, end) of one image (p.d.batch == 1), on the calling
+// thread, into y, which holds just those rows.
+void run_depthwise_rows(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y, int64_t begin,
+                        int64_t end);
 
 fovea_status transpose_workspace_size(const fovea_conv_desc *d, size_t *bytes);
 fovea_status transpose_forward(const fovea_conv_desc *d, const float *x, const float *w, const float *bias,

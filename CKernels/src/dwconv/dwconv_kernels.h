@@ -30,6 +30,7 @@ struct Args {
     int64_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
     fovea_activation activation;
     int64_t row_begin, row_end;  // output rows (over batch * out_height) to compute
+    int64_t y_first_row;         // the output row that y points at (0: the whole output)
 };
 
 using simd::Vec;
@@ -147,7 +148,7 @@ inline __attribute__((always_inline)) void depthwise(const Args &a) {
     for (int64_t r = a.row_begin; r < a.row_end; ++r) {
         const int64_t n = r / a.out_height, oh = r % a.out_height;
         const float *image = a.x + n * a.height * a.width * a.channels;
-        float *out = a.y + r * a.out_width * C;
+        float *out = a.y + (r - a.y_first_row) * a.out_width * C;
         if (a.multiplier != 1) {
             // Channel multiplier: output channel o reads input channel o / multiplier.
             const int64_t top = oh * a.stride_h - a.pad_top;
