@@ -25,7 +25,7 @@ using IVec = int32_t __attribute__((ext_vector_type(W)));
 template <int W>
 inline __attribute__((always_inline)) void exp(Vec<W> &v) {
     const Vec<W> x = v;
-    Vec<W> clamped = __builtin_elementwise_min(__builtin_elementwise_max(x, Vec<W>(-87.3f)), Vec<W>(88.7f));
+    Vec<W> clamped = __builtin_elementwise_min(__builtin_elementwise_max(x, Vec<W>(-87.3f)), Vec<W>(88.37f));
     const Vec<W> n = __builtin_elementwise_floor(clamped * 1.44269504088896341f + 0.5f);
     Vec<W> r = clamped - n * 0.693359375f;
     r = r - n * -2.12194440e-4f;
@@ -42,7 +42,7 @@ inline __attribute__((always_inline)) void exp(Vec<W> &v) {
     Vec<W> result = p * scale;
     // Past the clamps: 0 below, infinity above (NaN stays NaN).
     result = x < -87.3f ? Vec<W>(0) : result;
-    result = x > 88.7f ? Vec<W>(std::numeric_limits<float>::infinity()) : result;
+    result = x > 88.72f ? Vec<W>(std::numeric_limits<float>::infinity()) : result;
     v = x != x ? x : result;
 }
 

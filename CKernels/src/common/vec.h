@@ -40,25 +40,29 @@ inline __attribute__((always_inline)) void store(float *p, const Vec<W> &v, int6
     }
 }
 
-// The activations kernels fuse into their output stage. Sigmoid and tanh are
-// left alone: the drivers apply them after the store, through the activation
-// family.
+// The activations kernels fuse into their output stage, written exactly as
+// reference::activate: comparisons are false for NaN, so a NaN input stays
+// NaN on every path. Sigmoid and tanh are left alone: the drivers apply them
+// after the store, through the activation family.
 template <int W>
 inline __attribute__((always_inline)) void activate(Vec<W> &v, const fovea_activation &act) {
     const Vec<W> zero = 0;
     switch (act.kind) {
-        case FOVEA_ACTIVATION_RELU: v = __builtin_elementwise_max(v, zero); break;
-        case FOVEA_ACTIVATION_RELU6:
-            v = __builtin_elementwise_min(__builtin_elementwise_max(v, zero), Vec<W>(6));
-            break;
-        case FOVEA_ACTIVATION_LEAKY_RELU:
-            v = __builtin_elementwise_max(v, zero) + act.alpha * __builtin_elementwise_min(v, zero);
-            break;
+        case FOVEA_ACTIVATION_RELU: v = v < zero ? zero : v; break;
+        case FOVEA_ACTIVATION_RELU6: v = v < zero ? zero : (v > Vec<W>(6) ? Vec<W>(6) : v); break;
+        case FOVEA_ACTIVATION_LEAKY_RELU: v = v < zero ? act.alpha * v : v; break;
         case FOVEA_ACTIVATION_CLAMP:
-            v = __builtin_elementwise_min(__builtin_elementwise_max(v, Vec<W>(act.alpha)), Vec<W>(act.beta));
+            v = v < Vec<W>(act.alpha) ? Vec<W>(act.alpha) : (v > Vec<W>(act.beta) ? Vec<W>(act.beta) : v);
             break;
         default: break;
     }
+}
+
+// The larger of acc and v as reference max pooling takes it: a NaN wins and
+// the first NaN is kept.
+template <int W>
+inline __attribute__((always_inline)) void keep_max(Vec<W> &acc, const Vec<W> &v) {
+    acc = (v > acc || (v != v && acc == acc)) ? v : acc;
 }
 
 }  // namespace fovea::simd

@@ -21,7 +21,7 @@ dwconv::Kernel kernel_for(fovea_isa isa) {
 
 bool depthwise_applies(const fovea_conv_desc &d) {
     return d.groups == d.in_channels && d.groups > 1 && d.kernel[0] == 1 && d.in_size[0] == 1 &&
-           d.out_size[0] == 1 && d.pad_begin[0] == 0;
+           d.out_size[0] == 1 && d.pad_begin[0] == 0 && d.pad_end[0] == 0;
 }
 
 namespace {

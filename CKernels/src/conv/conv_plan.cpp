@@ -143,13 +143,31 @@ bool matches(const fovea_conv_plan &plan, const fovea_conv_desc &d) {
     return true;
 }
 
-size_t workspace_size(const fovea_conv_plan &plan, const conv::Problem &p) {
+// The workspace a run asks for (enough for every thread), or with `minimum`
+// the least it can work with: the paths that give each thread a slice run on
+// fewer threads when given less, so a thread count raised between the size
+// query and the run does not make the run fail.
+size_t workspace_size(const fovea_conv_plan &plan, const conv::Problem &p, bool minimum = false) {
     switch (plan.algorithm) {
         case FOVEA_CONV_ALGORITHM_DIRECT: return conv::direct_workspace_size(plan, p);
-        case FOVEA_CONV_ALGORITHM_GEMM: return conv::gemm_workspace_size(plan, p);
+        case FOVEA_CONV_ALGORITHM_GEMM:
+            return minimum ? conv::gemm_workspace_size(plan, p) / size_t(std::max(fovea_threads_get(), 1))
+                           : conv::gemm_workspace_size(plan, p);
         case FOVEA_CONV_ALGORITHM_REFERENCE:
         case FOVEA_CONV_ALGORITHM_DEPTHWISE: return 0;
-        default: return conv::winograd_workspace_size(plan, p);
+        default: return conv::winograd_workspace_size(plan, p, minimum);
+    }
+}
+
+// Whether the plan's algorithm can compute this run's sizes (Winograd and
+// depthwise handle one depth slice).
+bool runnable(const fovea_conv_plan &plan, const fovea_conv_desc &d) {
+    switch (plan.algorithm) {
+        case FOVEA_CONV_ALGORITHM_WINOGRAD_2:
+        case FOVEA_CONV_ALGORITHM_WINOGRAD_4:
+        case FOVEA_CONV_ALGORITHM_WINOGRAD_6: return conv::winograd_applies(d);
+        case FOVEA_CONV_ALGORITHM_DEPTHWISE: return conv::depthwise_applies(d);
+        default: return true;
     }
 }
 
@@ -169,9 +187,10 @@ extern "C" fovea_status fovea_conv_plan_run(const fovea_conv_plan *plan, const f
                                             size_t workspace_bytes) {
     return guarded([&] {
         if (!plan || !desc || !matches(*plan, *desc)) return FOVEA_STATUS_INVALID_ARGUMENT;
+        if (!runnable(*plan, *desc)) return FOVEA_STATUS_UNSUPPORTED;
         conv::Problem p = conv::make_problem(*desc);
         p.d.activation = plan->desc.activation;
-        if (workspace_bytes < workspace_size(*plan, p)) return FOVEA_STATUS_INSUFFICIENT_WORKSPACE;
+        if (workspace_bytes < workspace_size(*plan, p, true)) return FOVEA_STATUS_INSUFFICIENT_WORKSPACE;
         switch (plan->algorithm) {
             case FOVEA_CONV_ALGORITHM_REFERENCE:
                 return fovea_reference_conv_forward(&p.d, x, plan->weights.data(),
@@ -195,12 +214,17 @@ struct TuneKey {
 std::mutex g_tune_mutex;
 std::map<TuneKey, fovea_conv_algorithm> g_tune_cache;
 
+// Built field by field: the descriptor's padding bytes are unspecified.
 TuneKey tune_key(const fovea_conv_desc &d) {
-    fovea_conv_desc copy = d;
-    copy.activation = fovea_activation{FOVEA_ACTIVATION_NONE, 0, 0};
-    std::string key(reinterpret_cast<const char *>(&copy), sizeof copy);
-    const int32_t context[2] = {int32_t(active_isa()), fovea_threads_get()};
-    key.append(reinterpret_cast<const char *>(context), sizeof context);
+    std::string key;
+    auto add = [&key](int64_t value) { key.append(reinterpret_cast<const char *>(&value), sizeof value); };
+    for (int64_t value : {d.batch, d.in_channels, d.out_channels, d.groups}) add(value);
+    for (int a = 0; a < 3; ++a)
+        for (int64_t value : {d.in_size[a], d.out_size[a], d.kernel[a], d.stride[a], d.dilation[a], d.pad_begin[a],
+                              d.pad_end[a]})
+            add(value);
+    add(int64_t(active_isa()));
+    add(int64_t(fovea_threads_get()));
     return {key};
 }
 

@@ -105,7 +105,7 @@ size_t fused_worker_bytes(const fovea_conv_plan &plan, const Widths &w) {
 bool winograd_applies(const fovea_conv_desc &d) {
     return d.kernel[0] == 1 && d.kernel[1] == 3 && d.kernel[2] == 3 && d.stride[0] == 1 && d.stride[1] == 1 &&
            d.stride[2] == 1 && d.dilation[1] == 1 && d.dilation[2] == 1 && d.groups == 1 &&
-           d.in_size[0] == 1 && d.pad_begin[0] == 0;
+           d.in_size[0] == 1 && d.out_size[0] == 1 && d.pad_begin[0] == 0 && d.pad_end[0] == 0;
 }
 
 fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d) {
@@ -135,10 +135,11 @@ void pack_winograd_weights(fovea_conv_plan &plan, const float *w) {
                      plan.packed.data() + xi * per_position);
 }
 
-size_t winograd_workspace_size(const fovea_conv_plan &plan, const Problem &p) {
+size_t winograd_workspace_size(const fovea_conv_plan &plan, const Problem &p, bool minimum) {
     const int m = tile_size(plan.algorithm), alpha = m + 2;
     const Widths w = widths(plan);
-    if (fused(plan, w)) return fused_worker_bytes(plan, w) * size_t(std::max(fovea_threads_get(), 1));
+    if (fused(plan, w))
+        return fused_worker_bytes(plan, w) * size_t(minimum ? 1 : std::max(fovea_threads_get(), 1));
     const int64_t chunk = chunk_tiles(plan, p, w);
     return round_to_cache_line(size_t(alpha * alpha * chunk * w.cp) * sizeof(float)) +
            round_to_cache_line(size_t(alpha * alpha * chunk * w.kp) * sizeof(float));

@@ -18,7 +18,8 @@ bool winograd_applies(const fovea_conv_desc &d);
 // The tile size AUTO prefers for d, or FOVEA_CONV_ALGORITHM_AUTO for "none".
 fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d);
 void pack_winograd_weights(fovea_conv_plan &plan, const float *w);
-size_t winograd_workspace_size(const fovea_conv_plan &plan, const Problem &p);
+// minimum: the least a run can work with (one thread's share where threads get slices).
+size_t winograd_workspace_size(const fovea_conv_plan &plan, const Problem &p, bool minimum = false);
 void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y,
                   void *workspace, size_t workspace_bytes);
 

@@ -31,43 +31,40 @@ struct Implementation {
     Table table;
 };
 
-// A family's current table, swapped atomically when the cap changes. Tables
-// live in static arrays, so handing out a pointer is safe at any time.
+// A family's current table. The chosen entry and the epoch it was chosen in
+// are published as one atomic word, so a thread that chose for an older cap
+// can never leave its choice looking current.
 template <class Table>
 class Dispatch {
 public:
     template <size_t N>
     explicit Dispatch(const Implementation<Table> (&list)[N]) : list_(list), count_(N) {}
 
-    const Table &table() {
-        const Implementation<Table> *chosen = current_.load(std::memory_order_acquire);
-        const unsigned epoch = epoch_now();
-        if (chosen == nullptr || seen_epoch_.load(std::memory_order_acquire) != epoch) {
-            chosen = choose(active_isa());
-            current_.store(chosen, std::memory_order_release);
-            seen_epoch_.store(epoch, std::memory_order_release);
-        }
-        return chosen->table;
-    }
+    const Table &table() { return list_[index()].table; }
 
-    fovea_isa isa() {
-        table();
-        return current_.load(std::memory_order_acquire)->isa;
-    }
+    fovea_isa isa() { return list_[index()].isa; }
 
 private:
-    const Implementation<Table> *choose(fovea_isa active) const {
+    size_t index() {
+        const uint64_t epoch = epoch_now();
+        const uint64_t state = state_.load(std::memory_order_acquire);
+        if (state != 0 && (state >> 16) == epoch) return size_t(state & 0xFFFF) - 1;
+        const size_t chosen = choose(active_isa());
+        state_.store((epoch << 16) | uint64_t(chosen + 1), std::memory_order_release);
+        return chosen;
+    }
+
+    size_t choose(fovea_isa active) const {
         for (size_t i = 0; i < count_; ++i)
-            if (isa_allows(active, list_[i].isa)) return &list_[i];
-        return &list_[count_ - 1];
+            if (isa_allows(active, list_[i].isa)) return i;
+        return count_ - 1;
     }
 
     static unsigned epoch_now();
 
     const Implementation<Table> *list_;
     size_t count_;
-    std::atomic<const Implementation<Table> *> current_{nullptr};
-    std::atomic<unsigned> seen_epoch_{0};
+    std::atomic<uint64_t> state_{0};  // (epoch << 16) | (index + 1); 0: not chosen yet
 };
 
 // Bumped whenever the cap changes; tables re-choose on their next use.

@@ -3,6 +3,7 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+#include "act/activation_simd.h"
 #include "common/target.h"
 #include "gemm/ukernel.h"
 
@@ -16,21 +17,6 @@ FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE __m256i column_mask(int64_t n, int v) {
     const int64_t left = n - int64_t(v) * 8;
     const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(int(left < 0 ? 0 : left > 8 ? 8 : left)), lanes);
-}
-
-FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE __m256 activate(__m256 x, const fovea_activation &act) {
-    switch (act.kind) {
-        case FOVEA_ACTIVATION_RELU: return _mm256_max_ps(x, _mm256_setzero_ps());
-        case FOVEA_ACTIVATION_RELU6:
-            return _mm256_min_ps(_mm256_max_ps(x, _mm256_setzero_ps()), _mm256_set1_ps(6.0f));
-        case FOVEA_ACTIVATION_LEAKY_RELU: {
-            const __m256 negative = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ);
-            return _mm256_blendv_ps(x, _mm256_mul_ps(x, _mm256_set1_ps(act.alpha)), negative);
-        }
-        case FOVEA_ACTIVATION_CLAMP:
-            return _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(act.alpha)), _mm256_set1_ps(act.beta));
-        default: return x;
-    }
 }
 
 FOVEA_TARGET_AVX2 void ukernel_6x16(const UkernelArgs &p) {
@@ -75,10 +61,12 @@ FOVEA_TARGET_AVX2 void ukernel_6x16(const UkernelArgs &p) {
             acc[5][1] = _mm256_fmadd_ps(a, b1, acc[5][1]);
         }
     }
+    // Sigmoid and tanh are left to the driver (after the store).
+    const bool fused = p.finish && simd::activation_is_vectorised(p.activation.kind);
     for (int m = 0; m < MR && m < p.m; ++m)
         for (int v = 0; v < 2; ++v)
             _mm256_maskstore_ps(p.c + m * p.ldc + v * 8, mask[v],
-                                p.finish ? activate(acc[m][v], p.activation) : acc[m][v]);
+                                fused ? simd::activate_avx2(p.activation, acc[m][v]) : acc[m][v]);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <immintrin.h>
 
 #include "common/target.h"
+#include "act/activation_simd.h"
 #include "gemm/ukernel.h"
 
 namespace fovea::gemm {
@@ -13,21 +14,6 @@ namespace fovea::gemm {
 FOVEA_TARGET_AVX512 FOVEA_ALWAYS_INLINE __mmask16 column_mask_avx512(int64_t n, int v) {
     const int64_t left = n - int64_t(v) * 16;
     return left >= 16 ? __mmask16(0xFFFF) : left <= 0 ? __mmask16(0) : __mmask16((1u << left) - 1);
-}
-
-FOVEA_TARGET_AVX512 FOVEA_ALWAYS_INLINE __m512 activate_avx512(__m512 x, const fovea_activation &act) {
-    switch (act.kind) {
-        case FOVEA_ACTIVATION_RELU: return _mm512_max_ps(x, _mm512_setzero_ps());
-        case FOVEA_ACTIVATION_RELU6:
-            return _mm512_min_ps(_mm512_max_ps(x, _mm512_setzero_ps()), _mm512_set1_ps(6.0f));
-        case FOVEA_ACTIVATION_LEAKY_RELU: {
-            const __mmask16 negative = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
-            return _mm512_mask_mul_ps(x, negative, x, _mm512_set1_ps(act.alpha));
-        }
-        case FOVEA_ACTIVATION_CLAMP:
-            return _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(act.alpha)), _mm512_set1_ps(act.beta));
-        default: return x;  // none; sigmoid and tanh are applied by the driver after the GEMM
-    }
 }
 
 template <int MR, int NR>
@@ -54,7 +40,9 @@ FOVEA_TARGET_AVX512 FOVEA_ALWAYS_INLINE void store_accumulators_avx512(const Uke
         const __mmask16 mask = column_mask_avx512(p.n, v);
         for (int m = 0; m < MR && m < p.m; ++m) {
             __m512 value = _mm512_load_ps(acc + m * NR + v * 16);
-            if (p.finish) value = activate_avx512(value, p.activation);
+            // Sigmoid and tanh are left to the driver (after the store).
+            if (p.finish && simd::activation_is_vectorised(p.activation.kind))
+                value = simd::activate_avx512(p.activation, value);
             _mm512_mask_storeu_ps(p.c + m * p.ldc + v * 16, mask, value);
         }
     }

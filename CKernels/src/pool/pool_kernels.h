@@ -65,7 +65,7 @@ inline __attribute__((always_inline)) void window_pool(const fovea_pool_desc &d,
                             const int64_t ix = ww.start + (ww.first + c) * d.dilation[2];
                             Vec<W> v;
                             load<W>(v, row + ix * C, valid, 0.0f);
-                            if (Max) acc = __builtin_elementwise_max(acc, v);
+                            if (Max) simd::keep_max<W>(acc, v);
                             else acc += v;
                         }
                     }
@@ -91,7 +91,7 @@ inline __attribute__((always_inline)) void global_pool(int64_t spatial, int64_t 
                 for (int64_t p = 0; p < spatial; ++p) {
                     Vec<W> v;
                     load<W>(v, image + p * channels + c0, valid, 0.0f);
-                    acc = __builtin_elementwise_max(acc, v);
+                    simd::keep_max<W>(acc, v);
                 }
                 result = acc;
             } else {

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <exception>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -89,14 +90,23 @@ public:
         }
         wake_.notify_all();
         in_job_ = true;
-        work_on_job(0);
+        std::exception_ptr failure;
+        try {
+            work_on_job(0);
+        } catch (...) {
+            failure = std::current_exception();
+        }
         in_job_ = false;
+        // Workers still hold the body: wait for them even when it threw here.
         auto finished = [&] { return active_workers_.load(std::memory_order_acquire) == 0; };
         if (!spin_until(finished, kSpinMicroseconds)) {
             std::unique_lock<std::mutex> lock(mutex_);
             done_.wait(lock, finished);
         }
         job_body_ = nullptr;
+        if (!failure) failure = worker_failure_;
+        worker_failure_ = nullptr;
+        if (failure) std::rethrow_exception(failure);
     }
 
 private:
@@ -137,7 +147,14 @@ private:
             const int32_t worker = next_worker_.fetch_add(1, std::memory_order_relaxed);
             if (worker < job_max_workers_) {
                 in_job_ = true;
-                work_on_job(worker);
+                try {
+                    work_on_job(worker);
+                } catch (...) {
+                    // Handed to the caller, which rethrows it once every worker is done.
+                    std::lock_guard<std::mutex> lock(mutex_);
+                    if (!worker_failure_) worker_failure_ = std::current_exception();
+                    next_chunk_.store(job_chunks_, std::memory_order_relaxed);
+                }
                 in_job_ = false;
             }
             if (active_workers_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
@@ -181,6 +198,7 @@ private:
     int32_t job_max_workers_ = 1;
     std::atomic<int64_t> next_chunk_{0};
     std::atomic<int32_t> next_worker_{1};
+    std::exception_ptr worker_failure_;  // guarded by mutex_
     static thread_local bool in_job_;
 };
 

@@ -41,7 +41,10 @@ struct ConvolutionCore: Sendable {
         self.plans = PlanCache()
         // Explicit algorithms pack now, so that an impossible request fails here.
         if let requested = algorithm.cValue, algorithm != .auto {
-            let probe = try geometry(for: [1] + Array(repeating: 1 + (weight.shape[0] - 1) * 8, count: spatialRank) + [weight.shape[spatialRank] * groups])
+            // Any input the kernel fits in will do: a plan depends on the kernel, not on the image.
+            let dilations = try dilation.resolved(rank: spatialRank, name: "dilation")
+            let extents = (0..<spatialRank).map { (weight.shape[$0] - 1) * dilations[$0] + 1 }
+            let probe = try geometry(for: [1] + extents + [weight.shape[spatialRank] * groups])
             _ = try plan(requested, descriptor: probe.descriptor(activation: activation))
         }
     }
