@@ -1,0 +1,47 @@
+import Testing
+@testable import Fovea
+
+// Results do not depend on the thread count: every kernel splits its work into
+// chunks fixed by the problem, and every output element is summed by one chunk
+// in a fixed order. Shapes here are large enough for the work to be split.
+extension ISASweep {
+    @Suite struct DeterminismTests {
+        func compareThreadCounts(_ body: () throws -> [Tensor]) throws -> Bool {
+            let saved = Threads.count
+            defer { try? Threads.setCount(saved) }
+            try Threads.setCount(1)
+            let one = try body()
+            try Threads.setCount(2)
+            let two = try body()
+            return one == two
+        }
+
+        @Test func everyFastPathIsBitIdenticalForOneAndTwoThreads() throws {
+            let x = try Tensor.randomUniform(shape: [2, 30, 33, 40], in: -1...1, seed: 60)
+            let w = try Tensor.randomUniform(shape: [3, 3, 40, 72], in: -1...1, seed: 61)
+            let big = try Tensor.randomUniform(shape: [3, 3, 200, 150], in: -1...1, seed: 62)
+            let xBig = try Tensor.randomUniform(shape: [1, 12, 12, 200], in: -1...1, seed: 63)
+            let dw = try Tensor.randomUniform(shape: [5, 5, 1, 40], in: -1...1, seed: 64)
+            let pw = try Tensor.randomUniform(shape: [1, 1, 40, 33], in: -1...1, seed: 65)
+            try forEachInstructionSet { level in
+                let same = try compareThreadCounts {
+                    var outputs = [Tensor]()
+                    for algorithm in [ConvAlgorithm.direct, .gemm, .winograd(tile: 2), .winograd(tile: 4), .winograd(tile: 6)] {
+                        outputs.append(try Conv2D(weight: w, padding: .same, activation: .relu, algorithm: algorithm)(x))
+                        outputs.append(try Conv2D(weight: big, padding: .same, algorithm: algorithm)(xBig))
+                    }
+                    outputs.append(try conv2d(x, weight: dw, stride: 2, padding: .same, groups: 40))
+                    outputs.append(try separableConv2d(x, depthwiseWeight: dw, pointwiseWeight: pw, padding: .same))
+                    outputs.append(try conv2dTransposed(x, weight: try Tensor.randomUniform(shape: [2, 2, 16, 40], seed: 66), stride: 2))
+                    outputs.append(try gramMatrix(x))
+                    outputs.append(try maxPool2d(x, kernel: 3, stride: 2, padding: .same))
+                    outputs.append(try batchNormStatistics(x).variance)
+                    outputs.append(try softmax(x))
+                    outputs.append(try resize(x, height: 47, width: 51))
+                    return outputs
+                }
+                #expect(same, "\(level): results differ between one and two threads")
+            }
+        }
+    }
+}
