@@ -77,40 +77,86 @@ struct ConvolutionCore: Sendable {
         }
     }
 
+    /// The descriptor, plan and output shape for inputs of this shape, worked
+    /// out once per shape, CPU level and Winograd setting: a layer called over
+    /// and over on one shape (batch-1 inference) pays no per-call set-up.
+    func prepare(_ shape: [Int]) throws(FoveaError) -> PreparedRun {
+        let key = PreparedRun.Key(shape: shape, level: CPU.instructionSet, winograd: ConvAlgorithm.winogradEnabled)
+        if let prepared = plans.prepared(key) { return prepared }
+        let g = try geometry(for: shape)
+        let desc = g.descriptor(activation: activation)
+        let chosen = try resolvedAlgorithm(desc)
+        let prepared = PreparedRun(
+            key: key, descriptor: desc, outputShape: g.outputShape, plan: try plan(chosen, descriptor: desc))
+        plans.remember(prepared)
+        return prepared
+    }
+
     func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor {
-        let g = try geometry(for: input.shape)
-        let output = try Tensor(uninitializedShape: g.outputShape)
-        try run(input, geometry: g, into: output.writePointer)
+        let prepared = try prepare(input.shape)
+        let output = try Tensor(uninitializedShape: prepared.outputShape)
+        try prepared.plan.run(prepared.descriptor, input: input, output: output.writePointer)
         return output
     }
 
     func callAsFunction(_ input: Tensor, into output: inout Tensor) throws(FoveaError) {
-        let g = try geometry(for: input.shape)
-        if output.shape != g.outputShape {
-            output = try Tensor(uninitializedShape: g.outputShape)
+        let prepared = try prepare(input.shape)
+        if output.shape != prepared.outputShape {
+            output = try Tensor(uninitializedShape: prepared.outputShape)
         } else {
             output.makeUnique()
         }
-        try run(input, geometry: g, into: output.writePointer)
-    }
-
-    private func run(_ input: Tensor, geometry g: ConvolutionGeometry, into output: UnsafeMutablePointer<Float>) throws(FoveaError) {
-        let desc = g.descriptor(activation: activation)
-        let chosen = try resolvedAlgorithm(desc)
-        try plan(chosen, descriptor: desc).run(desc, input: input, output: output)
+        try prepared.plan.run(prepared.descriptor, input: input, output: output.writePointer)
     }
 }
 
-/// Plans by algorithm and CPU level, created on first use.
+/// Everything a call needs that depends only on the input's shape.
+struct PreparedRun: @unchecked Sendable {
+    // fovea_conv_desc is a plain C struct; the plan is immutable.
+    struct Key: Hashable {
+        var shape: [Int]
+        var level: InstructionSet
+        var winograd: Bool
+    }
+
+    let key: Key
+    let descriptor: fovea_conv_desc
+    let outputShape: [Int]
+    let plan: ConvolutionPlan
+}
+
+/// Plans by algorithm and CPU level, created on first use, and the prepared
+/// runs of the last few input shapes.
 final class PlanCache: @unchecked Sendable {
     // Guarded by `lock`; plans themselves are immutable.
     private let lock = NSLock()
-    private var plans: [String: ConvolutionPlan] = [:]
+    private var plans: [PlanKey: ConvolutionPlan] = [:]
+    private var runs: [PreparedRun] = []
+    private static let remembered = 8
+
+    private struct PlanKey: Hashable {
+        var algorithm: UInt32
+        var level: InstructionSet
+    }
+
+    func prepared(_ key: PreparedRun.Key) -> PreparedRun? {
+        lock.lock()
+        defer { lock.unlock() }
+        return runs.first { $0.key == key }
+    }
+
+    func remember(_ run: PreparedRun) {
+        lock.lock()
+        defer { lock.unlock() }
+        runs.removeAll { $0.key == run.key }
+        runs.insert(run, at: 0)
+        if runs.count > Self.remembered { runs.removeLast() }
+    }
 
     func plan(
         algorithm: fovea_conv_algorithm, level: InstructionSet, make: () throws(FoveaError) -> ConvolutionPlan
     ) throws(FoveaError) -> ConvolutionPlan {
-        let key = "\(algorithm.rawValue)/\(level)"
+        let key = PlanKey(algorithm: algorithm.rawValue, level: level)
         lock.lock()
         if let existing = plans[key] {
             lock.unlock()
