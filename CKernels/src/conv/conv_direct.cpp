@@ -94,50 +94,47 @@ void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, f
             xp = static_cast<const float *>(workspace);
         }
         float *yn = y + n * p.out_image;
-        for (int64_t g = 0; g < d.groups; ++g) {
-            // Panel-outer: one panel of weights stays in cache while every row uses it.
-            for (int64_t j = 0; j < panels; ++j) {
+        // One loop over (group, panel, output row), panel-major: consecutive
+        // items share a panel of weights, which stays in cache, and the whole
+        // image is one parallel loop, balanced across threads even when it has
+        // few rows.
+        const int64_t items = d.groups * panels * rows;
+        parallel_for(items, grain_for(items, 1), [&](int64_t begin, int64_t end) {
+            gemm::UkernelArgs args{};
+            args.a_row_stride = d.stride[2] * C;
+            args.kc = kc;
+            args.b_tap_stride = kc * nr;
+            args.ldc = K;
+            args.finish = 1;
+            args.activation = d.activation;
+            for (int64_t item = begin; item < end; ++item) {
+                const int64_t r = item % rows, j = (item / rows) % panels, g = item / (rows * panels);
                 const float *panel = plan.packed.data() + (g * panels + j) * depth * nr;
-                const float *bias = plan.bias.empty() ? nullptr : plan.packed_bias.data() + g * group_width + j * nr;
-                parallel_for(rows, grain_for(rows, 1), [&](int64_t begin, int64_t end) {
-                    gemm::UkernelArgs args{};
-                    args.a_row_stride = d.stride[2] * C;
-                    args.tap_offsets = taps.data();
-                    args.taps = int64_t(taps.size());
-                    args.kc = kc;
-                    args.b = panel;
-                    args.b_tap_stride = kc * nr;
-                    args.ldc = K;
-                    args.n = std::min<int64_t>(nr, Kg - j * nr);
-                    args.bias = bias;
-                    args.finish = 1;
-                    args.activation = d.activation;
-                    for (int64_t r = begin; r < end; ++r) {
-                        const int64_t od = r / d.out_size[1], oh = r % d.out_size[1];
-                        const float *origin = xp + ((od * d.stride[0] * Hp + oh * d.stride[1]) * Wp) * C + g * Cg;
-                        // Kernel rows that fall wholly in the top or bottom padding add
-                        // nothing: skip them (2-D only, where a row's taps are contiguous).
-                        int64_t first_row = 0, last_row = d.kernel[1];
-                        if (d.kernel[0] == 1) {
-                            const int64_t top = oh * d.stride[1] - d.pad_begin[1];
-                            while (first_row < last_row && top + first_row * d.dilation[1] < 0) ++first_row;
-                            while (last_row > first_row && top + (last_row - 1) * d.dilation[1] >= d.in_size[1]) --last_row;
-                        }
-                        args.tap_offsets = taps.data() + first_row * taps_per_row;
-                        args.taps = d.kernel[0] == 1 ? (last_row - first_row) * taps_per_row : int64_t(taps.size());
-                        args.b = panel + first_row * taps_per_row * kc * nr;
-                        float *out_row = yn + r * out_w * K + g * Kg + j * nr;
-                        for (int64_t ow = 0; ow < out_w; ow += mr) {
-                            args.a = origin + ow * d.stride[2] * C;
-                            args.c = out_row + ow * K;
-                            args.m = std::min<int64_t>(mr, out_w - ow);
-                            plan.ukernel.kernel(args);
-                            if (slow_activation) finish_activation(d.activation, args.c, args.m, args.n, K);
-                        }
-                    }
-                });
+                args.n = std::min<int64_t>(nr, Kg - j * nr);
+                args.bias = plan.bias.empty() ? nullptr : plan.packed_bias.data() + g * group_width + j * nr;
+                const int64_t od = r / d.out_size[1], oh = r % d.out_size[1];
+                const float *origin = xp + ((od * d.stride[0] * Hp + oh * d.stride[1]) * Wp) * C + g * Cg;
+                // Kernel rows that fall wholly in the top or bottom padding add
+                // nothing: skip them (2-D only, where a row's taps are contiguous).
+                int64_t first_row = 0, last_row = d.kernel[1];
+                if (d.kernel[0] == 1) {
+                    const int64_t top = oh * d.stride[1] - d.pad_begin[1];
+                    while (first_row < last_row && top + first_row * d.dilation[1] < 0) ++first_row;
+                    while (last_row > first_row && top + (last_row - 1) * d.dilation[1] >= d.in_size[1]) --last_row;
+                }
+                args.tap_offsets = taps.data() + first_row * taps_per_row;
+                args.taps = d.kernel[0] == 1 ? (last_row - first_row) * taps_per_row : int64_t(taps.size());
+                args.b = panel + first_row * taps_per_row * kc * nr;
+                float *out_row = yn + r * out_w * K + g * Kg + j * nr;
+                for (int64_t ow = 0; ow < out_w; ow += mr) {
+                    args.a = origin + ow * d.stride[2] * C;
+                    args.c = out_row + ow * K;
+                    args.m = std::min<int64_t>(mr, out_w - ow);
+                    plan.ukernel.kernel(args);
+                    if (slow_activation) finish_activation(d.activation, args.c, args.m, args.n, K);
+                }
             }
-        }
+        });
     }
 }
 

@@ -11,8 +11,14 @@
 namespace fovea::conv {
 namespace {
 
-// im2col rows per block: a whole number of microkernel tiles.
-int64_t block_rows(const fovea_conv_plan &plan) { return int64_t(plan.ukernel.mr) * 8; }
+// im2col rows per block: a whole number of microkernel tiles, up to eight of
+// them, but small enough for every thread to get several blocks of a small image.
+int64_t block_rows(const fovea_conv_plan &plan, const Problem &p) {
+    const int64_t mr = plan.ukernel.mr;
+    const int64_t pixels = p.d.batch * p.d.out_size[0] * p.d.out_size[1] * p.d.out_size[2];
+    const int64_t share = (pixels + 4 * fovea_threads_hardware() - 1) / (4 * fovea_threads_hardware());
+    return std::max<int64_t>(mr, std::min<int64_t>(8 * mr, (share + mr - 1) / mr * mr));
+}
 
 }  // namespace
 
@@ -27,7 +33,7 @@ bool gemm_is_pointwise(const fovea_conv_desc &d) {
 size_t gemm_workspace_size(const fovea_conv_plan &plan, const Problem &p) {
     if (gemm_is_pointwise(p.d)) return 0;
     const size_t per_worker = round_to_cache_line(
-        size_t(block_rows(plan)) * size_t(p.kernel_volume * p.in_channels_per_group) * sizeof(float));
+        size_t(block_rows(plan, p)) * size_t(p.kernel_volume * p.in_channels_per_group) * sizeof(float));
     return per_worker * size_t(std::max(fovea_threads_get(), 1));
 }
 
@@ -66,18 +72,23 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
 
     if (gemm_is_pointwise(d)) {
         // The whole batch is one matrix [batch * pixels, C].
+        // One loop over (group, panel, tile), panel-major (see conv_direct.cpp).
         const int64_t rows = d.batch * pixels;
         const int64_t tiles = (rows + mr - 1) / mr;
-        for (int64_t g = 0; g < d.groups; ++g)
-            for (int64_t j = 0; j < panels; ++j)
-                parallel_for(tiles, grain_for(tiles, 4), [&](int64_t begin, int64_t end) {
-                    const int64_t first = begin * mr, last = std::min(rows, end * mr);
-                    multiply(x + first * C + g * Cg, C, last - first, y + first * K + g * Kg, g, j);
-                });
+        const int64_t items = d.groups * panels * tiles;
+        parallel_for(items, grain_for(items, 4), [&](int64_t begin, int64_t end) {
+            for (int64_t item = begin; item < end;) {
+                const int64_t t = item % tiles, j = (item / tiles) % panels, g = item / (tiles * panels);
+                const int64_t run = std::min(end - item, tiles - t);  // tiles of this panel in the chunk
+                const int64_t first = t * mr, last = std::min(rows, (t + run) * mr);
+                multiply(x + first * C + g * Cg, C, last - first, y + first * K + g * Kg, g, j);
+                item += run;
+            }
+        });
         return;
     }
 
-    const int64_t block = block_rows(plan);
+    const int64_t block = block_rows(plan, p);
     const size_t per_worker = round_to_cache_line(size_t(block) * size_t(depth) * sizeof(float));
     const int32_t workers = int32_t(std::max<size_t>(1, workspace_bytes / per_worker));
     const int64_t blocks_per_image = (pixels + block - 1) / block;
