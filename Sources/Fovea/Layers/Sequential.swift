@@ -1,0 +1,90 @@
+/// Builds the list of layers of a ``Sequential``.
+@resultBuilder
+public enum LayerBuilder {
+    /// One layer.
+    public static func buildExpression(_ layer: any Layer) -> [any Layer] { [layer] }
+    /// A block of layers.
+    public static func buildBlock(_ parts: [any Layer]...) -> [any Layer] { parts.flatMap { $0 } }
+    /// Layers added under a condition.
+    public static func buildOptional(_ part: [any Layer]?) -> [any Layer] { part ?? [] }
+    /// Either branch of an `if`.
+    public static func buildEither(first: [any Layer]) -> [any Layer] { first }
+    /// Either branch of an `if`.
+    public static func buildEither(second: [any Layer]) -> [any Layer] { second }
+    /// Layers made in a loop.
+    public static func buildArray(_ parts: [[any Layer]]) -> [any Layer] { parts.flatMap { $0 } }
+}
+
+/// Layers applied one after the other (Keras' `Sequential`).
+///
+/// ```swift
+/// let model = try Sequential {
+///     try Conv2D(weight: w1, padding: .same, activation: .relu)
+///     try MaxPool2D(size: 2)
+///     Flatten()
+///     try Dense(weight: w2, bias: b2)
+/// }
+/// let y = try model(x)
+/// print(try model.summary(inputShape: [1, 28, 28, 1]))
+/// ```
+public struct Sequential: Layer {
+    /// The layers, in order.
+    public let layers: [any Layer]
+
+    /// A model of the given layers.
+    public init(layers: [any Layer]) { self.layers = layers }
+
+    /// A model of the layers the builder lists; whatever the builder throws
+    /// (a layer's ``FoveaError``, or the caller's own errors) is thrown on.
+    public init<Failure: Error>(@LayerBuilder _ content: () throws(Failure) -> [any Layer]) throws(Failure) {
+        layers = try content()
+    }
+
+    /// The shape after every layer.
+    public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
+        var shape = inputShape
+        for layer in layers { shape = try layer.outputShape(for: shape) }
+        return shape
+    }
+
+    /// Runs every layer in turn.
+    public func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor {
+        var x = input
+        for layer in layers { x = try layer(x) }
+        return x
+    }
+
+    /// Every layer's parameters, named `<index>.<name>` (for example `0.weight`).
+    public var parameters: [String: Tensor] {
+        var all = [String: Tensor]()
+        for (index, layer) in layers.enumerated() {
+            for (name, tensor) in layer.parameters { all["\(index).\(name)"] = tensor }
+        }
+        return all
+    }
+
+    /// A table of every layer's output shape and parameter count, with totals,
+    /// as Keras prints it.
+    public func summary(inputShape: [Int]) throws(FoveaError) -> String {
+        var rows = [(String, String, String)]()
+        var shape = inputShape
+        for (index, layer) in layers.enumerated() {
+            shape = try layer.outputShape(for: shape)
+            rows.append(("\(index) \(type(of: layer))", describe(shape), String(layer.parameterCount)))
+        }
+        let widths = (
+            max(20, rows.map(\.0.count).max() ?? 0), max(20, rows.map(\.1.count).max() ?? 0),
+            max(8, rows.map(\.2.count).max() ?? 0))
+        func line(_ a: String, _ b: String, _ c: String) -> String {
+            a.padding(toLength: widths.0, withPad: " ", startingAt: 0) + "  "
+                + b.padding(toLength: widths.1, withPad: " ", startingAt: 0) + "  "
+                + String(repeating: " ", count: max(0, widths.2 - c.count)) + c
+        }
+        var text = [line("Layer", "Output shape", "Params")]
+        text.append(String(repeating: "-", count: widths.0 + widths.1 + widths.2 + 4))
+        text += rows.map { line($0.0, $0.1, $0.2) }
+        text.append(String(repeating: "-", count: widths.0 + widths.1 + widths.2 + 4))
+        text.append("Total params: \(parameterCount)")
+        return text.joined(separator: "\n")
+    }
+}

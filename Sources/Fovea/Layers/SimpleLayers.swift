@@ -1,0 +1,163 @@
+/// A fully connected layer: `activation(x · weight + bias)` over the last axis.
+///
+/// The weight is `[inFeatures, outFeatures]` (Keras' layout).
+public struct Dense: Layer {
+    /// `[inFeatures, outFeatures]`.
+    public let weight: Tensor
+    /// `[outFeatures]`, or `nil`.
+    public let bias: Tensor?
+    /// Applied to the output.
+    public let activation: Activation
+
+    /// Creates the layer; the shapes are checked here.
+    public init(weight: Tensor, bias: Tensor? = nil, activation: Activation = .none) throws(FoveaError) {
+        try requireRank(weight, 2, "weight", layout: "inFeatures, outFeatures")
+        try validateBias(bias, channels: weight.shape[1])
+        self.weight = weight
+        self.bias = bias
+        self.activation = try activation.validated()
+    }
+
+    /// `[..., outFeatures]` for `[..., inFeatures]`.
+    public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
+        guard let last = inputShape.last, last == weight.shape[0] else {
+            throw .shapeMismatch("dense expects \(weight.shape[0]) input features, got shape \(describe(inputShape))")
+        }
+        return Array(inputShape.dropLast()) + [weight.shape[1]]
+    }
+
+    /// Applies the layer.
+    public func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor {
+        try dense(input, weight: weight, bias: bias, activation: activation)
+    }
+
+    /// `weight` and, when present, `bias`.
+    public var parameters: [String: Tensor] {
+        var all = ["weight": weight]
+        if let bias { all["bias"] = bias }
+        return all
+    }
+}
+
+/// 2-D max pooling of NHWC input (Keras' `MaxPooling2D`).
+public struct MaxPool2D: Layer {
+    let kernel: Spatial, stride: Spatial?, padding: Padding, ceilMode: Bool
+
+    /// Pools `size` windows; the stride defaults to the window size.
+    public init(size: Spatial, stride: Spatial? = nil, padding: Padding = .valid, ceilMode: Bool = false) throws(FoveaError) {
+        _ = try size.resolved(rank: 2, name: "pool size")
+        kernel = size
+        self.stride = stride
+        self.padding = padding
+        self.ceilMode = ceilMode
+    }
+
+    /// The pooled NHWC shape.
+    public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
+        try PoolingGeometry(
+            spatialRank: 2, input: inputShape, kernel: kernel, stride: stride, padding: padding, dilation: 1,
+            ceilMode: ceilMode
+        ).outputShape
+    }
+
+    /// Pools an NHWC batch.
+    public func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor {
+        try maxPool2d(input, kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode)
+    }
+
+    /// None.
+    public var parameters: [String: Tensor] { [:] }
+}
+
+/// 2-D average pooling of NHWC input (Keras' `AveragePooling2D`).
+public struct AvgPool2D: Layer {
+    let kernel: Spatial, stride: Spatial?, padding: Padding, countIncludesPadding: Bool, ceilMode: Bool
+
+    /// Averages `size` windows; the stride defaults to the window size.
+    public init(
+        size: Spatial, stride: Spatial? = nil, padding: Padding = .valid, countIncludesPadding: Bool = false,
+        ceilMode: Bool = false
+    ) throws(FoveaError) {
+        _ = try size.resolved(rank: 2, name: "pool size")
+        kernel = size
+        self.stride = stride
+        self.padding = padding
+        self.countIncludesPadding = countIncludesPadding
+        self.ceilMode = ceilMode
+    }
+
+    /// The pooled NHWC shape.
+    public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
+        try PoolingGeometry(
+            spatialRank: 2, input: inputShape, kernel: kernel, stride: stride, padding: padding, dilation: 1,
+            ceilMode: ceilMode
+        ).outputShape
+    }
+
+    /// Pools an NHWC batch.
+    public func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor {
+        try avgPool2d(
+            input, kernel: kernel, stride: stride, padding: padding, countIncludesPadding: countIncludesPadding,
+            ceilMode: ceilMode)
+    }
+
+    /// None.
+    public var parameters: [String: Tensor] { [:] }
+}
+
+/// The mean of every channel over space: NHWC `[n, h, w, c]` to `[n, c]`.
+public struct GlobalAvgPool2D: Layer {
+    /// The layer.
+    public init() {}
+
+    /// `[n, c]`.
+    public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
+        guard inputShape.count == 4 else { throw .shapeMismatch("expected NHWC, got \(describe(inputShape))") }
+        return [inputShape[0], inputShape[3]]
+    }
+
+    /// Pools an NHWC batch.
+    public func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor { try globalAvgPool(input) }
+
+    /// None.
+    public var parameters: [String: Tensor] { [:] }
+}
+
+/// Collapses every axis after the batch into one, `[n, ...]` to `[n, features]`
+/// (NHWC order, as Keras flattens).
+public struct Flatten: Layer {
+    /// The layer.
+    public init() {}
+
+    /// `[n, product of the rest]`.
+    public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
+        guard let batch = inputShape.first else { throw .shapeMismatch("cannot flatten a scalar") }
+        return [batch, inputShape.dropFirst().reduce(1, *)]
+    }
+
+    /// Reshapes (no copy).
+    public func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor {
+        try input.reshaped(to: try outputShape(for: input.shape))
+    }
+
+    /// None.
+    public var parameters: [String: Tensor] { [:] }
+}
+
+/// An elementwise activation as a layer.
+public struct ActivationLayer: Layer {
+    /// The activation applied.
+    public let activation: Activation
+
+    /// A layer applying `activation`.
+    public init(_ activation: Activation) throws(FoveaError) { self.activation = try activation.validated() }
+
+    /// The same shape.
+    public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] { inputShape }
+
+    /// Applies the activation.
+    public func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor { try activate(input, activation) }
+
+    /// None.
+    public var parameters: [String: Tensor] { [:] }
+}

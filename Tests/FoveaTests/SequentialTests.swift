@@ -1,0 +1,37 @@
+import Testing
+@testable import Fovea
+
+@Suite struct SequentialTests {
+    /// LeNet-5 as in LeCun et al. (1998), in the course's form: 32x32x1 input,
+    /// 5x5 convolutions of 6 and 16 channels, average pooling, 120-84-10.
+    static func leNet5(seed: UInt64 = 1) throws -> Sequential {
+        func weights(_ shape: [Int], _ offset: UInt64) throws -> Tensor {
+            try Tensor.randomNormal(shape: shape, standardDeviation: 0.1, seed: seed &+ offset)
+        }
+        return try Sequential {
+            try Conv2D(weight: try weights([5, 5, 1, 6], 1), bias: try weights([6], 2), activation: .tanh)
+            try AvgPool2D(size: 2)
+            try Conv2D(weight: try weights([5, 5, 6, 16], 3), bias: try weights([16], 4), activation: .tanh)
+            try AvgPool2D(size: 2)
+            Flatten()
+            try Dense(weight: try weights([400, 120], 5), bias: try weights([120], 6), activation: .tanh)
+            try Dense(weight: try weights([120, 84], 7), bias: try weights([84], 8), activation: .tanh)
+            try Dense(weight: try weights([84, 10], 9), bias: try weights([10], 10))
+            try ActivationLayer(.sigmoid)
+        }
+    }
+
+    @Test func leNet5RunsAndCountsItsParameters() throws {
+        let model = try Self.leNet5()
+        #expect(model.parameterCount == 61_706)
+        #expect(try model.outputShape(for: [3, 32, 32, 1]) == [3, 10])
+        let y = try model(try Tensor.randomUniform(shape: [3, 32, 32, 1], seed: 9))
+        #expect(y.shape == [3, 10])
+        #expect(y.scalars.allSatisfy { $0 > 0 && $0 < 1 })
+        let summary = try model.summary(inputShape: [1, 32, 32, 1])
+        #expect(summary.contains("[1, 28, 28, 6]"))
+        #expect(summary.contains("Total params: 61706"))
+        #expect(throws: FoveaError.self) { try model.outputShape(for: [1, 28, 28, 1]) }
+        #expect(model.parameters["0.weight"]?.shape == [5, 5, 1, 6])
+    }
+}
