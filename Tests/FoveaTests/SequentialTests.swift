@@ -35,3 +35,23 @@ import Testing
         #expect(model.parameters["0.weight"]?.shape == [5, 5, 1, 6])
     }
 }
+
+@Suite struct MoreLayerTests {
+    @Test func layersBehaveAsTheirFunctions() throws {
+        let x = try Tensor.randomUniform(shape: [2, 5, 6, 3], in: -1...1, seed: 80)
+        let stats = try batchNormStatistics(x)
+        let norm = try BatchNorm(
+            mean: stats.mean, variance: stats.variance, scale: try Tensor.ones(shape: [3]), offset: try Tensor.zeros(shape: [3]))
+        #expect(try norm(x) == batchNorm(x, mean: stats.mean, variance: stats.variance, scale: try Tensor.ones(shape: [3]), offset: try Tensor.zeros(shape: [3]), epsilon: 1e-3))
+        #expect(norm.parameterCount == 12)
+        let padded = try ZeroPadding2D(top: 1, left: 2, bottom: 0, right: 1)(x)
+        #expect(padded.shape == [2, 6, 9, 3])
+        #expect(try Upsample2D(factor: 2)(x).shape == [2, 10, 12, 3])
+        #expect(try Dropout(rate: 0.5)(x) == x)
+        let probabilities = try Softmax()(x)
+        #expect(abs(probabilities.scalars[0..<3].reduce(0, +) - 1) < 1e-5)
+        #expect(throws: FoveaError.self) { try Dropout(rate: 1) }
+        #expect(throws: FoveaError.self) { try ZeroPadding2D(-1) }
+        #expect(throws: FoveaError.self) { try norm(try Tensor.zeros(shape: [1, 2, 2, 4])) }
+    }
+}
