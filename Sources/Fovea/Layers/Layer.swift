@@ -27,8 +27,3 @@ extension ConvolutionCore {
         return all
     }
 }
-
-extension Conv2D: Layer {
-    /// `weight` (HWIO) and, when present, `bias`.
-    public var parameters: [String: Tensor] { core.parameters }
-}

@@ -54,10 +54,7 @@ public struct MaxPool2D: Layer {
 
     /// The pooled NHWC shape.
     public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
-        try PoolingGeometry(
-            spatialRank: 2, input: inputShape, kernel: kernel, stride: stride, padding: padding, dilation: 1,
-            ceilMode: ceilMode
-        ).outputShape
+        try pooledShape(inputShape, kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode)
     }
 
     /// Pools an NHWC batch.
@@ -88,10 +85,7 @@ public struct AvgPool2D: Layer {
 
     /// The pooled NHWC shape.
     public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
-        try PoolingGeometry(
-            spatialRank: 2, input: inputShape, kernel: kernel, stride: stride, padding: padding, dilation: 1,
-            ceilMode: ceilMode
-        ).outputShape
+        try pooledShape(inputShape, kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode)
     }
 
     /// Pools an NHWC batch.
@@ -160,4 +154,14 @@ public struct ActivationLayer: Layer {
 
     /// None.
     public var parameters: [String: Tensor] { [:] }
+}
+
+/// The NHWC shape a 2-D pooling layer produces.
+private func pooledShape(
+    _ inputShape: [Int], kernel: Spatial, stride: Spatial?, padding: Padding, ceilMode: Bool
+) throws(FoveaError) -> [Int] {
+    try PoolingGeometry(
+        spatialRank: 2, input: inputShape, kernel: kernel, stride: stride, padding: padding, dilation: 1,
+        ceilMode: ceilMode
+    ).outputShape
 }
