@@ -262,6 +262,46 @@ extension ISASweep {
             }
         }
 
+        @Test func binaryMatchesReference() throws {
+            var sweep = Sweep(seed: 9)
+            let ops: [fovea_binary_op] = [
+                FOVEA_BINARY_ADD, FOVEA_BINARY_SUBTRACT, FOVEA_BINARY_MULTIPLY, FOVEA_BINARY_DIVIDE,
+                FOVEA_BINARY_MAXIMUM, FOVEA_BINARY_MINIMUM,
+            ]
+            try forEachInstructionSet { level in
+                for trial in 0..<40 {
+                    let rank = sweep.int(1...4)
+                    let shape = (0..<rank).map { _ in sweep.int(1...9) }
+                    // Each operand broadcasts some axes (stride 0); one trial in four reads a
+                    // transposed view (innermost stride not 0 or 1).
+                    func strides() -> [Int64] {
+                        var running: Int64 = 1
+                        var result = [Int64](repeating: 0, count: rank)
+                        for axis in stride(from: rank - 1, through: 0, by: -1) {
+                            if sweep.int(0...3) == 0 { continue }
+                            result[axis] = running
+                            running *= Int64(shape[axis])
+                        }
+                        if trial % 4 == 3, rank >= 2 { result.swapAt(rank - 1, rank - 2) }
+                        return result
+                    }
+                    let aStrides = strides(), bStrides = strides()
+                    let span = shape.reduce(1, *) * 2
+                    var a = try sweep.tensor([span]).scalars, b = try sweep.tensor([span]).scalars
+                    a[0] = .nan
+                    b[1] = .nan
+                    let op = ops[sweep.int(0...5)]
+                    let count = shape.reduce(1, *)
+                    var fast = nanBuffer(count), reference = nanBuffer(count)
+                    let cShape = shape.map(Int64.init)
+                    #expect(fovea_binary_forward(op, Int32(rank), cShape, a, aStrides, b, bStrides, &fast) == FOVEA_STATUS_SUCCESS)
+                    #expect(fovea_reference_binary_forward(op, Int32(rank), cShape, a, aStrides, b, bStrides, &reference) == FOVEA_STATUS_SUCCESS)
+                    let same = zip(fast, reference).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
+                    #expect(same, "\(level) binary trial \(trial) op \(op.rawValue) shape \(shape)")
+                }
+            }
+        }
+
         @Test func gramMatchesReference() throws {
             var sweep = Sweep(seed: 5)
             try forEachInstructionSet { level in
