@@ -52,7 +52,7 @@ dwconv::Args arguments(const fovea_conv_plan &plan, const Problem &p, const floa
 }
 
 void finish_rows(const fovea_conv_desc &d, float *y, int64_t begin, int64_t end) {
-    if (d.activation.kind == FOVEA_ACTIVATION_SIGMOID || d.activation.kind == FOVEA_ACTIVATION_TANH)
+    if (applied_after_store(d.activation))
         finish_activation(d.activation, y + begin * d.out_size[2] * d.out_channels, end - begin,
                           d.out_size[2] * d.out_channels, d.out_size[2] * d.out_channels);
 }

@@ -84,8 +84,7 @@ void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, f
     const int64_t group_width = padded_group_width(plan);
     const int64_t rows = d.out_size[0] * d.out_size[1];
     const int64_t out_w = d.out_size[2];
-    const bool slow_activation = d.activation.kind == FOVEA_ACTIVATION_SIGMOID ||
-                                 d.activation.kind == FOVEA_ACTIVATION_TANH;
+    const bool slow_activation = applied_after_store(d.activation);
 
     for (int64_t n = 0; n < d.batch; ++n) {
         const float *xp = x + n * p.in_image;

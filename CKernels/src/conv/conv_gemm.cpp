@@ -47,8 +47,7 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
     const int64_t panels = (Kg + nr - 1) / nr;
     const int64_t group_width = padded_group_width(plan);
     const int64_t pixels = d.out_size[0] * d.out_size[1] * d.out_size[2];
-    const bool slow_activation = d.activation.kind == FOVEA_ACTIVATION_SIGMOID ||
-                                 d.activation.kind == FOVEA_ACTIVATION_TANH;
+    const bool slow_activation = applied_after_store(d.activation);
 
     auto multiply = [&](const float *a, int64_t a_stride, int64_t rows, float *c, int64_t g, int64_t j) {
         gemm::UkernelArgs args{};

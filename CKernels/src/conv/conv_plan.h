@@ -56,6 +56,12 @@ fovea_status transpose_workspace_size(const fovea_conv_desc *d, size_t *bytes);
 fovea_status transpose_forward(const fovea_conv_desc *d, const float *x, const float *w, const float *bias,
                                float *y, void *workspace, size_t workspace_bytes);
 
+// Whether an activation is left out of the microkernels and transforms (sigmoid,
+// tanh: exp-based), to be applied by finish_activation after the store.
+inline bool applied_after_store(const fovea_activation &activation) {
+    return activation.kind == FOVEA_ACTIVATION_SIGMOID || activation.kind == FOVEA_ACTIVATION_TANH;
+}
+
 // Applies the activations the microkernels do not fuse (sigmoid, tanh) to an
 // m x n block of rows ldc apart.
 void finish_activation(const fovea_activation &activation, float *c, int64_t m, int64_t n,

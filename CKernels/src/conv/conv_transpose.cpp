@@ -106,7 +106,7 @@ fovea_status transpose_forward(const fovea_conv_desc *d, const float *x, const f
     const int64_t rows = d->batch * d->out_size[0] * d->out_size[1];
     parallel_for(rows, grain_for(rows, 1), [&](int64_t begin, int64_t end) {
         gather(a, begin, end);
-        if (d->activation.kind == FOVEA_ACTIVATION_SIGMOID || d->activation.kind == FOVEA_ACTIVATION_TANH)
+        if (applied_after_store(d->activation))
             finish_activation(d->activation, y + begin * d->out_size[2] * M, end - begin, d->out_size[2] * M,
                               d->out_size[2] * M);
     });

@@ -156,8 +156,7 @@ void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x,
     const int64_t K = d.out_channels, mr = plan.ukernel.mr, nr = plan.ukernel.nr;
     const int64_t panels = w.kp / nr;
     const int64_t per_position = gemm::packed_size(w.cp, K, nr);
-    const bool slow_activation = d.activation.kind == FOVEA_ACTIVATION_SIGMOID ||
-                                 d.activation.kind == FOVEA_ACTIVATION_TANH;
+    const bool slow_activation = applied_after_store(d.activation);
     // Each tile's transform is contiguous ([tile][position][channels]), so the
     // transforms write and read whole cache lines in one place; the GEMM of a
     // position reads its rows alpha^2 * Cp floats apart.
