@@ -85,6 +85,48 @@ extension ISASweep {
             }
         }
 
+        /// Direct convolution computes the columns whose window overhangs the
+        /// padding as tiles running down the column, over the live kernel
+        /// columns only. Full 64-wide panels and images taller than a tile take
+        /// the assembly path for those tiles, which the small random shapes miss.
+        @Test func directEdgeColumnsMatchTheReference() throws {
+            var sweep = Sweep(seed: 17)
+            try forEachInstructionSet { level in
+                for trial in 0..<8 {
+                    let kernel = [1, 3, 5, 7][sweep.int(0...3)], stride = sweep.int(1...2)
+                    let padBegin = [sweep.int(0...(kernel / 2 + 1)), sweep.int(0...(kernel / 2 + 1))]
+                    let padEnd = [sweep.int(0...(kernel / 2 + 1)), sweep.int(0...(kernel / 2 + 1))]
+                    let inSize = [sweep.int(kernel...(kernel + 18)), sweep.int(kernel...(kernel + 18))]
+                    let outSize = (0..<2).map {
+                        windowOutputExtent(input: inSize[$0], kernel: kernel, stride: stride, dilation: 1,
+                                           padBegin: padBegin[$0], padEnd: padEnd[$0])
+                    }
+                    let g = ConvolutionGeometry(
+                        spatialRank: 2, batch: sweep.int(1...2), inChannels: sweep.int(1...21),
+                        outChannels: [64, 70, 128][sweep.int(0...2)], groups: 1, inSize: inSize, outSize: outSize,
+                        kernel: [kernel, kernel], stride: [stride, stride], dilation: [1, 1], padBegin: padBegin,
+                        padEnd: padEnd)
+                    let activation: Activation = [.none, .relu6, .sigmoid][sweep.int(0...2)]
+                    var desc = g.descriptor(activation: activation)
+                    let weightShape = g.kernel + [g.inChannels, g.outChannels]
+                    let x = try sweep.tensor(g.inputShape).scalars, w = try sweep.tensor(weightShape).scalars
+                    let bias = sweep.bool() ? try sweep.tensor([g.outChannels]).scalars : nil
+                    var plan: OpaquePointer?
+                    #expect(fovea_conv_plan_create(&desc, FOVEA_CONV_ALGORITHM_DIRECT, w, bias, &plan) == FOVEA_STATUS_SUCCESS)
+                    defer { fovea_conv_plan_destroy(plan) }
+                    var bytes = 0
+                    #expect(fovea_conv_plan_workspace_size(plan, &desc, &bytes) == FOVEA_STATUS_SUCCESS)
+                    var workspace = [UInt8](repeating: 0xA5, count: max(bytes, 1))
+                    let count = g.outputShape.reduce(1, *)
+                    var fast = nanBuffer(count), reference = nanBuffer(count)
+                    #expect(fovea_conv_plan_run(plan, &desc, x, &fast, &workspace, bytes) == FOVEA_STATUS_SUCCESS)
+                    #expect(fovea_reference_conv_forward(&desc, x, w, bias, &reference) == FOVEA_STATUS_SUCCESS)
+                    expectClose(fast, reference, atol: 1e-5, rtol: 0,
+                                "\(level) direct edges trial \(trial) in\(g.inputShape) k\(kernel) s\(stride) p\(padBegin)/\(padEnd) -> \(g.outChannels) \(activation)")
+                }
+            }
+        }
+
         /// Many channels make the transformed weights too large for the cache, which
         /// switches Winograd from cache-resident blocks to chunked phases.
         @Test func winogradWithLargeWeightsMatchesTheReference() throws {

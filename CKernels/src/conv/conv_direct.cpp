@@ -62,6 +62,32 @@ size_t direct_workspace_size(const fovea_conv_plan &, const Problem &p) {
                                size_t(p.d.in_channels) * sizeof(float));
 }
 
+namespace {
+
+// The kernel columns [lo, hi) of an output column that land on the image:
+// outside it they would multiply the zero padding.
+struct ColumnTaps {
+    int64_t lo, hi;
+};
+
+ColumnTaps column_taps(const fovea_conv_desc &d, int64_t ow) {
+    const int64_t left = ow * d.stride[2] - d.pad_begin[2];
+    return {std::clamp<int64_t>(-left, 0, d.kernel[2]), std::clamp<int64_t>(d.in_size[2] - left, 0, d.kernel[2])};
+}
+
+// Kernel rows [first, last) that reach the image for every output row in
+// [oh_begin, oh_end): rows wholly in the top or bottom padding add nothing.
+void live_kernel_rows(const fovea_conv_desc &d, int64_t oh_begin, int64_t oh_end, int64_t &first, int64_t &last) {
+    first = 0, last = d.kernel[1];
+    if (d.kernel[0] != 1) return;  // 3-D: a tap spans depth too
+    const int64_t top_of_last = (oh_end - 1) * d.stride[1] - d.pad_begin[1];
+    const int64_t top_of_first = oh_begin * d.stride[1] - d.pad_begin[1];
+    while (first < last && top_of_last + first * d.dilation[1] < 0) ++first;
+    while (last > first && top_of_first + (last - 1) * d.dilation[1] >= d.in_size[1]) --last;
+}
+
+}  // namespace
+
 void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y,
                 void *workspace) {
     const fovea_conv_desc &d = p.d;
@@ -82,9 +108,27 @@ void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, f
     const int64_t depth = p.kernel_volume * Cg;
     const int64_t panels = (Kg + nr - 1) / nr;
     const int64_t group_width = padded_group_width(plan);
-    const int64_t rows = d.out_size[0] * d.out_size[1];
-    const int64_t out_w = d.out_size[2];
+    const int64_t out_h = d.out_size[1], out_w = d.out_size[2];
+    const int64_t rows = d.out_size[0] * out_h;
     const bool slow_activation = applied_after_store(d.activation);
+
+    // Output columns whose window overhangs the left or right edge. When a
+    // kernel row is one merged tap, such a column can drop the overhanging
+    // kernel columns, but only if every pixel of its tile overhangs alike: the
+    // edge columns are computed as tiles running down the column, and the
+    // rows' tiles cover just the interior [left_edge, right_edge).
+    int64_t left_edge = 0, right_edge = out_w;
+    if (merged && d.kernel[0] == 1) {
+        auto overhangs = [&](int64_t ow) {
+            const ColumnTaps c = column_taps(d, ow);
+            return c.lo > 0 || c.hi < d.kernel[2];
+        };
+        while (left_edge < out_w && overhangs(left_edge)) ++left_edge;
+        while (right_edge > left_edge && overhangs(right_edge - 1)) --right_edge;
+    }
+    const int64_t edge_columns = left_edge + (out_w - right_edge);
+    const int64_t column_tiles = d.out_size[0] * ((out_h + mr - 1) / mr);
+    const int64_t items_per_panel = (right_edge > left_edge ? rows : 0) + edge_columns * column_tiles;
 
     for (int64_t n = 0; n < d.batch; ++n) {
         const float *xp = x + n * p.in_image;
@@ -93,45 +137,65 @@ void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, f
             xp = static_cast<const float *>(workspace);
         }
         float *yn = y + n * p.out_image;
-        // One loop over (group, panel, output row), panel-major: consecutive
-        // items share a panel of weights, which stays in cache, and the whole
-        // image is one parallel loop, balanced across threads even when it has
-        // few rows.
-        const int64_t items = d.groups * panels * rows;
+        // One loop over (group, panel, output row or edge-column tile),
+        // panel-major: consecutive items share a panel of weights, which stays
+        // in cache, and the whole image is one parallel loop, balanced across
+        // threads even when it has few rows.
+        const int64_t items = d.groups * panels * items_per_panel;
         parallel_for(items, grain_for(items, 1), [&](int64_t begin, int64_t end) {
             gemm::UkernelArgs args{};
-            args.a_row_stride = d.stride[2] * C;
-            args.kc = kc;
             args.b_tap_stride = kc * nr;
-            args.ldc = K;
             args.finish = 1;
             args.activation = d.activation;
             for (int64_t item = begin; item < end; ++item) {
-                const int64_t r = item % rows, j = (item / rows) % panels, g = item / (rows * panels);
+                int64_t i = item % items_per_panel;
+                const int64_t j = (item / items_per_panel) % panels, g = item / (items_per_panel * panels);
                 const float *panel = plan.packed.data() + (g * panels + j) * depth * nr;
                 args.n = std::min<int64_t>(nr, Kg - j * nr);
                 args.bias = plan.bias.empty() ? nullptr : plan.packed_bias.data() + g * group_width + j * nr;
-                const int64_t od = r / d.out_size[1], oh = r % d.out_size[1];
-                const float *origin = xp + ((od * d.stride[0] * Hp + oh * d.stride[1]) * Wp) * C + g * Cg;
-                // Kernel rows that fall wholly in the top or bottom padding add
-                // nothing: skip them (2-D only, where a row's taps are contiguous).
-                int64_t first_row = 0, last_row = d.kernel[1];
-                if (d.kernel[0] == 1) {
-                    const int64_t top = oh * d.stride[1] - d.pad_begin[1];
-                    while (first_row < last_row && top + first_row * d.dilation[1] < 0) ++first_row;
-                    while (last_row > first_row && top + (last_row - 1) * d.dilation[1] >= d.in_size[1]) --last_row;
+                const int64_t channel = g * Kg + j * nr;
+                if (right_edge > left_edge && i < rows) {
+                    // An output row's interior, in tiles along the row.
+                    const int64_t od = i / out_h, oh = i % out_h;
+                    const float *origin = xp + ((od * d.stride[0] * Hp + oh * d.stride[1]) * Wp) * C + g * Cg;
+                    int64_t first_row, last_row;
+                    live_kernel_rows(d, oh, oh + 1, first_row, last_row);
+                    args.tap_offsets = taps.data() + first_row * taps_per_row;
+                    args.taps = d.kernel[0] == 1 ? (last_row - first_row) * taps_per_row : int64_t(taps.size());
+                    args.b = panel + first_row * taps_per_row * kc * nr;
+                    args.kc = kc;
+                    args.a_row_stride = d.stride[2] * C;
+                    args.ldc = K;
+                    float *out_row = yn + i * out_w * K + channel;
+                    for (int64_t ow = left_edge; ow < right_edge; ow += mr) {
+                        args.a = origin + ow * d.stride[2] * C;
+                        args.c = out_row + ow * K;
+                        args.m = std::min<int64_t>(mr, right_edge - ow);
+                        plan.ukernel.kernel(args);
+                        if (slow_activation) finish_activation(d.activation, args.c, args.m, args.n, args.ldc);
+                    }
+                    continue;
                 }
-                args.tap_offsets = taps.data() + first_row * taps_per_row;
-                args.taps = d.kernel[0] == 1 ? (last_row - first_row) * taps_per_row : int64_t(taps.size());
-                args.b = panel + first_row * taps_per_row * kc * nr;
-                float *out_row = yn + r * out_w * K + g * Kg + j * nr;
-                for (int64_t ow = 0; ow < out_w; ow += mr) {
-                    args.a = origin + ow * d.stride[2] * C;
-                    args.c = out_row + ow * K;
-                    args.m = std::min<int64_t>(mr, out_w - ow);
-                    plan.ukernel.kernel(args);
-                    if (slow_activation) finish_activation(d.activation, args.c, args.m, args.n, K);
-                }
+                // A tile running down an edge column, over its live kernel columns only.
+                if (right_edge > left_edge) i -= rows;
+                const int64_t e = i / column_tiles, tile = i % column_tiles;
+                const int64_t ow = e < left_edge ? e : right_edge + (e - left_edge);
+                const int64_t tiles_per_depth = (out_h + mr - 1) / mr;
+                const int64_t od = tile / tiles_per_depth, oh = (tile % tiles_per_depth) * mr;
+                const ColumnTaps live = column_taps(d, ow);
+                int64_t first_row, last_row;
+                args.m = std::min<int64_t>(mr, out_h - oh);
+                live_kernel_rows(d, oh, oh + args.m, first_row, last_row);
+                args.tap_offsets = taps.data() + first_row;
+                args.taps = live.hi > live.lo ? last_row - first_row : 0;
+                args.kc = (live.hi - live.lo) * C;
+                args.b = panel + (first_row * kc + live.lo * C) * nr;
+                args.a = xp + ((od * d.stride[0] * Hp + oh * d.stride[1]) * Wp + ow * d.stride[2] + live.lo) * C;
+                args.a_row_stride = d.stride[1] * Wp * C;
+                args.ldc = out_w * K;
+                args.c = yn + ((od * out_h + oh) * out_w + ow) * K + channel;
+                plan.ukernel.kernel(args);
+                if (slow_activation) finish_activation(d.activation, args.c, args.m, args.n, args.ldc);
             }
         });
     }
