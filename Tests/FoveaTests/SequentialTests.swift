@@ -30,7 +30,7 @@ import Testing
         #expect(y.scalars.allSatisfy { $0 > 0 && $0 < 1 })
         let summary = try model.summary(inputShape: [1, 32, 32, 1])
         #expect(summary.contains("[1, 28, 28, 6]"))
-        #expect(summary.contains("Total params: 61706"))
+        #expect(summary.contains("Total params: 61,706"))
         #expect(throws: FoveaError.self) { try model.outputShape(for: [1, 28, 28, 1]) }
         #expect(model.parameters["0.weight"]?.shape == [5, 5, 1, 6])
     }

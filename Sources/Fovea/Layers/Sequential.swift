@@ -66,25 +66,12 @@ public struct Sequential: Layer {
     /// A table of every layer's output shape and parameter count, with totals,
     /// as Keras prints it.
     public func summary(inputShape: [Int]) throws(FoveaError) -> String {
-        var rows = [(String, String, String)]()
+        var table = SummaryTable()
         var shape = inputShape
         for (index, layer) in layers.enumerated() {
             shape = try layer.outputShape(for: shape)
-            rows.append(("\(index) \(type(of: layer))", describe(shape), String(layer.parameterCount)))
+            table.rows.append(.init(layer: "\(index) \(layerTypeName(layer))", shape: describe(shape), parameters: layer.parameterCount))
         }
-        let widths = (
-            max(20, rows.map(\.0.count).max() ?? 0), max(20, rows.map(\.1.count).max() ?? 0),
-            max(8, rows.map(\.2.count).max() ?? 0))
-        func line(_ a: String, _ b: String, _ c: String) -> String {
-            a.padding(toLength: widths.0, withPad: " ", startingAt: 0) + "  "
-                + b.padding(toLength: widths.1, withPad: " ", startingAt: 0) + "  "
-                + String(repeating: " ", count: max(0, widths.2 - c.count)) + c
-        }
-        var text = [line("Layer", "Output shape", "Params")]
-        text.append(String(repeating: "-", count: widths.0 + widths.1 + widths.2 + 4))
-        text += rows.map { line($0.0, $0.1, $0.2) }
-        text.append(String(repeating: "-", count: widths.0 + widths.1 + widths.2 + 4))
-        text.append("Total params: \(parameterCount)")
-        return text.joined(separator: "\n")
+        return table.rendered()
     }
 }

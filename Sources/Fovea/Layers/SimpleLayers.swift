@@ -165,3 +165,66 @@ private func pooledShape(
         ceilMode: ceilMode
     ).outputShape
 }
+
+/// Parametric ReLU (`x < 0 ? slope·x : x`) with a learned slope per channel
+/// (or one shared slope), over the last axis.
+public struct PReLU: Layer {
+    /// `[channels]`, or one element shared by every channel.
+    public let slope: Tensor
+
+    /// A PReLU with the given slopes.
+    public init(slope: Tensor) throws(FoveaError) {
+        guard slope.rank == 1 || slope.count == 1, slope.count >= 1 else {
+            throw .shapeMismatch("PReLU slope must be [channels] or a single value, got \(describe(slope.shape))")
+        }
+        self.slope = slope
+    }
+
+    /// The same shape; its last axis must match the slopes.
+    public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
+        guard let channels = inputShape.last, slope.count == 1 || slope.count == channels else {
+            throw .shapeMismatch("PReLU has \(slope.count) slopes, got shape \(describe(inputShape))")
+        }
+        return inputShape
+    }
+
+    /// Applies the activation.
+    public func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor {
+        try prelu(input, slope: slope.count == 1 ? slope.reshaped(to: [1]) : slope)
+    }
+
+    /// `weight`: the slopes (PyTorch's name).
+    public var parameters: [String: Tensor] { ["weight": slope] }
+}
+
+/// Reorders the axes after the batch axis (Keras' `Permute`): `dims` lists
+/// them 1-based, so `Permute([2, 1, 3])` turns NHWC into NWHC.
+public struct Permute: Layer {
+    /// The new order of the non-batch axes, 1-based.
+    public let dims: [Int]
+
+    /// A permutation of `1...dims.count`.
+    public init(_ dims: [Int]) throws(FoveaError) {
+        guard dims.sorted() == Array(1...max(dims.count, 1)), !dims.isEmpty else {
+            throw .invalidParameter("Permute needs a permutation of 1...\(dims.count), got \(dims)")
+        }
+        self.dims = dims
+    }
+
+    /// The permuted shape.
+    public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
+        guard inputShape.count == dims.count + 1 else {
+            throw .shapeMismatch("Permute of \(dims.count) axes expects rank \(dims.count + 1), got \(describe(inputShape))")
+        }
+        return [inputShape[0]] + dims.map { inputShape[$0] }
+    }
+
+    /// Copies the input into the new order.
+    public func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor {
+        _ = try outputShape(for: input.shape)
+        return try input.transposed([0] + dims)
+    }
+
+    /// None.
+    public var parameters: [String: Tensor] { [:] }
+}

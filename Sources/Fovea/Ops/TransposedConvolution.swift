@@ -4,28 +4,54 @@ func transposedConvolution(
     spatialRank rank: Int, _ input: Tensor, weight: Tensor, bias: Tensor?, stride: Spatial,
     padding: Padding, outputPadding: Spatial, dilation: Spatial, groups: Int
 ) throws(FoveaError) -> Tensor {
+    let geometry = try transposedGeometry(
+        spatialRank: rank, input: input.shape, weight: weight.shape, bias: bias, stride: stride, padding: padding,
+        outputPadding: outputPadding, dilation: dilation, groups: groups)
+    var desc = geometry.descriptor()
+    let output = try Tensor(uninitializedShape: geometry.outputShape)
+    var bytes = 0
+    try check(fovea_conv_transpose_forward_workspace_size(&desc, &bytes), "transposed convolution")
+    let workspace = try Workspace(bytes: bytes)
+    try check(
+        fovea_conv_transpose_forward(
+            &desc, input.readPointer, weight.readPointer, bias?.readPointer, output.writePointer,
+            workspace.pointer, bytes),
+        "transposed convolution")
+    return output
+}
+
+/// The checked geometry of a transposed convolution (the descriptor's
+/// "input" is the transposed operation's input).
+func transposedGeometry(
+    spatialRank rank: Int, input: [Int], weight: [Int], bias: Tensor?, stride: Spatial,
+    padding: Padding, outputPadding: Spatial, dilation: Spatial, groups: Int
+) throws(FoveaError) -> ConvolutionGeometry {
     let layout = channelsLastLayout(spatialRank: rank)
-    try requireRank(input, rank + 2, "input", layout: layout)
-    try requireRank(weight, rank + 2, "weight", layout: "kernel..., out/groups, in")
+    guard input.count == rank + 2 else {
+        throw .shapeMismatch("input must have rank \(rank + 2) (\(layout)), got shape \(describe(input))")
+    }
+    guard weight.count == rank + 2 else {
+        throw .shapeMismatch("weight must have rank \(rank + 2) (kernel..., out/groups, in), got shape \(describe(weight))")
+    }
     guard groups >= 1 else { throw .invalidParameter("groups must be at least 1, got \(groups)") }
-    let inChannels = input.shape[rank + 1]
-    guard weight.shape[rank + 1] == inChannels else {
+    let inChannels = input[rank + 1]
+    guard weight[rank + 1] == inChannels else {
         throw .shapeMismatch(
-            "weight \(describe(weight.shape)) must end in the input channel count \(inChannels) (layout kernel..., out/groups, in)")
+            "weight \(describe(weight)) must end in the input channel count \(inChannels) (layout kernel..., out/groups, in)")
     }
     guard inChannels % groups == 0 else {
         throw .invalidParameter("groups (\(groups)) must divide the input channels (\(inChannels))")
     }
-    let outChannels = weight.shape[rank] * groups
-    let kernel = Array(weight.shape[0..<rank])
+    let outChannels = weight[rank] * groups
+    let kernel = Array(weight[0..<rank])
     guard kernel.allSatisfy({ $0 >= 1 }), outChannels >= 1 else {
-        throw .shapeMismatch("weight \(describe(weight.shape)) has an empty axis")
+        throw .shapeMismatch("weight \(describe(weight)) has an empty axis")
     }
     try validateBias(bias, channels: outChannels)
     let strides = try stride.resolved(rank: rank, name: "stride")
     let dilations = try dilation.resolved(rank: rank, name: "dilation")
     let extra = try outputPadding.resolved(rank: rank, name: "output padding", minimum: 0)
-    let inSize = Array(input.shape[1...rank])
+    let inSize = Array(input[1...rank])
     for axis in 0..<rank where extra[axis] >= max(strides[axis], dilations[axis]) {
         throw .invalidParameter(
             "output padding \(describe(extra)) must be smaller than the stride or the dilation on each axis")
@@ -58,23 +84,12 @@ func transposedConvolution(
     let outSize = (0..<rank).map { full[$0] - padBegin[$0] - padEnd[$0] }
     guard outSize.allSatisfy({ $0 >= 1 }) else {
         throw .shapeMismatch(
-            "padding \(describe(padBegin))/\(describe(padEnd)) leaves no output from input \(describe(input.shape))")
+            "padding \(describe(padBegin))/\(describe(padEnd)) leaves no output from input \(describe(input))")
     }
-    let geometry = ConvolutionGeometry(
-        spatialRank: rank, batch: input.shape[0], inChannels: inChannels,
+    return ConvolutionGeometry(
+        spatialRank: rank, batch: input[0], inChannels: inChannels,
         outChannels: outChannels, groups: groups, inSize: inSize, outSize: outSize,
         kernel: kernel, stride: strides, dilation: dilations, padBegin: padBegin, padEnd: padEnd)
-    var desc = geometry.descriptor()
-    let output = try Tensor(uninitializedShape: geometry.outputShape)
-    var bytes = 0
-    try check(fovea_conv_transpose_forward_workspace_size(&desc, &bytes), "transposed convolution")
-    let workspace = try Workspace(bytes: bytes)
-    try check(
-        fovea_conv_transpose_forward(
-            &desc, input.readPointer, weight.readPointer, bias?.readPointer, output.writePointer,
-            workspace.pointer, bytes),
-        "transposed convolution")
-    return output
 }
 
 /// Transposed 1-D convolution ("deconvolution").

@@ -10,6 +10,7 @@ enum Fixtures {
         .deletingLastPathComponent()  // Tests
         .appendingPathComponent("Fixtures")
     static let conformance = root.appendingPathComponent("conformance")
+    static let models = root.appendingPathComponent("models")
 }
 
 /// Runs `body` once per instruction-set level this machine has, restoring the

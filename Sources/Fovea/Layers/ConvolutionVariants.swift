@@ -1,0 +1,139 @@
+internal import CKernels
+
+/// A depthwise-separable convolution layer (Keras' `SeparableConv2D`,
+/// MobileNet's block): a depthwise convolution, then a 1x1 convolution,
+/// computed a few rows at a time so that the intermediate stays in cache.
+///
+/// The depthwise stage may carry a bias and an activation, which is what a
+/// MobileNet block becomes once its first batch norm is folded in.
+public struct SeparableConv2D: Layer {
+    let depthwise: ConvolutionCore
+    let pointwise: ConvolutionCore
+    /// Applied to the intermediate (ReLU6 in MobileNet v1).
+    public let depthwiseActivation: Activation
+
+    /// Creates the layer and packs both weights.
+    ///
+    /// - Parameters:
+    ///   - depthwiseWeight: `[kh, kw, 1, channels · multiplier]`.
+    ///   - pointwiseWeight: `[1, 1, channels · multiplier, outChannels]`.
+    ///   - channels: the input channel count.
+    public init(
+        depthwiseWeight: Tensor, depthwiseBias: Tensor? = nil, pointwiseWeight: Tensor, bias: Tensor? = nil,
+        channels: Int, stride: Spatial = 1, padding: Padding = .valid, dilation: Spatial = 1,
+        depthwiseActivation: Activation = .none, activation: Activation = .none
+    ) throws(FoveaError) {
+        guard channels >= 1 else { throw .invalidParameter("a separable layer needs at least one channel") }
+        guard depthwiseWeight.rank == 4, depthwiseWeight.shape[2] == 1, depthwiseWeight.shape[3] % channels == 0 else {
+            throw .shapeMismatch(
+                "a depthwise weight is [kh, kw, 1, channels · multiplier] with \(channels) channels, got \(describe(depthwiseWeight.shape))")
+        }
+        guard pointwiseWeight.rank == 4, pointwiseWeight.shape[0] == 1, pointwiseWeight.shape[1] == 1,
+              pointwiseWeight.shape[2] == depthwiseWeight.shape[3] else {
+            throw .shapeMismatch(
+                "the pointwise weight must be [1, 1, \(depthwiseWeight.shape[3]), out], got \(describe(pointwiseWeight.shape))")
+        }
+        depthwise = try ConvolutionCore(
+            spatialRank: 2, weight: depthwiseWeight, bias: depthwiseBias, stride: stride, padding: padding,
+            dilation: dilation, groups: channels, activation: depthwiseActivation,
+            algorithm: channels > 1 ? .depthwise : .auto)
+        pointwise = try ConvolutionCore(
+            spatialRank: 2, weight: pointwiseWeight, bias: bias, stride: 1, padding: .valid, dilation: 1, groups: 1,
+            activation: activation, algorithm: .gemm)
+        self.depthwiseActivation = depthwise.activation
+    }
+
+    /// The output shape for an NHWC input shape.
+    public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
+        try pointwise.geometry(for: try depthwise.geometry(for: inputShape).outputShape).outputShape
+    }
+
+    /// Convolves an NHWC batch.
+    public func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor {
+        let first = try depthwise.prepare(input.shape)
+        let second = try pointwise.prepare(first.outputShape)
+        guard first.plan.algorithm == .depthwise else {
+            // One channel: an ordinary convolution, then the 1x1.
+            return try pointwise(try depthwise(input))
+        }
+        var dwDesc = first.descriptor, pwDesc = second.descriptor
+        let output = try Tensor(uninitializedShape: second.outputShape)
+        var bytes = 0
+        try check(
+            fovea_conv_separable_workspace_size(first.plan.pointer, &dwDesc, second.plan.pointer, &pwDesc, &bytes),
+            "separable convolution")
+        let workspace = try Workspace(bytes: bytes)
+        try check(
+            fovea_conv_separable_run(
+                first.plan.pointer, &dwDesc, second.plan.pointer, &pwDesc, input.readPointer, output.writePointer,
+                workspace.pointer, bytes),
+            "separable convolution")
+        return output
+    }
+
+    /// `depthwise_weight`, `pointwise_weight` and the biases present
+    /// (`depthwise_bias`, `bias`).
+    public var parameters: [String: Tensor] {
+        var all = ["depthwise_weight": depthwise.weight, "pointwise_weight": pointwise.weight]
+        if let bias = depthwise.bias { all["depthwise_bias"] = bias }
+        if let bias = pointwise.bias { all["bias"] = bias }
+        return all
+    }
+}
+
+/// A transposed 2-D convolution layer (Keras' `Conv2DTranspose`, U-Net's
+/// up-convolution).
+public struct Conv2DTranspose: Layer {
+    /// `[kh, kw, outChannels / groups, inChannels]` (Keras' layout).
+    public let weight: Tensor
+    /// `[outChannels]`, or `nil`.
+    public let bias: Tensor?
+    let stride: Spatial, padding: Padding, outputPadding: Spatial, dilation: Spatial, groups: Int
+    /// Applied to the output.
+    public let activation: Activation
+
+    /// Creates the layer; the configuration is checked here.
+    public init(
+        weight: Tensor, bias: Tensor? = nil, stride: Spatial = 1, padding: Padding = .valid,
+        outputPadding: Spatial = 0, dilation: Spatial = 1, groups: Int = 1, activation: Activation = .none
+    ) throws(FoveaError) {
+        try requireRank(weight, 4, "weight", layout: "kh, kw, out/groups, in")
+        guard groups >= 1, weight.shape[3] % groups == 0 else {
+            throw .invalidParameter("groups (\(groups)) must be positive and divide the input channels (\(weight.shape[3]))")
+        }
+        try validateBias(bias, channels: weight.shape[2] * groups)
+        _ = try stride.resolved(rank: 2, name: "stride")
+        _ = try dilation.resolved(rank: 2, name: "dilation")
+        self.weight = weight
+        self.bias = bias
+        self.stride = stride
+        self.padding = padding
+        self.outputPadding = outputPadding
+        self.dilation = dilation
+        self.groups = groups
+        self.activation = try activation.validated()
+    }
+
+    /// The upsampled NHWC shape.
+    public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
+        try transposedGeometry(
+            spatialRank: 2, input: inputShape, weight: weight.shape, bias: bias, stride: stride, padding: padding,
+            outputPadding: outputPadding, dilation: dilation, groups: groups
+        ).outputShape
+    }
+
+    /// Applies the layer to an NHWC batch.
+    public func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor {
+        let y = try conv2dTransposed(
+            input, weight: weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding,
+            dilation: dilation, groups: groups)
+        return activation == .none ? y : try activate(y, activation)
+    }
+
+    /// `weight` and, when present, `bias`.
+    public var parameters: [String: Tensor] {
+        var all = ["weight": weight]
+        if let bias { all["bias"] = bias }
+        return all
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import Testing
+@testable import Fovea
+
+@Suite struct CaseStudyModelTests {
+    /// Published (Keras, paper or Caffe) parameter counts; see each builder's documentation.
+    static let expectedCounts: [(ModelName, Int)] = [
+        (.lenet5, 61_706), (.alexnet, 62_378_344), (.vgg16, 138_357_544), (.vgg19, 143_667_240),
+        (.resnet50, 25_636_712), (.inceptionV1, 6_998_552), (.mobilenetV1, 4_253_864),
+        (.mobilenetV2, 3_538_984), (.unet, 31_030_658),
+    ]
+
+    @Test(arguments: expectedCounts.map(\.0))
+    func buildsCountsAndRuns(_ name: ModelName) throws {
+        let model = try name.build(weights: .random(seed: 7))
+        let expected = Self.expectedCounts.first { $0.0 == name }!.1
+        #expect(model.parameterCount == expected, "\(name)")
+        let shapes = try model.outputShapes(for: name.defaultInputShape)
+        let input = try Tensor.randomUniform(shape: name.defaultInputShape, in: 0...1, seed: 3)
+        let outputs = try model.outputs(input)
+        for (outputName, shape) in shapes {
+            let value = try #require(outputs[outputName])
+            #expect(value.shape == shape, "\(name) \(outputName)")
+            #expect(value.scalars.allSatisfy { $0.isFinite }, "\(name) \(outputName)")
+        }
+        if let probabilities = outputs["probabilities"] {
+            #expect(abs(probabilities.scalars.reduce(0, +) - 1) < 1e-4, "\(name)")
+        }
+        #expect(try model.summary(inputShape: name.defaultInputShape).contains("Total params: \(expected.formattedWithSeparators)"))
+    }
+
+    @Test func inceptionAuxiliaryHeadsAndUNetDepth() throws {
+        let inception = try CaseStudies.inceptionV1(.random(seed: 1), auxiliaryHeads: true)
+        #expect(inception.parameterCount == 13_378_280)
+        #expect(inception.outputNames == ["probabilities", "aux1", "aux2"])
+        #expect(try inception.outputShapes(for: [1, 224, 224, 3]).map(\.shape) == [[1, 1000], [1, 1000], [1, 1000]])
+        let shallow = try CaseStudies.unet(.random(seed: 1), depth: 2, baseFilters: 8, inputChannels: 3, classes: 4)
+        // 100 -> 96 -> 48 -> 44 -> 22 -> 18; up: 36 -> 32; 64 -> 60.
+        #expect(try shallow.outputShape(for: [2, 100, 100, 3]) == [2, 60, 60, 4])
+        let y = try shallow(try Tensor.randomUniform(shape: [2, 100, 100, 3], seed: 2))
+        #expect(y.shape == [2, 60, 60, 4])
+        let same = try CaseStudies.unet(.random(seed: 1), depth: 3, baseFilters: 4, padding: .same)
+        #expect(try same.outputShape(for: [1, 64, 48, 1]) == [1, 64, 48, 2])
+        #expect(throws: FoveaError.self) { try CaseStudies.unet(depth: 0) }
+    }
+
+    @Test func resNetBlocksFoldTheirBatchNorm() throws {
+        // A folded block equals convolution then batch norm run separately.
+        var sweep = Sweep(seed: 5)
+        let w = try sweep.tensor([3, 3, 4, 6]), mean = try sweep.tensor([6])
+        let variance = try Tensor.randomUniform(shape: [6], in: 0.5...2, seed: 1)
+        let scale = try sweep.tensor([6]), offset = try sweep.tensor([6]), bias = try sweep.tensor([6])
+        let layer = try ConvBatchNorm2D(
+            weight: w, bias: bias, mean: mean, variance: variance, scale: scale, offset: offset, epsilon: 1e-3,
+            padding: .same, activation: .relu)
+        let x = try sweep.tensor([2, 7, 5, 4])
+        let unfolded = try relu(try batchNorm(
+            try conv2d(x, weight: w, bias: bias, padding: .same), mean: mean, variance: variance, scale: scale,
+            offset: offset, epsilon: 1e-3))
+        expectClose(try layer(x).scalars, unfolded.scalars, atol: 1e-5, "folded batch norm")
+        #expect(layer.parameterCount == 3 * 3 * 4 * 6 + 6 + 4 * 6)
+    }
+}
+
+@Suite struct GraphTests {
+    static func residualModel(seed: UInt64) throws -> Graph {
+        var g = GraphBuilder()
+        let w1 = try Tensor.randomNormal(shape: [3, 3, 4, 4], standardDeviation: 0.2, seed: seed)
+        let w2 = try Tensor.randomNormal(shape: [1, 1, 4, 3], standardDeviation: 0.2, seed: seed + 1)
+        let a = g.add(try Conv2D(weight: w1, padding: .same, activation: .relu), named: "conv1", to: g.input)
+        let sum = g.merge(try Add(activation: .relu), named: "residual", a, g.input)
+        let branch = g.add(try Conv2D(weight: w2), named: "head", to: sum)
+        let joined = g.merge(Concatenate(), named: "joined", branch, sum)
+        let pooled = g.add(GlobalAvgPool2D(), to: joined)
+        return try g.build(outputs: ["features": joined, "pooled": pooled])
+    }
+
+    @Test func residualsConcatenationAndSeveralOutputs() throws {
+        let model = try Self.residualModel(seed: 1)
+        let x = try Tensor.randomUniform(shape: [2, 6, 5, 4], in: -1...1, seed: 4)
+        let outputs = try model.outputs(x)
+        let conv1 = model.parameters["conv1.weight"]!, head = model.parameters["head.weight"]!
+        let sum = try relu(try add(try relu(try conv2d(x, weight: conv1, padding: .same)), x))
+        let expected = try concatenate([try conv2d(sum, weight: head), sum], axis: 3)
+        #expect(outputs["features"]!.shape == [2, 6, 5, 7])
+        expectClose(outputs["features"]!.scalars, expected.scalars, "features")
+        expectClose(outputs["pooled"]!.scalars, try globalAvgPool(expected).scalars, "pooled")
+        #expect(try model(x) == outputs["features"]!)
+        #expect(model.outputNames == ["features", "pooled"])
+        #expect(model.layerNames == ["conv1", "residual", "head", "joined", "global_avg_pool2d_5"])
+        let summary = try model.summary(inputShape: [1, 6, 5, 4])
+        #expect(summary.contains("residual (Add)") && summary.contains("conv1, input"))
+    }
+
+    @Test func badGraphsAndInputsThrowWithTheLayerName() throws {
+        var g = GraphBuilder()
+        let a = g.add(Flatten(), named: "same", to: g.input)
+        let b = g.add(Flatten(), named: "same", to: a)
+        #expect(throws: FoveaError.self) { try g.build(outputs: ["y": b]) }
+        var other = GraphBuilder()
+        _ = other.add(Flatten(), to: other.input)
+        let foreign = other.add(Flatten(), to: other.input)
+        var small = GraphBuilder()
+        #expect(throws: FoveaError.self) { try small.build(outputs: ["y": foreign]) }
+        _ = small.merge(Concatenate(), named: "empty", [])
+        #expect(throws: FoveaError.self) { try small.build(outputs: ["y": small.input]) }
+
+        let model = try Self.residualModel(seed: 1)
+        do {
+            _ = try model(try Tensor.zeros(shape: [1, 6, 5, 3]))
+            Issue.record("a wrong channel count must throw")
+        } catch {
+            #expect(error.message.contains("conv1"))
+        }
+    }
+
+    @Test func oneModelServesSeveralThreadsWithIdenticalResults() async throws {
+        let model = try CaseStudies.mobilenetV2(.random(seed: 2))
+        let x = try Tensor.randomUniform(shape: [1, 96, 96, 3], seed: 8)
+        let expected = try model(x)
+        let results = try await withThrowingTaskGroup(of: Tensor.self) { group in
+            for _ in 0..<4 { group.addTask { try model(x) } }
+            var all = [Tensor]()
+            for try await result in group { all.append(result) }
+            return all
+        }
+        for result in results { #expect(result == expected) }
+    }
+}
+
+@Suite struct WeightLoadingTests {
+    @Test func savedParametersLoadBackIntoTheSameArchitecture() throws {
+        let original = try ModelName.mobilenetV1.build(weights: .random(seed: 3))
+        let file = SafeTensorsFile(tensors: original.parameters)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-mobilenet-\(UInt32.random(in: 0...UInt32.max)).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try file.write(to: url)
+        let loaded = try ModelName.mobilenetV1.build(weights: try .read(contentsOf: url, convention: .fovea))
+        let x = try Tensor.randomUniform(shape: [1, 64, 64, 3], seed: 1)
+        #expect(try loaded(x) == original(x))
+    }
+
+    @Test func filesThatDoNotFitNameTheTensor() throws {
+        var tensors = try ModelName.lenet5.build(weights: .random(seed: 1)).parameters
+        tensors["fc2.weight"] = nil
+        #expect(throws: FoveaError.shapeMismatch(
+            "the weights have no tensor \"fc2.weight\" (the model needs shape [120, 84])")) {
+            try ModelName.lenet5.build(weights: ModelWeights(tensors: tensors, convention: .fovea))
+        }
+        tensors["fc2.weight"] = try Tensor.zeros(shape: [84, 120])
+        do {
+            _ = try ModelName.lenet5.build(weights: ModelWeights(tensors: tensors, convention: .fovea))
+            Issue.record("a transposed dense weight must not load")
+        } catch {
+            #expect(error.message.contains("fc2.weight") && error.message.contains("[120, 84]"))
+        }
+        tensors["fc2.weight"] = try Tensor.zeros(shape: [120, 84])
+        tensors["extra.weight"] = try Tensor.zeros(shape: [1])
+        do {
+            _ = try ModelName.lenet5.build(weights: ModelWeights(tensors: tensors, convention: .fovea))
+            Issue.record("an unused tensor must be reported")
+        } catch {
+            #expect(error.message.contains("extra.weight"))
+        }
+        // A truncated file is refused when it is read.
+        let data = try SafeTensorsFile(tensors: ["fc2.weight": try Tensor.zeros(shape: [120, 84])]).encoded()
+        #expect(throws: FoveaError.self) { try SafeTensorsFile.decode(data.dropLast(10)) }
+    }
+
+    @Test func pytorchLayoutsConvert() throws {
+        var pytorch = [String: Tensor]()
+        let model = try ModelName.lenet5.build(weights: .random(seed: 4))
+        for (name, tensor) in model.parameters {
+            pytorch[name] = tensor.rank == 4 ? try tensor.hwioToOIHW() : tensor.rank == 2 ? try tensor.transposed([1, 0]) : tensor
+        }
+        let loaded = try ModelName.lenet5.build(weights: ModelWeights(tensors: pytorch, convention: .pytorch))
+        let x = try Tensor.randomUniform(shape: [2, 32, 32, 1], seed: 5)
+        #expect(try loaded(x) == model(x))
+    }
+}
+
+@Suite struct PretrainedNetworkTests {
+    /// MTCNN's three networks against facenet-pytorch's outputs on the
+    /// astronaut and messi5 images (tests/Fixtures/models/README.md).
+    @Test(arguments: ["astronaut", "messi5"])
+    func mtcnnMatchesFacenetPytorch(_ image: String) throws {
+        let weights = try ModelWeights.read(
+            contentsOf: Fixtures.models.appendingPathComponent("mtcnn.safetensors"), convention: .pytorch)
+        let golden = try SafeTensorsFile.read(contentsOf: Fixtures.models.appendingPathComponent("mtcnn_\(image).safetensors"))
+        for (name, net) in [(ModelName.mtcnnPNet, "pnet"), (.mtcnnRNet, "rnet"), (.mtcnnONet, "onet")] {
+            let model = try name.build(weights: weights)
+            let input = try golden.tensor(named: "\(net).input").nchwToNHWC()
+            let outputs = try model.outputs(input)
+            for outputName in model.outputNames {
+                var expected = try golden.tensor(named: "\(net).\(outputName)")
+                if expected.rank == 4 { expected = try expected.nchwToNHWC() }
+                let got = try #require(outputs[outputName])
+                #expect(got.shape == expected.shape, "\(image) \(net) \(outputName)")
+                expectClose(got.scalars, expected.scalars, atol: 1e-4, rtol: 0, "\(image) \(net) \(outputName)")
+            }
+        }
+    }
+}
