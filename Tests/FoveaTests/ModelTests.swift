@@ -51,7 +51,7 @@ import Testing
         let variance = try Tensor.randomUniform(shape: [6], in: 0.5...2, seed: 1)
         let scale = try sweep.tensor([6]), offset = try sweep.tensor([6]), bias = try sweep.tensor([6])
         let layer = try ConvBatchNorm2D(
-            weight: w, bias: bias, mean: mean, variance: variance, scale: scale, offset: offset, epsilon: 1e-3,
+            weight: w, bias: bias, mean: mean, variance: variance, scale: scale, offset: offset, epsilon: .addedToVariance(1e-3),
             padding: .same, activation: .relu)
         let x = try sweep.tensor([2, 7, 5, 4])
         let unfolded = try relu(try batchNorm(
@@ -180,24 +180,68 @@ import Testing
 }
 
 @Suite struct PretrainedNetworkTests {
+    /// Runs `model` on a golden input and compares every output with the golden
+    /// tensor of the same name (NCHW goldens are transposed to NHWC).
+    static func compare(
+        _ model: Graph, golden: SafeTensorsFile, input: String, prefix: String = "", context: String
+    ) throws {
+        var x = try golden.tensor(named: input)
+        if x.rank == 4, x.shape[1] <= 4, x.shape[3] > 4 { x = try x.nchwToNHWC() }
+        let outputs = try model.outputs(x)
+        for outputName in model.outputNames {
+            var expected = try golden.tensor(named: prefix + outputName)
+            if expected.rank == 4, expected.shape != outputs[outputName]?.shape { expected = try expected.nchwToNHWC() }
+            let got = try #require(outputs[outputName])
+            #expect(got.shape == expected.shape, "\(context) \(outputName)")
+            expectClose(got.scalars, expected.scalars, atol: 1e-4, rtol: 0, "\(context) \(outputName)")
+        }
+    }
+
+    static func weights(_ file: String) throws -> ModelWeights {
+        try ModelWeights.read(contentsOf: Fixtures.models.appendingPathComponent(file), convention: .pytorch)
+    }
+
+    static func golden(_ file: String) throws -> SafeTensorsFile {
+        try SafeTensorsFile.read(contentsOf: Fixtures.models.appendingPathComponent(file))
+    }
+
     /// MTCNN's three networks against facenet-pytorch's outputs on the
-    /// astronaut and messi5 images (tests/Fixtures/models/README.md).
+    /// astronaut and messi5 images (Tests/Fixtures/models/README.md).
     @Test(arguments: ["astronaut", "messi5"])
     func mtcnnMatchesFacenetPytorch(_ image: String) throws {
-        let weights = try ModelWeights.read(
-            contentsOf: Fixtures.models.appendingPathComponent("mtcnn.safetensors"), convention: .pytorch)
-        let golden = try SafeTensorsFile.read(contentsOf: Fixtures.models.appendingPathComponent("mtcnn_\(image).safetensors"))
+        let weights = try Self.weights("mtcnn.safetensors"), golden = try Self.golden("mtcnn_\(image).safetensors")
         for (name, net) in [(ModelName.mtcnnPNet, "pnet"), (.mtcnnRNet, "rnet"), (.mtcnnONet, "onet")] {
-            let model = try name.build(weights: weights)
-            let input = try golden.tensor(named: "\(net).input").nchwToNHWC()
-            let outputs = try model.outputs(input)
-            for outputName in model.outputNames {
-                var expected = try golden.tensor(named: "\(net).\(outputName)")
-                if expected.rank == 4 { expected = try expected.nchwToNHWC() }
-                let got = try #require(outputs[outputName])
-                #expect(got.shape == expected.shape, "\(image) \(net) \(outputName)")
-                expectClose(got.scalars, expected.scalars, atol: 1e-4, rtol: 0, "\(image) \(net) \(outputName)")
-            }
+            try Self.compare(try name.build(weights: weights), golden: golden, input: "\(net).input", prefix: "\(net).", context: "\(image) \(net)")
         }
+    }
+
+    /// BlazeFace against LiteRT's raw outputs.
+    @Test(arguments: ["astronaut", "messi5_crop"])
+    func blazeFaceMatchesLiteRT(_ image: String) throws {
+        let model = try ModelName.blazeface.build(weights: try Self.weights("blazeface_short_range.safetensors"))
+        try Self.compare(model, golden: try Self.golden("blazeface_\(image).safetensors"), input: "input_nhwc", context: image)
+        // Its parameters carry the published names and load back in this library's layouts.
+        #expect(model.parameters["blocks.3.dw.weight"]?.shape == [3, 3, 1, 32])
+        let again = try ModelName.blazeface.build(weights: ModelWeights(tensors: model.parameters, convention: .fovea))
+        let x = try Tensor.randomUniform(shape: [1, 128, 128, 3], in: -1...1, seed: 1)
+        #expect(try again(x) == model(x))
+    }
+
+    /// dlib's face ResNet against dlib's descriptors of the chip and of the
+    /// mirrored chip; the two people are told apart.
+    @Test func dlibFaceResNetMatchesDlib() throws {
+        let model = try ModelName.dlibFaceResNet.build(weights: try Self.weights("dlib_face_resnet_v1.safetensors"))
+        var descriptors = [Tensor]()
+        for image in ["astronaut", "messi5"] {
+            let golden = try Self.golden("dlib_\(image).safetensors")
+            let chip = try golden.tensor(named: "chip").reshaped(to: [1, 150, 150, 3])
+            let mirrored = try flipHorizontally(chip)
+            let both = try model(try Tensor.stacking(batches: [chip, mirrored]))
+            expectClose(try both.batch(0).scalars, try golden.tensor(named: "descriptor").scalars, atol: 1e-4, rtol: 0, "\(image)")
+            expectClose(try both.batch(1).scalars, try golden.tensor(named: "chip_flipped.descriptor").scalars, atol: 1e-4, rtol: 0, "\(image) mirrored")
+            descriptors.append(try both.batch(0))
+        }
+        let distance = try subtract(descriptors[0], descriptors[1]).scalars.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        #expect(abs(distance - 0.837) < 1e-3)
     }
 }

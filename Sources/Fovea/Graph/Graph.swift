@@ -10,9 +10,11 @@ public struct Graph: Layer {
     // For each node, the last node that reads it: intermediate results are
     // released as soon as nothing else needs them.
     let lastUse: [Int]
+    let parameterAliases: [String: String]
 
-    init(nodes: [GraphBuilder.Node], outputs: [(String, Int)]) {
+    init(nodes: [GraphBuilder.Node], outputs: [(String, Int)], parameterAliases: [String: String] = [:]) {
         self.nodes = nodes
+        self.parameterAliases = parameterAliases
         outputIndices = outputs.map { (name: $0.0, node: $0.1) }
         var lastUse = Array(repeating: -1, count: nodes.count)
         for (index, node) in nodes.enumerated() {
@@ -66,12 +68,18 @@ public struct Graph: Layer {
         try outputs(input)[outputIndices[0].name]!
     }
 
-    /// Every layer's parameters, named `<layer>.<parameter>` (for example `conv1.weight`).
+    /// Every layer's parameters, named `<layer>.<parameter>` (for example
+    /// `conv1.weight`), or by the name of the published weight file they were
+    /// loaded from where a model defines one (`pnet.prelu1.weight`), in this
+    /// library's layouts: saved, they load back with ``ModelWeights/Convention/fovea``.
     public var parameters: [String: Tensor] {
         var all = [String: Tensor]()
         for node in nodes {
             guard case .layer(let layer) = node.operation else { continue }
-            for (name, tensor) in layer.parameters { all["\(node.name).\(name)"] = tensor }
+            for (name, tensor) in layer.parameters {
+                let full = "\(node.name).\(name)"
+                all[parameterAliases[full] ?? full] = tensor
+            }
         }
         return all
     }

@@ -32,6 +32,8 @@ public struct GraphBuilder: Sendable {
     }
 
     var nodes: [Node] = [Node(name: "input", operation: .input, inputs: [])]
+    /// Published names of parameters, by `<layer>.<parameter>` (see ``Graph/parameters``).
+    var parameterAliases: [String: String] = [:]
 
     /// An empty graph with one input.
     public init() {}
@@ -94,7 +96,7 @@ public struct GraphBuilder: Sendable {
                 throw .invalidParameter("merge layer \"\(node.name)\" has no inputs")
             }
         }
-        return Graph(nodes: nodes, outputs: outputs.map { ($0.0, $0.1.index) })
+        return Graph(nodes: nodes, outputs: outputs.map { ($0.0, $0.1.index) }, parameterAliases: parameterAliases)
     }
 
     private mutating func append(name: String, _ operation: Operation, inputs: [GraphNode]) -> GraphNode {

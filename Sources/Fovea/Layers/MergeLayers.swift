@@ -123,3 +123,38 @@ func centreCrop(_ input: Tensor, top: Int, left: Int, height: Int, width: Int) t
     }
     return output
 }
+
+/// A sum of tensors of one rank but possibly different extents, as dlib's
+/// `add_prev` computes it: the result takes the largest extent on every axis,
+/// inputs are aligned at the start (top-left) and missing entries count as
+/// zero. dlib's face ResNet relies on it to widen and enlarge its shortcuts.
+public struct PaddedAdd: MergeLayer {
+    /// Applied to the sum.
+    public let activation: Activation
+
+    /// A padded sum followed by `activation`.
+    public init(activation: Activation = .none) throws(FoveaError) { self.activation = try activation.validated() }
+
+    /// The largest extent on every axis.
+    public func outputShape(for inputShapes: [[Int]]) throws(FoveaError) -> [Int] {
+        guard let first = inputShapes.first else { throw .invalidParameter("PaddedAdd needs at least one input") }
+        guard inputShapes.allSatisfy({ $0.count == first.count }) else {
+            throw .shapeMismatch("PaddedAdd needs inputs of one rank, got \(inputShapes.map(describe).joined(separator: " and "))")
+        }
+        return first.indices.map { axis in inputShapes.map { $0[axis] }.max()! }
+    }
+
+    /// Pads every input with zeros to the common shape, sums, and applies the activation.
+    public func callAsFunction(_ inputs: [Tensor]) throws(FoveaError) -> Tensor {
+        let shape = try outputShape(for: inputs.map(\.shape))
+        var sum: Tensor?
+        for input in inputs {
+            let padded = input.shape == shape
+                ? input
+                : try pad(input, begin: Array(repeating: 0, count: shape.count),
+                          end: shape.indices.map { shape[$0] - input.shape[$0] })
+            sum = try sum.map { (partial: Tensor) throws(FoveaError) -> Tensor in try add(partial, padded) } ?? padded
+        }
+        return activation == .none ? sum! : try activate(sum!, activation)
+    }
+}

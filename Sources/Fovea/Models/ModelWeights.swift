@@ -81,6 +81,13 @@ public struct ModelWeights: Sendable {
         }
     }
 
+    /// Marks a tensor the file may hold that the network does not use (for
+    /// example detection anchors, which are recomputed), so that
+    /// ``finish(scope:)`` accepts it.
+    public mutating func ignore(_ name: String) {
+        requested.append(name)
+    }
+
     /// Checks that every tensor of the file whose name starts with `scope` was
     /// used (a file may hold several networks under different prefixes).
     ///

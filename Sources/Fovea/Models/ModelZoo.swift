@@ -13,6 +13,8 @@ public enum ModelName: String, CaseIterable, Sendable, CustomStringConvertible {
     case mtcnnPNet = "mtcnn-pnet"
     case mtcnnRNet = "mtcnn-rnet"
     case mtcnnONet = "mtcnn-onet"
+    case blazeface = "blazeface"
+    case dlibFaceResNet = "dlib-face-resnet"
 
     /// The command-line name, for example `mobilenet-v2`.
     public var description: String { rawValue }
@@ -27,13 +29,15 @@ public enum ModelName: String, CaseIterable, Sendable, CustomStringConvertible {
         case .mtcnnPNet: return [1, 12, 12, 3]
         case .mtcnnRNet: return [1, 24, 24, 3]
         case .mtcnnONet: return [1, 48, 48, 3]
+        case .blazeface: return [1, 128, 128, 3]
+        case .dlibFaceResNet: return [1, 150, 150, 3]
         }
     }
 
     /// The layouts of the model's published weight files.
     public var weightConvention: ModelWeights.Convention {
         switch self {
-        case .mtcnnPNet, .mtcnnRNet, .mtcnnONet: return .pytorch
+        case .mtcnnPNet, .mtcnnRNet, .mtcnnONet, .blazeface, .dlibFaceResNet: return .pytorch
         default: return .fovea
         }
     }
@@ -42,7 +46,7 @@ public enum ModelName: String, CaseIterable, Sendable, CustomStringConvertible {
     /// real networks), rather than random ones.
     public var needsPretrainedWeights: Bool {
         switch self {
-        case .mtcnnPNet, .mtcnnRNet, .mtcnnONet: return true
+        case .mtcnnPNet, .mtcnnRNet, .mtcnnONet, .blazeface, .dlibFaceResNet: return true
         default: return false
         }
     }
@@ -62,6 +66,8 @@ public enum ModelName: String, CaseIterable, Sendable, CustomStringConvertible {
         case .mtcnnPNet: return try MTCNN.pnet(weights)
         case .mtcnnRNet: return try MTCNN.rnet(weights)
         case .mtcnnONet: return try MTCNN.onet(weights)
+        case .blazeface: return try BlazeFace.shortRange(weights)
+        case .dlibFaceResNet: return try DlibFaceResNet.v1(weights)
         }
     }
 }

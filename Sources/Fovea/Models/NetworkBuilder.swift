@@ -15,8 +15,14 @@ struct NetworkBuilder {
 
     var input: GraphNode { graph.input }
 
-    mutating func parameter(_ layer: String, _ name: String, _ shape: [Int], _ kind: ModelWeights.Kind) throws(FoveaError) -> Tensor {
-        try weights.tensor("\(filePrefix)\(layer).\(name)", shape: shape, kind: kind)
+    /// The parameter `name` of layer `layer`, read from the file as `file`
+    /// (by default `<layer>.<name>`), after the builder's file prefix.
+    mutating func parameter(
+        _ layer: String, _ name: String, _ shape: [Int], _ kind: ModelWeights.Kind, file: String? = nil
+    ) throws(FoveaError) -> Tensor {
+        let own = "\(layer).\(name)", published = filePrefix + (file ?? own)
+        if published != own { graph.parameterAliases[own] = published }
+        return try weights.tensor(published, shape: shape, kind: kind)
     }
 
     /// A convolution with a bias.
@@ -33,30 +39,45 @@ struct NetworkBuilder {
         return graph.add(layer, named: name, to: x)
     }
 
-    /// A convolution and a batch normalisation, folded into one layer.
+    /// Where a folded normalisation's tensors are in a weight file (names
+    /// after the builder's prefix); `nil` uses the layer's own names.
+    struct NormalizationNames {
+        var scale: String, offset: String
+        /// `nil` for a frozen affine without statistics.
+        var mean: String? = nil, variance: String? = nil
+    }
+
+    /// A convolution and a batch normalisation (or affine), folded into one layer.
     mutating func convBN(
         _ name: String, _ x: GraphNode, _ kernel: (Int, Int), _ inChannels: Int, _ outChannels: Int,
-        stride: Spatial = 1, padding: Padding = .valid, groups: Int = 1, bias: Bool = false, epsilon: Float = 1e-3,
-        activation: Activation = .none
+        stride: Spatial = 1, padding: Padding = .valid, groups: Int = 1, bias: Bool = false,
+        epsilon: ConvBatchNorm2D.Epsilon = .addedToVariance(1e-3), activation: Activation = .none,
+        files: NormalizationNames? = nil, convolutionFile: String? = nil
     ) throws(FoveaError) -> GraphNode {
-        let w = try parameter(name, "weight", [kernel.0, kernel.1, inChannels / groups, outChannels], .convolution)
-        let b = bias ? try parameter(name, "bias", [outChannels], .zeros) : nil
+        let c = [outChannels]
+        let w = try parameter(
+            name, "weight", [kernel.0, kernel.1, inChannels / groups, outChannels], .convolution,
+            file: convolutionFile.map { "\($0).weight" })
+        let b = bias ? try parameter(name, "bias", c, .zeros, file: convolutionFile.map { "\($0).bias" }) : nil
+        let affineOnly = files != nil && files?.mean == nil
         let layer = try ConvBatchNorm2D(
-            weight: w, bias: b, mean: try parameter(name, "bn.moving_mean", [outChannels], .zeros),
-            variance: try parameter(name, "bn.moving_variance", [outChannels], .ones),
-            scale: try parameter(name, "bn.gamma", [outChannels], .ones),
-            offset: try parameter(name, "bn.beta", [outChannels], .zeros), epsilon: epsilon, stride: stride,
+            weight: w, bias: b,
+            mean: affineOnly ? nil : try parameter(name, "bn.moving_mean", c, .zeros, file: files?.mean),
+            variance: affineOnly ? nil : try parameter(name, "bn.moving_variance", c, .ones, file: files?.variance),
+            scale: try parameter(name, "bn.gamma", c, .ones, file: files?.scale),
+            offset: try parameter(name, "bn.beta", c, .zeros, file: files?.offset), epsilon: epsilon, stride: stride,
             padding: padding, groups: groups, activation: activation)
         return graph.add(layer, named: name, to: x)
     }
 
-    /// A fully connected layer with a bias.
+    /// A fully connected layer (with a bias unless told otherwise).
     mutating func dense(
-        _ name: String, _ x: GraphNode, _ inFeatures: Int, _ outFeatures: Int, activation: Activation = .none
+        _ name: String, _ x: GraphNode, _ inFeatures: Int, _ outFeatures: Int, bias: Bool = true,
+        activation: Activation = .none
     ) throws(FoveaError) -> GraphNode {
         let layer = try Dense(
             weight: try parameter(name, "weight", [inFeatures, outFeatures], .dense),
-            bias: try parameter(name, "bias", [outFeatures], .zeros), activation: activation)
+            bias: bias ? try parameter(name, "bias", [outFeatures], .zeros) : nil, activation: activation)
         return graph.add(layer, named: name, to: x)
     }
 

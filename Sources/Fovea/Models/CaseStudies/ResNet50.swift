@@ -7,7 +7,7 @@ extension CaseStudies {
     public static func resnet50(_ weights: ModelWeights = .random(), classes: Int = 1000) throws(FoveaError) -> Graph {
         var b = NetworkBuilder(weights: weights)
         var x = b.add(try ZeroPadding2D(3), "conv1_pad", b.input)
-        x = try b.convBN("conv1", x, (7, 7), 3, 64, stride: 2, bias: true, epsilon: 1.001e-5, activation: .relu)
+        x = try b.convBN("conv1", x, (7, 7), 3, 64, stride: 2, bias: true, epsilon: .addedToVariance(1.001e-5), activation: .relu)
         x = b.add(try ZeroPadding2D(1), "pool1_pad", x)
         x = b.add(try MaxPool2D(size: 3, stride: 2), "pool1", x)
         var channels = 64
@@ -17,11 +17,11 @@ extension CaseStudies {
                 let name = "conv\(index + 2)_block\(block + 1)"
                 let stride = block == 0 ? stage.stride : 1
                 let out = stage.filters * 4
-                var y = try b.convBN("\(name)_1", x, (1, 1), channels, stage.filters, stride: Spatial(stride), bias: true, epsilon: 1.001e-5, activation: .relu)
-                y = try b.convBN("\(name)_2", y, (3, 3), stage.filters, stage.filters, padding: .same, bias: true, epsilon: 1.001e-5, activation: .relu)
-                y = try b.convBN("\(name)_3", y, (1, 1), stage.filters, out, bias: true, epsilon: 1.001e-5)
+                var y = try b.convBN("\(name)_1", x, (1, 1), channels, stage.filters, stride: Spatial(stride), bias: true, epsilon: .addedToVariance(1.001e-5), activation: .relu)
+                y = try b.convBN("\(name)_2", y, (3, 3), stage.filters, stage.filters, padding: .same, bias: true, epsilon: .addedToVariance(1.001e-5), activation: .relu)
+                y = try b.convBN("\(name)_3", y, (1, 1), stage.filters, out, bias: true, epsilon: .addedToVariance(1.001e-5))
                 let shortcut = block == 0
-                    ? try b.convBN("\(name)_0", x, (1, 1), channels, out, stride: Spatial(stride), bias: true, epsilon: 1.001e-5)
+                    ? try b.convBN("\(name)_0", x, (1, 1), channels, out, stride: Spatial(stride), bias: true, epsilon: .addedToVariance(1.001e-5))
                     : x
                 x = b.merge(try Add(activation: .relu), "\(name)_out", [shortcut, y])
                 channels = out

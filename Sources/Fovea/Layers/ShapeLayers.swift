@@ -1,0 +1,107 @@
+/// Gives each batch item a new shape (Keras' `Reshape`): `shape` excludes the
+/// batch axis and may hold one `-1`, inferred from the element count.
+public struct Reshape: Layer {
+    /// The shape of one batch item.
+    public let shape: [Int]
+
+    /// A reshape to `shape` per batch item.
+    public init(_ shape: [Int]) throws(FoveaError) {
+        guard shape.filter({ $0 == -1 }).count <= 1, shape.allSatisfy({ $0 == -1 || $0 >= 0 }) else {
+            throw .invalidParameter("a reshape target has non-negative extents and at most one -1, got \(describe(shape))")
+        }
+        self.shape = shape
+    }
+
+    /// `[batch] + shape`, with the `-1` resolved.
+    public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
+        guard let batch = inputShape.first else { throw .shapeMismatch("cannot reshape a scalar") }
+        let count = inputShape.dropFirst().reduce(1, *)
+        let known = shape.filter { $0 != -1 }.reduce(1, *)
+        var resolved = shape
+        if let hole = shape.firstIndex(of: -1) {
+            guard known > 0, count % known == 0 else {
+                throw .shapeMismatch("cannot reshape \(describe(inputShape)) to [\(batch)] + \(describe(shape))")
+            }
+            resolved[hole] = count / known
+        }
+        guard resolved.reduce(1, *) == count else {
+            throw .shapeMismatch("cannot reshape \(describe(inputShape)) to [\(batch)] + \(describe(shape))")
+        }
+        return [batch] + resolved
+    }
+
+    /// Reshapes (no copy).
+    public func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor {
+        try input.reshaped(to: try outputShape(for: input.shape))
+    }
+
+    /// None.
+    public var parameters: [String: Tensor] { [:] }
+}
+
+/// Zero channels appended after the existing ones of a channels-last tensor:
+/// how BlazeFace widens a residual shortcut.
+public struct ChannelPadding: Layer {
+    /// The channels added.
+    public let count: Int
+
+    /// Appends `count` zero channels.
+    public init(_ count: Int) throws(FoveaError) {
+        guard count >= 0 else { throw .invalidParameter("channel padding must be non-negative, got \(count)") }
+        self.count = count
+    }
+
+    /// The same shape with `count` more channels.
+    public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
+        guard let channels = inputShape.last else { throw .shapeMismatch("cannot pad the channels of a scalar") }
+        return inputShape.dropLast() + [channels + count]
+    }
+
+    /// Pads.
+    public func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor {
+        _ = try outputShape(for: input.shape)
+        guard count > 0 else { return input }
+        return try pad(
+            input, begin: Array(repeating: 0, count: input.rank),
+            end: Array(repeating: 0, count: input.rank - 1) + [count])
+    }
+
+    /// None.
+    public var parameters: [String: Tensor] { [:] }
+}
+
+/// `x · scale + offset` per channel (Keras' `Rescaling`, with per-channel
+/// values allowed): a model's own input normalisation.
+public struct Rescaling: Layer {
+    /// One value, or one per channel.
+    public let scale: [Float], offset: [Float]
+
+    /// A rescaling by `scale` and `offset` (one value each, or one per channel).
+    public init(scale: [Float], offset: [Float]) throws(FoveaError) {
+        guard !scale.isEmpty, !offset.isEmpty, (scale + offset).allSatisfy(\.isFinite) else {
+            throw .invalidParameter("rescaling needs finite scales and offsets")
+        }
+        self.scale = scale
+        self.offset = offset
+    }
+
+    /// The same shape; its channels must match per-channel values.
+    public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
+        guard let channels = inputShape.last,
+              [1, channels].contains(scale.count), [1, channels].contains(offset.count) else {
+            throw .shapeMismatch(
+                "rescaling has \(scale.count) scales and \(offset.count) offsets, got shape \(describe(inputShape))")
+        }
+        return inputShape
+    }
+
+    /// Rescales.
+    public func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor {
+        _ = try outputShape(for: input.shape)
+        let scaled = try multiply(input, try Tensor(shape: [scale.count], scalars: scale))
+        return try add(scaled, try Tensor(shape: [offset.count], scalars: offset))
+    }
+
+    /// None (the values are fixed preprocessing).
+    public var parameters: [String: Tensor] { [:] }
+}
