@@ -23,6 +23,9 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "The weight file's layouts: pytorch (OIHW, [out, in]) or fovea (HWIO, [in, out]); default: the model's own.")
     var layout: String?
 
+    @Option(help: "With darknet .weights: the network's .cfg (default: the model's built-in description).")
+    var config: String?
+
     @Option(help: "The input tensor (.npy or .safetensors).")
     var input: String
 
@@ -38,13 +41,28 @@ struct PredictCommand: ParsableCommand {
 
     private func execute() throws(FoveaError) {
         let name = try parseModelName(model)
-        let graph = try name.build(weights: try loadWeights(for: name))
+        let graph: Graph
+        if let weights, weights.lowercased().hasSuffix(".weights") {
+            graph = try darknetNetwork(name, weights: URL(fileURLWithPath: weights))
+        } else {
+            graph = try name.build(weights: try loadWeights(for: name))
+        }
         let x = try readInput(URL(fileURLWithPath: input))
         let outputs = try graph.outputs(x)
         try SafeTensorsFile(tensors: outputs, metadata: ["model": name.rawValue]).write(to: URL(fileURLWithPath: output))
         for outputName in graph.outputNames {
             print("\(outputName) \(outputs[outputName]!.shape)")
         }
+    }
+
+    private func darknetNetwork(_ name: ModelName, weights: URL) throws(FoveaError) -> Graph {
+        if let config { return try Darknet.load(configuration: URL(fileURLWithPath: config), weights: weights) }
+        guard name == .yolov3Tiny else {
+            throw .invalidParameter("darknet .weights need --config FILE.cfg (only yolov3-tiny has a built-in one)")
+        }
+        let data: Data
+        do { data = try Data(contentsOf: weights) } catch { throw .io("cannot read \(weights.path): \(error.localizedDescription)") }
+        return try name.build(weights: try Darknet.readWeights(data, configuration: try name.darknetConfiguration!))
     }
 
     private func loadWeights(for name: ModelName) throws(FoveaError) -> ModelWeights {

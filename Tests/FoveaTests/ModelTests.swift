@@ -244,4 +244,50 @@ import Testing
         let distance = try subtract(descriptors[0], descriptors[1]).scalars.reduce(0) { $0 + $1 * $1 }.squareRoot()
         #expect(abs(distance - 0.837) < 1e-3)
     }
+
+    /// Darknet's own files, fetched by Scripts/fetch-models (run by Scripts/setup --tests).
+    static var darknetFiles: (configuration: URL, weights: URL) {
+        let cache = ProcessInfo.processInfo.environment["FOVEA_CACHE"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/fovea")
+        let folder = cache.appendingPathComponent("yolov3-tiny")
+        return (folder.appendingPathComponent("yolov3-tiny.cfg"), folder.appendingPathComponent("yolov3-tiny.weights"))
+    }
+
+    /// YOLOv3-tiny from darknet's .cfg and .weights against darknet's heads,
+    /// and the same weights through the built-in architecture and through
+    /// the published safetensors names.
+    @Test func yoloV3TinyMatchesDarknet() throws {
+        let files = Self.darknetFiles
+        try #require(FileManager.default.fileExists(atPath: files.weights.path), "run Scripts/fetch-models first")
+        let model = try Darknet.load(configuration: files.configuration, weights: files.weights)
+        #expect(model.outputNames == ["out.head13", "out.head26"])
+        try Self.compare(model, golden: try Self.golden("yolov3_tiny_dog.safetensors"), input: "input", context: "dog")
+
+        let data = try Data(contentsOf: files.weights)
+        let builtIn = try ModelName.yolov3Tiny.build(
+            weights: try Darknet.readWeights(data, configuration: try DarknetConfiguration(parsing: YOLOv3Tiny.configuration)))
+        let x = try Tensor.randomUniform(shape: [1, 416, 416, 3], seed: 3)
+        let expected = try model.outputs(x)
+        #expect(try builtIn.outputs(x) == expected)
+        #expect(model.parameters["layers.13.bn.running_var"]?.shape == [256])
+        let resaved = try ModelName.yolov3Tiny.build(weights: ModelWeights(tensors: model.parameters, convention: .fovea))
+        #expect(try resaved.outputs(x) == expected)
+        #expect(model.parameterCount == 8_858_734)
+
+        // Truncated or overlong weight files are refused.
+        let configuration = try DarknetConfiguration(parsing: YOLOv3Tiny.configuration)
+        #expect(throws: FoveaError.self) { try Darknet.readWeights(data.dropLast(4), configuration: configuration) }
+        #expect(throws: FoveaError.self) { try Darknet.readWeights(data + Data(count: 4), configuration: configuration) }
+    }
+
+    @Test func darknetConfigurationsAreChecked() throws {
+        #expect(throws: FoveaError.self) { try DarknetConfiguration(parsing: "[convolutional]\nfilters=3") }
+        #expect(throws: FoveaError.self) { try DarknetConfiguration(parsing: "[net]\nwidth 416") }
+        let unknown = try DarknetConfiguration(parsing: "[net]\nwidth=8\nheight=8\n[crnn]\nx=1")
+        #expect(throws: FoveaError.unsupported("darknet [crnn] layers (line 4) are not supported")) {
+            try Darknet.network(configuration: unknown, weights: .random())
+        }
+        let badRoute = try DarknetConfiguration(parsing: "[net]\n[route]\nlayers=-3")
+        #expect(throws: FoveaError.self) { try Darknet.network(configuration: badRoute, weights: .random()) }
+    }
 }

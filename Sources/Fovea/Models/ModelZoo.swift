@@ -15,6 +15,7 @@ public enum ModelName: String, CaseIterable, Sendable, CustomStringConvertible {
     case mtcnnONet = "mtcnn-onet"
     case blazeface = "blazeface"
     case dlibFaceResNet = "dlib-face-resnet"
+    case yolov3Tiny = "yolov3-tiny"
 
     /// The command-line name, for example `mobilenet-v2`.
     public var description: String { rawValue }
@@ -31,13 +32,14 @@ public enum ModelName: String, CaseIterable, Sendable, CustomStringConvertible {
         case .mtcnnONet: return [1, 48, 48, 3]
         case .blazeface: return [1, 128, 128, 3]
         case .dlibFaceResNet: return [1, 150, 150, 3]
+        case .yolov3Tiny: return [1, 416, 416, 3]
         }
     }
 
     /// The layouts of the model's published weight files.
     public var weightConvention: ModelWeights.Convention {
         switch self {
-        case .mtcnnPNet, .mtcnnRNet, .mtcnnONet, .blazeface, .dlibFaceResNet: return .pytorch
+        case .mtcnnPNet, .mtcnnRNet, .mtcnnONet, .blazeface, .dlibFaceResNet, .yolov3Tiny: return .pytorch
         default: return .fovea
         }
     }
@@ -46,8 +48,16 @@ public enum ModelName: String, CaseIterable, Sendable, CustomStringConvertible {
     /// real networks), rather than random ones.
     public var needsPretrainedWeights: Bool {
         switch self {
-        case .mtcnnPNet, .mtcnnRNet, .mtcnnONet, .blazeface, .dlibFaceResNet: return true
+        case .mtcnnPNet, .mtcnnRNet, .mtcnnONet, .blazeface, .dlibFaceResNet, .yolov3Tiny: return true
         default: return false
+        }
+    }
+
+    /// The model's description in darknet's format, for the darknet models
+    /// (`nil` for the others): what reads darknet's own `.weights` for it.
+    public var darknetConfiguration: DarknetConfiguration? {
+        get throws(FoveaError) {
+            self == .yolov3Tiny ? try DarknetConfiguration(parsing: YOLOv3Tiny.configuration) : nil
         }
     }
 
@@ -68,6 +78,7 @@ public enum ModelName: String, CaseIterable, Sendable, CustomStringConvertible {
         case .mtcnnONet: return try MTCNN.onet(weights)
         case .blazeface: return try BlazeFace.shortRange(weights)
         case .dlibFaceResNet: return try DlibFaceResNet.v1(weights)
+        case .yolov3Tiny: return try YOLOv3Tiny.network(weights)
         }
     }
 }
