@@ -118,11 +118,18 @@ int32_t fovea_threads_hardware(void);
 /* Workspace memory                                                          */
 /* ------------------------------------------------------------------------ */
 
-/** Memory for kernel workspaces: 64-byte aligned, and for large sizes backed by
- *  huge pages where the OS allows it (the kernels sweep workspaces with large
- *  strides). NULL when out of memory. Release with fovea_workspace_free. */
+/** Memory for kernel workspaces and tensors: 64-byte aligned, and for large
+ *  sizes backed by huge pages where the OS allows it (the kernels sweep
+ *  workspaces with large strides). NULL when out of memory. Release with
+ *  fovea_workspace_free. Large blocks that are freed are kept for reuse (up to
+ *  a bound), because a network run over and over asks for the same sizes and
+ *  fresh pages cost a page fault and a zeroing each. */
 void *fovea_workspace_allocate(size_t bytes);
 void fovea_workspace_free(void *memory);
+/** Returns the freed blocks kept for reuse to the system. */
+void fovea_workspace_trim(void);
+/** The bytes of freed blocks currently kept for reuse. */
+size_t fovea_workspace_cached_bytes(void);
 
 /* ------------------------------------------------------------------------ */
 /* Fused activations                                                         */

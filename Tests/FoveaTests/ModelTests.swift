@@ -92,6 +92,41 @@ import Testing
         #expect(summary.contains("residual (Add)") && summary.contains("conv1, input"))
     }
 
+    /// A zero padding read only by a convolution runs as that convolution's
+    /// own padding; one read twice, or followed by a pool, stays a layer.
+    @Test func zeroPaddingFoldsIntoTheConvolutionThatReadsIt() throws {
+        var sweep = Sweep(seed: 9)
+        let w = try sweep.tensor([3, 3, 4, 5]), bias = try sweep.tensor([5])
+        let stats = (try sweep.tensor([5]), try Tensor.randomUniform(shape: [5], in: 0.5...1.5, seed: 2),
+                     try sweep.tensor([5]), try sweep.tensor([5]))
+        var g = GraphBuilder()
+        let padded = g.add(try ZeroPadding2D(top: 1, left: 2, bottom: 0, right: 3), named: "pad", to: g.input)
+        let conv = g.add(try Conv2D(weight: w, bias: bias, stride: 2, activation: .relu), named: "conv", to: padded)
+        let padded2 = g.add(try ZeroPadding2D(2), named: "pad2", to: conv)
+        let normalized = g.add(
+            try ConvBatchNorm2D(weight: try sweep.tensor([3, 3, 5, 5]), mean: stats.0, variance: stats.1, scale: stats.2,
+                                offset: stats.3, padding: .uniform(1)), named: "bn", to: padded2)
+        let shared = g.add(try ZeroPadding2D(1), named: "pad3", to: normalized)
+        let a = g.add(try Conv2D(weight: try sweep.tensor([1, 1, 5, 2])), named: "a", to: shared)
+        let b = g.add(try MaxPool2D(size: 2), named: "b", to: shared)
+        let model = try g.build(outputs: ["a": a, "b": b])
+        let x = try sweep.tensor([2, 9, 8, 4])
+
+        let p1 = try pad(x, begin: [0, 1, 2, 0], end: [0, 0, 3, 0])
+        let c1 = try conv2d(p1, weight: w, bias: bias, stride: 2, activation: .relu)
+        guard case .layer(let bnLayer) = model.nodes[4].operation, let bn = bnLayer as? ConvBatchNorm2D else {
+            Issue.record("node 4 is the batch-normalised convolution")
+            return
+        }
+        let c2 = try bn(try pad(c1, begin: [0, 2, 2, 0], end: [0, 2, 2, 0]))
+        let p3 = try pad(c2, begin: [0, 1, 1, 0], end: [0, 1, 1, 0])
+        let outputs = try model.outputs(x)
+        expectClose(outputs["a"]!.scalars, try conv2d(p3, weight: model.parameters["a.weight"]!).scalars, "a")
+        expectClose(outputs["b"]!.scalars, try maxPool2d(p3, kernel: 2).scalars, "b")
+        #expect(model.executed.filter { if case .skipped = $0.operation { return true } else { return false } }.count == 2)
+        #expect(try model.summary(inputShape: [2, 9, 8, 4]).contains("pad (ZeroPadding2D)"))
+    }
+
     @Test func badGraphsAndInputsThrowWithTheLayerName() throws {
         var g = GraphBuilder()
         let a = g.add(Flatten(), named: "same", to: g.input)

@@ -9,10 +9,11 @@ import Foundation
 import Fovea
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-guard let command = arguments.first, ["conv-layers", "winograd-accuracy"].contains(command) else {
+guard let command = arguments.first, ["conv-layers", "winograd-accuracy", "models", "profile"].contains(command) else {
     FileHandle.standardError.write("""
         usage: fovea-bench conv-layers --threads N [--quick] --layers-file PATH [--only a,b]
                fovea-bench winograd-accuracy --layers-file PATH [--only a,b]
+               fovea-bench models --threads N [--quick] [--only resnet50,...]
 
         """.data(using: .utf8)!)
     exit(2)
@@ -23,6 +24,14 @@ do {
 } catch {
     FileHandle.standardError.write("\(error)\n".data(using: .utf8)!)
     exit(2)
+}
+if command == "profile" {
+    profileModels(options: options)
+    exit(0)
+}
+if command == "models" {
+    benchmarkModels(options: options)
+    exit(0)
 }
 let layers: [LayerSpec]
 do {

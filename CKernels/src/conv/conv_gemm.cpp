@@ -71,9 +71,24 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
 
     if (gemm_is_pointwise(d)) {
         // The whole batch is one matrix [batch * pixels, C].
-        // One loop over (group, panel, tile), panel-major (see conv_direct.cpp).
         const int64_t rows = d.batch * pixels;
         const int64_t tiles = (rows + mr - 1) / mr;
+        if (size_t(d.groups * panels * depth * nr) * sizeof(float) <= (size_t(256) << 10)) {
+            // Small weights (few input channels: MobileNet's expansions) stay in
+            // cache whatever the order, and the output is the traffic that
+            // matters: tile-major, so each output row is written whole, once.
+            parallel_for(tiles, grain_for(tiles, 4), [&](int64_t begin, int64_t end) {
+                const int64_t first = begin * mr, last = std::min(rows, end * mr);
+                for (int64_t g = 0; g < d.groups; ++g)
+                    for (int64_t i = first; i < last; i += 8 * mr) {
+                        const int64_t count = std::min<int64_t>(8 * mr, last - i);
+                        for (int64_t j = 0; j < panels; ++j)
+                            multiply(x + i * C + g * Cg, C, count, y + i * K + g * Kg, g, j);
+                    }
+            });
+            return;
+        }
+        // Otherwise one loop over (group, panel, tile), panel-major (see conv_direct.cpp).
         const int64_t items = d.groups * panels * tiles;
         parallel_for(items, grain_for(items, 4), [&](int64_t begin, int64_t end) {
             for (int64_t item = begin; item < end;) {

@@ -11,6 +11,7 @@
 #include "common/target.h"
 #include "gemm/ukernel.h"
 #include "gemm/ukernel_epilogue_avx512.h"
+#include "gemm/ukernel_tile_avx512.h"
 
 namespace fovea::gemm {
 namespace {
@@ -284,74 +285,16 @@ FOVEA_TARGET_AVX512 void full_tile(const float *a, int64_t row_stride_bytes, con
         : "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26", "xmm27", "xmm28", "xmm29", "xmm30", "xmm31");
 }
 
-// A tile of M < 7 rows. The assembly loop always computes seven rows; a
-// short tile (an image's edge column, the last rows of a GEMM) would pay for
-// all seven, so it gets a loop of its own with just M rows of accumulators.
-// With one or two rows the FMA latency, not the throughput, would bound one
-// chain per accumulator: even and odd depth steps then accumulate separately.
-template <int M>
-FOVEA_TARGET_AVX512 __attribute__((noinline)) void short_tile(const UkernelArgs &p) {
-    constexpr int NV = NR / 16;
-    constexpr int SETS = M <= 2 ? 2 : 1;
-    __m512 acc[SETS][M][NV];
-#pragma unroll
-    for (int v = 0; v < NV; ++v) {
-        const __mmask16 mask = column_mask_avx512(p.n, v);
-        const __m512 init = p.bias && !p.accumulate ? _mm512_loadu_ps(p.bias + v * 16) : _mm512_setzero_ps();
-#pragma unroll
-        for (int m = 0; m < M; ++m) {
-            acc[0][m][v] = p.accumulate ? _mm512_maskz_loadu_ps(mask, p.c + m * p.ldc + v * 16) : init;
-            if (SETS == 2) acc[SETS - 1][m][v] = _mm512_setzero_ps();
-        }
-    }
-    for (int64_t t = 0; t < p.taps; ++t) {
-        const float *a = p.a + (p.tap_offsets ? p.tap_offsets[t] : 0);
-        const float *b = p.b + t * p.b_tap_stride;
-        int64_t k = 0;
-        for (; k + SETS <= p.kc; k += SETS, b += SETS * NR) {
-#pragma unroll
-            for (int s = 0; s < SETS; ++s) {
-                __m512 bv[NV];
-#pragma unroll
-                for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_ps(b + s * NR + v * 16);
-#pragma unroll
-                for (int m = 0; m < M; ++m) {
-                    const __m512 am = _mm512_set1_ps(a[m * p.a_row_stride + k + s]);
-#pragma unroll
-                    for (int v = 0; v < NV; ++v) acc[s][m][v] = _mm512_fmadd_ps(am, bv[v], acc[s][m][v]);
-                }
-            }
-        }
-        for (; k < p.kc; ++k, b += NR)
-#pragma unroll
-            for (int m = 0; m < M; ++m) {
-                const __m512 am = _mm512_set1_ps(a[m * p.a_row_stride + k]);
-#pragma unroll
-                for (int v = 0; v < NV; ++v)
-                    acc[0][m][v] = _mm512_fmadd_ps(am, _mm512_load_ps(b + v * 16), acc[0][m][v]);
-            }
-    }
-#pragma unroll
-    for (int v = 0; v < NV; ++v) {
-        const __mmask16 mask = column_mask_avx512(p.n, v);
-#pragma unroll
-        for (int m = 0; m < M; ++m) {
-            __m512 value = SETS == 2 ? _mm512_add_ps(acc[0][m][v], acc[SETS - 1][m][v]) : acc[0][m][v];
-            if (p.finish && simd::activation_is_vectorised(p.activation.kind))
-                value = simd::activate_avx512(p.activation, value);
-            _mm512_mask_storeu_ps(p.c + m * p.ldc + v * 16, mask, value);
-        }
-    }
-}
-
 FOVEA_TARGET_AVX512 void ukernel_7x64(const UkernelArgs &p) {
     switch (p.m) {
-        case 1: return short_tile<1>(p);
-        case 2: return short_tile<2>(p);
-        case 3: return short_tile<3>(p);
-        case 4: return short_tile<4>(p);
-        case 5: return short_tile<5>(p);
-        case 6: return short_tile<6>(p);
+        // The assembly loop always computes seven rows; a short tile (an
+        // image's edge column, the last rows of a GEMM) gets a loop of its own.
+        case 1: return tile_avx512<1, 4>(p);
+        case 2: return tile_avx512<2, 4>(p);
+        case 3: return tile_avx512<3, 4>(p);
+        case 4: return tile_avx512<4, 4>(p);
+        case 5: return tile_avx512<5, 4>(p);
+        case 6: return tile_avx512<6, 4>(p);
         default: break;
     }
     // The common case: a full tile whose result needs no masking or activation

@@ -46,10 +46,15 @@ UkernelInfo ukernel_scalar();
 #if defined(__x86_64__)
 UkernelInfo ukernel_avx2();
 UkernelInfo ukernel_avx512();
+UkernelInfo ukernel_avx512_12x32();
+UkernelInfo ukernel_avx512_16x16();
 #endif
 
 // The best microkernel for an ISA level that the machine allows.
 UkernelInfo ukernel_for(fovea_isa isa);
+// The same for a product with `columns` output columns: narrower tiles where
+// a wide one would spend too many FMAs on zero padding.
+UkernelInfo ukernel_for(fovea_isa isa, int64_t columns);
 
 // Packs a row-major k x n matrix (row stride ldb) into panels of nr columns,
 // [ceil(n/nr)][k][nr], zero padding the last panel. `out` holds

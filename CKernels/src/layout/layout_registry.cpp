@@ -2,11 +2,16 @@
 // last and accepts everything.
 #include "common/guard.h"
 #include "dispatch/families.h"
+#include "layout/layout_kernels.h"
 
 namespace fovea {
 namespace {
 
 const Implementation<LayoutTable> kLayoutImplementations[] = {
+    // Portable: memcpy and fill are already vectorised by the C library.
+    {FOVEA_ISA_SCALAR,
+     {fovea_reference_transpose, layout::pad_blocks, fovea_reference_concat_forward,
+      fovea_reference_depth_to_space, fovea_reference_space_to_depth}},
     {FOVEA_ISA_SCALAR,
      {fovea_reference_transpose, fovea_reference_pad_forward, fovea_reference_concat_forward,
       fovea_reference_depth_to_space, fovea_reference_space_to_depth}},

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A model whose layers form a directed acyclic graph: branches, residual
 /// additions, concatenations and several named outputs. Made with
 /// ``GraphBuilder``.
@@ -6,9 +8,11 @@
 /// them. A graph is immutable and can be called from several threads at once.
 public struct Graph: Layer {
     let nodes: [GraphBuilder.Node]
+    // The nodes as they run, after fusions that do not change the results.
+    let executed: [GraphBuilder.Node]
     let outputIndices: [(name: String, node: Int)]
-    // For each node, the last node that reads it: intermediate results are
-    // released as soon as nothing else needs them.
+    // For each node, the last node that reads it when running: intermediate
+    // results are released as soon as nothing else needs them.
     let lastUse: [Int]
     let parameterAliases: [String: String]
 
@@ -16,8 +20,10 @@ public struct Graph: Layer {
         self.nodes = nodes
         self.parameterAliases = parameterAliases
         outputIndices = outputs.map { (name: $0.0, node: $0.1) }
+        executed = Graph.executionNodes(nodes, outputs: outputs)
         var lastUse = Array(repeating: -1, count: nodes.count)
-        for (index, node) in nodes.enumerated() {
+        for (index, node) in executed.enumerated() {
+            if case .skipped = node.operation { continue }
             for input in node.inputs { lastUse[input] = index }
         }
         for output in outputs { lastUse[output.1] = nodes.count }
@@ -43,13 +49,28 @@ public struct Graph: Layer {
 
     /// Runs the model and returns every output by name.
     public func outputs(_ input: Tensor) throws(FoveaError) -> [String: Tensor] {
+        try run(input, record: nil)
+    }
+
+    /// Runs the model once and returns how long each layer took, in the order
+    /// the layers ran: where a network spends its time.
+    public func profile(_ input: Tensor) throws(FoveaError) -> [(layer: String, seconds: Double)] {
+        var timings = [(layer: String, seconds: Double)]()
+        _ = try run(input) { timings.append((layer: $0, seconds: $1)) }
+        return timings
+    }
+
+    private func run(_ input: Tensor, record: ((String, Double) -> Void)?) throws(FoveaError) -> [String: Tensor] {
         var values = [Tensor?](repeating: nil, count: nodes.count)
         values[0] = input
-        for index in 1..<nodes.count {
-            let node = nodes[index]
+        for index in 1..<executed.count {
+            let node = executed[index]
+            if case .skipped = node.operation { continue }
+            let start = record == nil ? 0 : monotonicSeconds()
+            defer { record?(node.name, monotonicSeconds() - start) }
             do {
                 switch node.operation {
-                case .input: break
+                case .input, .skipped: break
                 case .layer(let layer): values[index] = try layer(values[node.inputs[0]]!)
                 case .merge(let layer): values[index] = try layer(node.inputs.map { values[$0]! })
                 }
@@ -95,6 +116,7 @@ public struct Graph: Layer {
             case .input: (kind, count) = ("Input", 0)
             case .layer(let layer): (kind, count) = (layerTypeName(layer), layer.parameterCount)
             case .merge(let layer): (kind, count) = (String(describing: type(of: layer)), 0)
+            case .skipped: (kind, count) = ("Skipped", 0)
             }
             table.rows.append(
                 .init(layer: "\(node.name) (\(kind))", shape: describe(shapes[index]), parameters: count,
@@ -110,7 +132,7 @@ public struct Graph: Layer {
             let node = nodes[index]
             do {
                 switch node.operation {
-                case .input: break
+                case .input, .skipped: break
                 case .layer(let layer): shapes[index] = try layer.outputShape(for: shapes[node.inputs[0]])
                 case .merge(let layer): shapes[index] = try layer.outputShape(for: node.inputs.map { shapes[$0] })
                 }
@@ -150,4 +172,11 @@ protocol SpatialConvolution {
 
 extension Convolution: SpatialConvolution {
     var spatialRank: Int { Rank.axes }
+}
+
+/// Seconds on a monotonic clock.
+func monotonicSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + 1e-9 * Double(t.tv_nsec)
 }

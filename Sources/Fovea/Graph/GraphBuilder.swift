@@ -23,6 +23,8 @@ public struct GraphBuilder: Sendable {
         case input
         case layer(any Layer)
         case merge(any MergeLayer)
+        /// Not run: its work was taken over by its reader (see `Graph.executionNodes`).
+        case skipped
     }
 
     struct Node: Sendable {

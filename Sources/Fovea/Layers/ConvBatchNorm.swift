@@ -19,7 +19,7 @@ public struct ConvBatchNorm2D: Layer {
     public let mean: Tensor?, variance: Tensor?
     /// The normalisation's scale (gamma) and offset (beta), `[outChannels]` each.
     public let scale: Tensor, offset: Tensor
-    let folded: Conv2D
+    var folded: Conv2D
 
     /// Creates the layer and packs the folded weights.
     ///

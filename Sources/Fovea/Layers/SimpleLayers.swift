@@ -1,6 +1,8 @@
 /// A fully connected layer: `activation(x · weight + bias)` over the last axis.
 ///
-/// The weight is `[inFeatures, outFeatures]` (Keras' layout).
+/// The weight is `[inFeatures, outFeatures]` (Keras' layout). It is packed
+/// once, when the layer is made, for the same microkernels as a 1x1
+/// convolution: at batch 1 the layer then streams its weights once per call.
 public struct Dense: Layer {
     /// `[inFeatures, outFeatures]`.
     public let weight: Tensor
@@ -8,14 +10,19 @@ public struct Dense: Layer {
     public let bias: Tensor?
     /// Applied to the output.
     public let activation: Activation
+    // A pointwise 1-D convolution over rows of length 1 computes the product.
+    let core: ConvolutionCore
 
-    /// Creates the layer; the shapes are checked here.
+    /// Creates the layer and packs its weight; the shapes are checked here.
     public init(weight: Tensor, bias: Tensor? = nil, activation: Activation = .none) throws(FoveaError) {
         try requireRank(weight, 2, "weight", layout: "inFeatures, outFeatures")
         try validateBias(bias, channels: weight.shape[1])
         self.weight = weight
         self.bias = bias
         self.activation = try activation.validated()
+        core = try ConvolutionCore(
+            spatialRank: 1, weight: try weight.reshaped(to: [1] + weight.shape), bias: bias, stride: 1,
+            padding: .valid, dilation: 1, groups: 1, activation: activation, algorithm: .gemm)
     }
 
     /// `[..., outFeatures]` for `[..., inFeatures]`.
@@ -28,7 +35,11 @@ public struct Dense: Layer {
 
     /// Applies the layer.
     public func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor {
-        try dense(input, weight: weight, bias: bias, activation: activation)
+        let shape = try outputShape(for: input.shape)
+        let rows = input.shape.dropLast().reduce(1, *)
+        guard rows > 0 else { return try Tensor(uninitializedShape: shape) }
+        let y = try core(try input.reshaped(to: [rows, 1, weight.shape[0]]))
+        return try y.reshaped(to: shape)
     }
 
     /// `weight` and, when present, `bias`.

@@ -1,0 +1,85 @@
+import Foundation
+import Fovea
+
+/// Whole-network latency: `fovea-bench models --threads N [--quick] [--only a,b]`
+/// prints `fovea,model,<network>,<threads>,median_ms,,best_ms,samples,"note"`.
+/// The case-study networks run on seeded random weights; the real networks on
+/// their published weights (the repository's fixtures, and darknet's files in
+/// the cache Scripts/fetch-models fills).
+struct ModelBenchmark: Sendable {
+    var name: ModelName
+    var batch: Int
+    var weights: @Sendable () throws -> ModelWeights
+
+    static let fixtures = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Tests/Fixtures/models")
+
+    static var darknetWeights: URL {
+        let cache = ProcessInfo.processInfo.environment["FOVEA_CACHE"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/fovea")
+        return cache.appendingPathComponent("yolov3-tiny/yolov3-tiny.weights")
+    }
+
+    static let all: [ModelBenchmark] = [
+        ModelBenchmark(name: .resnet50, batch: 1) { .random(seed: 1) },
+        ModelBenchmark(name: .mobilenetV2, batch: 1) { .random(seed: 1) },
+        ModelBenchmark(name: .vgg16, batch: 1) { .random(seed: 1) },
+        ModelBenchmark(name: .yolov3Tiny, batch: 1) {
+            try Darknet.readWeights(
+                try Data(contentsOf: darknetWeights), configuration: try ModelName.yolov3Tiny.darknetConfiguration!)
+        },
+        ModelBenchmark(name: .mtcnnONet, batch: 16) {
+            try .read(contentsOf: fixtures.appendingPathComponent("mtcnn.safetensors"), convention: .pytorch)
+        },
+        ModelBenchmark(name: .dlibFaceResNet, batch: 1) {
+            try .read(contentsOf: fixtures.appendingPathComponent("dlib_face_resnet_v1.safetensors"), convention: .pytorch)
+        },
+    ]
+}
+
+func benchmarkModels(options: BenchmarkOptions) {
+    for benchmark in ModelBenchmark.all where options.only.isEmpty || options.only.contains(benchmark.name.rawValue) {
+        do {
+            let model = try benchmark.name.build(weights: try benchmark.weights())
+            var shape = benchmark.name.defaultInputShape
+            shape[0] = benchmark.batch
+            let input = try Tensor.randomUniform(shape: shape, in: 0...1, seed: 5)
+            let timing = try timeIt(quick: options.quick) { _ = try model.outputs(input) }
+            print(String(
+                format: "fovea,model,%@,%d,%.4f,,%.4f,%d,\"batch %d, input %@\"", benchmark.name.rawValue,
+                options.threads, timing.median * 1e3, timing.best * 1e3, timing.samples, benchmark.batch,
+                shape.map(String.init).joined(separator: "x")))
+            fflush(nil)
+        } catch {
+            print("fovea,model,\(benchmark.name.rawValue),\(options.threads),,,,0,\"FAIL: \(error)\"")
+        }
+    }
+}
+
+/// `fovea-bench profile --only NAME`: each layer's share of one run (after a warm-up).
+func profileModels(options: BenchmarkOptions) {
+    for benchmark in ModelBenchmark.all where options.only.isEmpty || options.only.contains(benchmark.name.rawValue) {
+        do {
+            let model = try benchmark.name.build(weights: try benchmark.weights())
+            var shape = benchmark.name.defaultInputShape
+            shape[0] = benchmark.batch
+            let input = try Tensor.randomUniform(shape: shape, in: 0...1, seed: 5)
+            for _ in 0..<3 { _ = try model.outputs(input) }
+            var total = [String: Double](), order = [String]()
+            for _ in 0..<5 {
+                for (layer, seconds) in try model.profile(input) {
+                    if total[layer] == nil { order.append(layer) }
+                    total[layer, default: 0] += seconds / 5
+                }
+            }
+            let sum = total.values.reduce(0, +)
+            print("\(benchmark.name): \(String(format: "%.3f", sum * 1e3)) ms")
+            for layer in order.sorted(by: { total[$0]! > total[$1]! }).prefix(options.quick ? 25 : 400) {
+                print("  " + layer.padding(toLength: 34, withPad: " ", startingAt: 0) + String(format: "%8.3f ms  %5.1f%%", total[layer]! * 1e3, 100 * total[layer]! / sum))
+            }
+        } catch {
+            print("\(benchmark.name): \(error)")
+        }
+    }
+}

@@ -1,0 +1,74 @@
+// An AVX-512 microkernel tile of M rows and NV vectors (16 floats each) of
+// columns, with its accumulators in registers, written with intrinsics. It
+// serves the narrow kernels (12x32, 16x16) and the short tiles of the 7x64
+// kernel, whose assembly loop always computes seven rows. With one or two
+// rows the FMA latency rather than its throughput would bound a single chain
+// per accumulator, so even and odd depth steps then accumulate separately.
+#pragma once
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#include "common/target.h"
+#include "gemm/ukernel.h"
+#include "gemm/ukernel_epilogue_avx512.h"
+
+namespace fovea::gemm {
+
+template <int M, int NV>
+FOVEA_TARGET_AVX512 __attribute__((noinline)) void tile_avx512(const UkernelArgs &p) {
+    constexpr int NR = NV * 16;
+    constexpr int SETS = M <= 2 ? 2 : 1;
+    __m512 acc[SETS][M][NV];
+#pragma unroll
+    for (int v = 0; v < NV; ++v) {
+        const __mmask16 mask = column_mask_avx512(p.n, v);
+        const __m512 init = p.bias && !p.accumulate ? _mm512_loadu_ps(p.bias + v * 16) : _mm512_setzero_ps();
+#pragma unroll
+        for (int m = 0; m < M; ++m) {
+            acc[0][m][v] = p.accumulate ? _mm512_maskz_loadu_ps(mask, p.c + m * p.ldc + v * 16) : init;
+            if (SETS == 2) acc[SETS - 1][m][v] = _mm512_setzero_ps();
+        }
+    }
+    for (int64_t t = 0; t < p.taps; ++t) {
+        const float *a = p.a + (p.tap_offsets ? p.tap_offsets[t] : 0);
+        const float *b = p.b + t * p.b_tap_stride;
+        int64_t k = 0;
+        for (; k + SETS <= p.kc; k += SETS, b += SETS * NR) {
+#pragma unroll
+            for (int s = 0; s < SETS; ++s) {
+                __m512 bv[NV];
+#pragma unroll
+                for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_ps(b + s * NR + v * 16);
+#pragma unroll
+                for (int m = 0; m < M; ++m) {
+                    const __m512 am = _mm512_set1_ps(a[m * p.a_row_stride + k + s]);
+#pragma unroll
+                    for (int v = 0; v < NV; ++v) acc[s][m][v] = _mm512_fmadd_ps(am, bv[v], acc[s][m][v]);
+                }
+            }
+        }
+        for (; k < p.kc; ++k, b += NR)
+#pragma unroll
+            for (int m = 0; m < M; ++m) {
+                const __m512 am = _mm512_set1_ps(a[m * p.a_row_stride + k]);
+#pragma unroll
+                for (int v = 0; v < NV; ++v)
+                    acc[0][m][v] = _mm512_fmadd_ps(am, _mm512_load_ps(b + v * 16), acc[0][m][v]);
+            }
+    }
+#pragma unroll
+    for (int v = 0; v < NV; ++v) {
+        const __mmask16 mask = column_mask_avx512(p.n, v);
+#pragma unroll
+        for (int m = 0; m < M; ++m) {
+            __m512 value = SETS == 2 ? _mm512_add_ps(acc[0][m][v], acc[SETS - 1][m][v]) : acc[0][m][v];
+            // Sigmoid and tanh are left to the driver (after the store).
+            if (p.finish && simd::activation_is_vectorised(p.activation.kind))
+                value = simd::activate_avx512(p.activation, value);
+            _mm512_mask_storeu_ps(p.c + m * p.ldc + v * 16, mask, value);
+        }
+    }
+}
+
+}  // namespace fovea::gemm
+#endif

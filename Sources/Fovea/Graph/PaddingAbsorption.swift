@@ -1,0 +1,72 @@
+/// A layer that can take the zeros of a ``ZeroPadding2D`` in front of it
+/// into its own padding, so that a graph runs one pass instead of two (the
+/// padded copy of a ResNet stem's input, for example).
+protocol PaddingAbsorbing {
+    /// The same layer reading the unpadded input, or `nil` when it cannot.
+    func absorbing(top: Int, left: Int, bottom: Int, right: Int) throws(FoveaError) -> (any Layer)?
+}
+
+extension Padding {
+    /// This 2-D padding with more zeros around it, or `nil` for a padding that
+    /// depends on the input size (`.same`).
+    func widened(top: Int, left: Int, bottom: Int, right: Int) throws(FoveaError) -> Padding? {
+        switch self {
+        case .valid: return .explicit(top: top, left: left, bottom: bottom, right: right)
+        case .same, .sameLower: return nil
+        case .explicit(let begin, let end):
+            let b = try Spatial(begin).resolved(rank: 2, name: "padding (begin)", minimum: 0)
+            let e = try Spatial(end).resolved(rank: 2, name: "padding (end)", minimum: 0)
+            return .explicit(top: b[0] + top, left: b[1] + left, bottom: e[0] + bottom, right: e[1] + right)
+        }
+    }
+}
+
+extension Convolution: PaddingAbsorbing {
+    func absorbing(top: Int, left: Int, bottom: Int, right: Int) throws(FoveaError) -> (any Layer)? {
+        guard Rank.axes == 2,
+              let padding = try core.padding.widened(top: top, left: left, bottom: bottom, right: right)
+        else { return nil }
+        return try Conv2D(
+            weight: core.weight, bias: core.bias, stride: core.stride, padding: padding, dilation: core.dilation,
+            groups: core.groups, activation: core.activation, algorithm: core.algorithm)
+    }
+}
+
+extension ConvBatchNorm2D: PaddingAbsorbing {
+    func absorbing(top: Int, left: Int, bottom: Int, right: Int) throws(FoveaError) -> (any Layer)? {
+        guard let conv = try folded.absorbing(top: top, left: left, bottom: bottom, right: right) as? Conv2D else {
+            return nil
+        }
+        var copy = self
+        copy.folded = conv
+        return copy
+    }
+}
+
+extension Graph {
+    /// The nodes as they run: a zero padding whose only reader can absorb it
+    /// becomes a pass-through and its reader reads the unpadded input. The
+    /// graph's own nodes (its summary, shapes and parameters) are unchanged.
+    static func executionNodes(
+        _ nodes: [GraphBuilder.Node], outputs: [(String, Int)]
+    ) -> [GraphBuilder.Node] {
+        var executed = nodes
+        var readers = Array(repeating: [Int](), count: nodes.count)
+        for (index, node) in nodes.enumerated() {
+            for input in node.inputs { readers[input].append(index) }
+        }
+        let outputNodes = Set(outputs.map(\.1))
+        for (index, node) in nodes.enumerated() {
+            guard case .layer(let layer) = node.operation, let pad = layer as? ZeroPadding2D,
+                  !outputNodes.contains(index), readers[index].count == 1 else { continue }
+            let reader = readers[index][0]
+            guard case .layer(let next) = executed[reader].operation, let absorbing = next as? PaddingAbsorbing,
+                  let absorbed = try? absorbing.absorbing(top: pad.top, left: pad.left, bottom: pad.bottom, right: pad.right)
+            else { continue }
+            executed[reader].operation = .layer(absorbed)
+            executed[reader].inputs = node.inputs
+            executed[index].operation = .skipped
+        }
+        return executed
+    }
+}
