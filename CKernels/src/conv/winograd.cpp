@@ -115,6 +115,10 @@ fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d) {
     // too much of its area on the image edge. F(6x6) never won by enough to
     // justify its larger error.
     if (d.in_channels < 16 || d.out_channels < 16) return FOVEA_CONV_ALGORITHM_AUTO;
+    // A handful of tiles (a 4x4 map at batch 1) cannot amortise weights 16/9
+    // the size of the direct kernel's: inside a network they stream from
+    // memory, and direct wins.
+    if (d.batch * ((d.out_size[1] + 1) / 2) * ((d.out_size[2] + 1) / 2) < 16) return FOVEA_CONV_ALGORITHM_AUTO;
     const int64_t extent = std::min(d.out_size[1], d.out_size[2]);
     if (extent >= 20) return FOVEA_CONV_ALGORITHM_WINOGRAD_4;
     return FOVEA_CONV_ALGORITHM_WINOGRAD_2;

@@ -98,8 +98,19 @@ public struct Rescaling: Layer {
     /// Rescales.
     public func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor {
         _ = try outputShape(for: input.shape)
-        let scaled = try multiply(input, try Tensor(shape: [scale.count], scalars: scale))
-        return try add(scaled, try Tensor(shape: [offset.count], scalars: offset))
+        // One pass, channel by channel: a broadcast binary operation over a
+        // three-channel innermost axis would work three values at a time.
+        let channels = input.shape.last ?? 1
+        let output = try Tensor(uninitializedShape: input.shape)
+        let x = input.readPointer, y = output.writePointer
+        let scales = (0..<channels).map { scale[scale.count == 1 ? 0 : $0] }
+        let offsets = (0..<channels).map { offset[offset.count == 1 ? 0 : $0] }
+        var index = 0
+        while index < input.count {
+            for c in 0..<channels { y[index + c] = x[index + c] * scales[c] + offsets[c] }
+            index += channels
+        }
+        return output
     }
 
     /// None (the values are fixed preprocessing).
