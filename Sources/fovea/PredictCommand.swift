@@ -29,6 +29,12 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "The input tensor (.npy or .safetensors).")
     var input: String
 
+    @Option(help: "The tensor to read from a safetensors input (default: 'input', or its only tensor).")
+    var tensor: String?
+
+    @Flag(help: "The input is channels-first (NCHW, as PyTorch stores it): transpose it to NHWC.")
+    var channelsFirst = false
+
     @Option(help: "Where to write the outputs (.safetensors).")
     var output: String
 
@@ -47,7 +53,13 @@ struct PredictCommand: ParsableCommand {
         } else {
             graph = try name.build(weights: try loadWeights(for: name))
         }
-        let x = try readInput(URL(fileURLWithPath: input))
+        var x = try readInput(URL(fileURLWithPath: input))
+        if channelsFirst {
+            guard x.rank == 4 else { throw .shapeMismatch("--channels-first needs an NCHW input, got \(x.shape)") }
+            x = try x.nchwToNHWC()
+        }
+        // A single image without its batch axis (HWC) gets one.
+        if x.rank == name.defaultInputShape.count - 1 { x = try x.reshaped(to: [1] + x.shape) }
         let outputs = try graph.outputs(x)
         try SafeTensorsFile(tensors: outputs, metadata: ["model": name.rawValue]).write(to: URL(fileURLWithPath: output))
         for outputName in graph.outputNames {
@@ -87,6 +99,7 @@ struct PredictCommand: ParsableCommand {
         case "npy": return try NumPyFile.read(contentsOf: url)
         case "safetensors":
             let file = try SafeTensorsFile.read(contentsOf: url)
+            if let tensor { return try file.tensor(named: tensor) }
             if let tensor = file.tensors["input"] { return tensor }
             guard file.tensors.count == 1, let only = file.tensors.values.first else {
                 throw .invalidParameter(
