@@ -124,3 +124,40 @@ import Testing
         #expect(throws: FoveaError.self) { try SafeTensorsFile.read(contentsOf: url.appendingPathExtension("missing")) }
     }
 }
+
+@Suite struct NumPyArchiveTests {
+    static let folder = Fixtures.root.appendingPathComponent("io")
+
+    @Test func readsWhatNumPySavezWrites() throws {
+        let arrays = try NumPyArchive.read(contentsOf: Self.folder.appendingPathComponent("plain.npz"))
+        #expect(Set(arrays.keys) == ["a", "b", "c"])
+        #expect(arrays["a"]?.shape == [2, 3] && arrays["a"]?.scalars == [0, 1, 2, 3, 4, 5])
+        #expect(arrays["b"]?.scalars == [1.5, 2.5])
+        #expect(arrays["c"]?.shape == [2, 2, 2] && arrays["c"]?.scalars == Array(repeating: 1, count: 8))
+    }
+
+    @Test func roundTripsAndRefusesWhatItCannotRead() throws {
+        let tensors = ["w": try Tensor.randomUniform(shape: [3, 4], seed: 1), "b": try Tensor.zeros(shape: [4])]
+        let data = NumPyArchive.encode(tensors)
+        let back = try NumPyArchive.decode(data)
+        #expect(back["w"] == tensors["w"] && back["b"] == tensors["b"])
+        #expect(throws: FoveaError.self) { try NumPyArchive.decode(data.dropLast(30)) }
+        #expect(throws: FoveaError.self) { try NumPyArchive.decode(Data("not a zip".utf8)) }
+        do {
+            _ = try NumPyArchive.read(contentsOf: Self.folder.appendingPathComponent("comp.npz"))
+            Issue.record("a compressed archive must be refused")
+        } catch {
+            #expect(error.message.contains("savez_compressed"))
+        }
+    }
+
+    @Test func modelWeightsLoadFromAnArchive() throws {
+        let model = try ModelName.lenet5.build(weights: .random(seed: 2))
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-lenet-\(UInt32.random(in: 0...UInt32.max)).npz")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try NumPyArchive.write(model.parameters, to: url)
+        let loaded = try ModelName.lenet5.build(weights: try .read(contentsOf: url, convention: .fovea))
+        let x = try Tensor.randomUniform(shape: [1, 32, 32, 1], seed: 3)
+        #expect(try loaded(x) == model(x))
+    }
+}

@@ -49,9 +49,12 @@ public struct ModelWeights: Sendable {
         source = .tensors(tensors, convention)
     }
 
-    /// Reads a safetensors file.
+    /// Reads a safetensors file, or a NumPy `.npz` archive (by its extension).
     public static func read(contentsOf url: URL, convention: Convention) throws(FoveaError) -> ModelWeights {
-        ModelWeights(tensors: try SafeTensorsFile.read(contentsOf: url).tensors, convention: convention)
+        if url.pathExtension.lowercased() == "npz" {
+            return ModelWeights(tensors: try NumPyArchive.read(contentsOf: url), convention: convention)
+        }
+        return ModelWeights(tensors: try SafeTensorsFile.read(contentsOf: url).tensors, convention: convention)
     }
 
     /// He-uniform random weights (zero biases, unit scales), reproducible from

@@ -1,0 +1,147 @@
+import Foundation
+
+/// Reading and writing NumPy `.npz` archives: a ZIP file of `.npy` arrays,
+/// as `numpy.savez` writes them.
+///
+/// Reads stored (uncompressed) entries, including ZIP64 ones; archives made
+/// by `numpy.savez_compressed` (deflate) are refused with a message saying
+/// so. Writes stored entries.
+public enum NumPyArchive {
+    /// Reads every array of an `.npz` file, named without the `.npy` suffix.
+    public static func read(contentsOf url: URL) throws(FoveaError) -> [String: Tensor] {
+        try decode(try readFile(url), name: url.lastPathComponent)
+    }
+
+    /// Writes tensors as a `.npz` archive of float32 arrays.
+    public static func write(_ tensors: [String: Tensor], to url: URL) throws(FoveaError) {
+        try writeFile(encode(tensors), to: url)
+    }
+
+    /// Decodes the bytes of an `.npz` file.
+    public static func decode(_ data: Data, name: String = "npz data") throws(FoveaError) -> [String: Tensor] {
+        let bytes = [UInt8](data)
+        let entries = try withBytes(bytes) { (raw) throws(FoveaError) -> [(String, Range<Int>)] in
+            try centralDirectory(raw, name: name)
+        }
+        var tensors = [String: Tensor]()
+        for (entry, range) in entries {
+            let arrayName = entry.hasSuffix(".npy") ? String(entry.dropLast(4)) : entry
+            guard tensors[arrayName] == nil else { throw .fileFormat("\(name) holds \"\(arrayName)\" twice") }
+            tensors[arrayName] = try NumPyFile.decode(Data(bytes[range]), name: "\(name)/\(entry)")
+        }
+        return tensors
+    }
+
+    /// The archive's entries and where each one's data lies.
+    private static func centralDirectory(_ raw: UnsafeRawBufferPointer, name: String) throws(FoveaError) -> [(String, Range<Int>)] {
+        func u16(_ at: Int) -> Int { Int(raw.littleEndian(UInt16.self, at: at)) }
+        func u32(_ at: Int) -> Int { Int(raw.littleEndian(UInt32.self, at: at)) }
+        func u64(_ at: Int) -> Int { Int(truncatingIfNeeded: raw.littleEndian(UInt64.self, at: at)) }
+        func corrupt(_ what: String) -> FoveaError { .fileFormat("\(name) is not a valid .npz archive: \(what)") }
+
+        // The end-of-central-directory record: 22 bytes plus a comment of up to 64 KiB.
+        var end = -1
+        var position = raw.count - 22
+        while position >= max(0, raw.count - 22 - 65_535) {
+            if u32(position) == 0x0605_4B50 { end = position; break }
+            position -= 1
+        }
+        guard end >= 0 else { throw corrupt("no end-of-central-directory record (truncated?)") }
+        var count = u16(end + 10), directory = u32(end + 16)
+        if (count == 0xFFFF || directory == 0xFFFF_FFFF) && end >= 20 && u32(end - 20) == 0x0706_4B50 {
+            let record = u64(end - 20 + 8)
+            guard record >= 0, record + 56 <= raw.count, u32(record) == 0x0606_4B50 else { throw corrupt("bad ZIP64 record") }
+            count = u64(record + 32)
+            directory = u64(record + 48)
+        }
+        var entries = [(String, Range<Int>)]()
+        var cursor = directory
+        for _ in 0..<count {
+            guard cursor >= 0, cursor + 46 <= raw.count, u32(cursor) == 0x0201_4B50 else {
+                throw corrupt("a central-directory entry is missing")
+            }
+            let method = u16(cursor + 10)
+            var compressed = u32(cursor + 20), uncompressed = u32(cursor + 24)
+            let nameLength = u16(cursor + 28), extraLength = u16(cursor + 30), commentLength = u16(cursor + 32)
+            var local = u32(cursor + 42)
+            guard cursor + 46 + nameLength + extraLength <= raw.count,
+                  let entryName = String(bytes: raw[(cursor + 46)..<(cursor + 46 + nameLength)], encoding: .utf8)
+            else { throw corrupt("an entry name is unreadable") }
+            // ZIP64 extra field: the 64-bit values of the fields that read 0xFFFFFFFF, in order.
+            var extra = cursor + 46 + nameLength
+            let extraEnd = extra + extraLength
+            while extra + 4 <= extraEnd {
+                let id = u16(extra), size = u16(extra + 2)
+                if id == 0x0001 {
+                    var field = extra + 4
+                    if uncompressed == 0xFFFF_FFFF, field + 8 <= extraEnd { uncompressed = u64(field); field += 8 }
+                    if compressed == 0xFFFF_FFFF, field + 8 <= extraEnd { compressed = u64(field); field += 8 }
+                    if local == 0xFFFF_FFFF, field + 8 <= extraEnd { local = u64(field) }
+                }
+                extra += 4 + size
+            }
+            guard method == 0 else {
+                throw .unsupported(
+                    "\(name): \"\(entryName)\" is compressed (numpy.savez_compressed); save with numpy.savez instead")
+            }
+            guard local >= 0, local + 30 <= raw.count, u32(local) == 0x0403_4B50 else {
+                throw corrupt("the local header of \"\(entryName)\" is missing")
+            }
+            let start = local + 30 + u16(local + 26) + u16(local + 28)
+            guard compressed == uncompressed, compressed >= 0, start + compressed <= raw.count else {
+                throw corrupt("the data of \"\(entryName)\" runs past the end of the file")
+            }
+            entries.append((entryName, start..<(start + compressed)))
+            cursor += 46 + nameLength + extraLength + commentLength
+        }
+        return entries
+    }
+
+    /// Encodes tensors as a stored ZIP of `.npy` files (sorted by name).
+    public static func encode(_ tensors: [String: Tensor]) -> Data {
+        var archive = Data(), directory = Data()
+        func append16(_ data: inout Data, _ value: Int) { withUnsafeBytes(of: UInt16(truncatingIfNeeded: value).littleEndian) { data.append(contentsOf: $0) } }
+        func append32(_ data: inout Data, _ value: Int) { withUnsafeBytes(of: UInt32(truncatingIfNeeded: value).littleEndian) { data.append(contentsOf: $0) } }
+        let names = tensors.keys.sorted()
+        for name in names {
+            let payload = NumPyFile.encode(tensors[name]!)
+            let fileName = Data((name + ".npy").utf8)
+            let checksum = crc32(payload)
+            let offset = archive.count
+            append32(&archive, 0x0403_4B50)
+            append16(&archive, 20); append16(&archive, 0); append16(&archive, 0)  // version, flags, stored
+            append16(&archive, 0); append16(&archive, 0x21)                        // time, date (1980-01-01)
+            append32(&archive, Int(checksum)); append32(&archive, payload.count); append32(&archive, payload.count)
+            append16(&archive, fileName.count); append16(&archive, 0)
+            archive.append(fileName)
+            archive.append(payload)
+            append32(&directory, 0x0201_4B50)
+            append16(&directory, 20); append16(&directory, 20); append16(&directory, 0); append16(&directory, 0)
+            append16(&directory, 0); append16(&directory, 0x21)
+            append32(&directory, Int(checksum)); append32(&directory, payload.count); append32(&directory, payload.count)
+            append16(&directory, fileName.count); append16(&directory, 0); append16(&directory, 0)
+            append16(&directory, 0); append16(&directory, 0); append32(&directory, 0); append32(&directory, offset)
+            directory.append(fileName)
+        }
+        let directoryOffset = archive.count
+        archive.append(directory)
+        append32(&archive, 0x0605_4B50)
+        append16(&archive, 0); append16(&archive, 0)
+        append16(&archive, names.count); append16(&archive, names.count)
+        append32(&archive, directory.count); append32(&archive, directoryOffset); append16(&archive, 0)
+        return archive
+    }
+}
+
+/// The ZIP (IEEE) CRC-32 of some bytes.
+func crc32(_ data: Data) -> UInt32 {
+    var table = [UInt32](repeating: 0, count: 256)
+    for i in 0..<256 {
+        var c = UInt32(i)
+        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        table[i] = c
+    }
+    var crc: UInt32 = 0xFFFF_FFFF
+    for byte in data { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+    return crc ^ 0xFFFF_FFFF
+}
