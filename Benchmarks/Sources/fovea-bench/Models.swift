@@ -35,6 +35,22 @@ struct ModelBenchmark: Sendable {
         ModelBenchmark(name: .dlibFaceResNet, batch: 1) {
             try .read(contentsOf: fixtures.appendingPathComponent("dlib_face_resnet_v1.safetensors"), convention: .pytorch)
         },
+        // The other case studies, Fovea alone (no onnxruntime counterpart in run-models.sh).
+        ModelBenchmark(name: .lenet5, batch: 1) { .random(seed: 1) },
+        ModelBenchmark(name: .alexnet, batch: 1) { .random(seed: 1) },
+        ModelBenchmark(name: .vgg19, batch: 1) { .random(seed: 1) },
+        ModelBenchmark(name: .inceptionV1, batch: 1) { .random(seed: 1) },
+        ModelBenchmark(name: .mobilenetV1, batch: 1) { .random(seed: 1) },
+        ModelBenchmark(name: .unet, batch: 1) { .random(seed: 1) },
+        ModelBenchmark(name: .mtcnnPNet, batch: 1) {
+            try .read(contentsOf: fixtures.appendingPathComponent("mtcnn.safetensors"), convention: .pytorch)
+        },
+        ModelBenchmark(name: .mtcnnRNet, batch: 16) {
+            try .read(contentsOf: fixtures.appendingPathComponent("mtcnn.safetensors"), convention: .pytorch)
+        },
+        ModelBenchmark(name: .blazeface, batch: 1) {
+            try .read(contentsOf: fixtures.appendingPathComponent("blazeface_short_range.safetensors"), convention: .pytorch)
+        },
     ]
 }
 

@@ -8,9 +8,11 @@
 namespace fovea::conv {
 namespace {
 
-dwconv::Kernel kernel_for(fovea_isa isa) {
+// Fewer channels than a 16-lane vector would leave the AVX-512 kernel on its
+// masked per-pixel path; 8-lane vectors cover 8 to 15 channels whole.
+dwconv::Kernel kernel_for(fovea_isa isa, int64_t channels) {
 #if defined(__x86_64__)
-    if (isa_allows(isa, FOVEA_ISA_AVX512)) return dwconv::kernel_avx512();
+    if (isa_allows(isa, FOVEA_ISA_AVX512) && channels >= 16) return dwconv::kernel_avx512();
     if (isa_allows(isa, FOVEA_ISA_AVX2)) return dwconv::kernel_avx2();
 #endif
     (void)isa;
@@ -65,13 +67,13 @@ void run_depthwise_rows(const fovea_conv_plan &plan, const Problem &p, const flo
     a.row_begin = begin;
     a.row_end = end;
     a.y_first_row = begin;
-    kernel_for(plan.isa)(a);
+    kernel_for(plan.isa, p.d.in_channels)(a);
     finish_rows(p.d, y, 0, end - begin);
 }
 
 void run_depthwise(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y) {
     const fovea_conv_desc &d = p.d;
-    const dwconv::Kernel kernel = kernel_for(plan.isa);
+    const dwconv::Kernel kernel = kernel_for(plan.isa, d.in_channels);
     const dwconv::Args base = arguments(plan, p, x, y);
     const int64_t rows = d.batch * d.out_size[1];
     // A small layer is over in microseconds: splitting it would cost more than it saves.

@@ -83,7 +83,12 @@ inline __attribute__((always_inline)) void run(const Args &a, const float *image
     const float *rows = image + ((top + kh_begin) * a.width + left) * C;
     const float *weights = a.w + kh_begin * KW * C;
     float *store_at = out + ow * C;
-    for (int64_t c0 = 0; c0 < full; c0 += W) {
+    // Whole vectors; channels past the last one (C not a multiple of W) are
+    // covered by one more vector ending at C, overlapping the previous one:
+    // it recomputes a few channels with identical results instead of masking.
+    const int64_t blocks = full / W + (full < C && C >= W ? 1 : 0);
+    for (int64_t block = 0; block < blocks; ++block) {
+        const int64_t c0 = std::min<int64_t>(block * W, C - W);
         Vec<W> acc[R];
         Vec<W> bias = 0;
         if (a.bias) std::memcpy(&bias, a.bias + c0, sizeof bias);
@@ -144,7 +149,7 @@ inline __attribute__((always_inline)) void depthwise(const Args &a) {
     const int64_t C = a.channels * a.multiplier;
     const bool fast_shape = a.multiplier == 1 && a.dilation_h == 1 && a.dilation_w == 1 &&
                             (a.kernel_w == 3 || a.kernel_w == 5) && (a.stride_w == 1 || a.stride_w == 2);
-    const int64_t full = a.channels / W * W;
+    const int64_t full = a.channels / W * W;  // 0 when there are fewer channels than a vector
     for (int64_t r = a.row_begin; r < a.row_end; ++r) {
         const int64_t n = r / a.out_height, oh = r % a.out_height;
         const float *image = a.x + n * a.height * a.width * a.channels;
@@ -188,23 +193,24 @@ inline __attribute__((always_inline)) void depthwise(const Args &a) {
         else if (a.kernel_w == 3) row_fast<W, 3, 2>(a, image, out, oh, kh_begin, kh_end);
         else if (a.stride_w == 1) row_fast<W, 5, 1>(a, image, out, oh, kh_begin, kh_end);
         else row_fast<W, 5, 2>(a, image, out, oh, kh_begin, kh_end);
-        if (full < a.channels) {  // the channels past the last whole vector
-            Args tail = a;
+        if (a.channels < W) {
+            // Fewer channels than one vector: one masked vector per pixel.
+            const int64_t valid = a.channels - full;
             for (int64_t ow = 0; ow < a.out_width; ++ow) {
                 const int64_t left = ow * a.stride_w - a.pad_left;
-                for (int64_t c = full; c < a.channels; ++c) {
-                    float acc = a.bias ? a.bias[c] : 0.0f;
-                    for (int64_t kh = kh_begin; kh < kh_end; ++kh)
-                        for (int64_t kw = 0; kw < a.kernel_w; ++kw) {
-                            const int64_t iw = left + kw;
-                            if (iw < 0 || iw >= a.width) continue;
-                            acc += image[((top + kh) * a.width + iw) * a.channels + c] *
-                                   a.w[(kh * a.kernel_w + kw) * a.channels + c];
-                        }
-                    Vec<W> v = acc;
-                    activate<W>(v, tail.activation);
-                    out[ow * a.channels + c] = v[0];
-                }
+                Vec<W> acc = 0;
+                if (a.bias) load<W>(acc, a.bias + full, valid);
+                for (int64_t kh = kh_begin; kh < kh_end; ++kh)
+                    for (int64_t kw = 0; kw < a.kernel_w; ++kw) {
+                        const int64_t iw = left + kw;
+                        if (iw < 0 || iw >= a.width) continue;
+                        Vec<W> xv, wv;
+                        load<W>(xv, image + ((top + kh) * a.width + iw) * a.channels + full, valid);
+                        load<W>(wv, a.w + (kh * a.kernel_w + kw) * a.channels + full, valid);
+                        acc += xv * wv;
+                    }
+                activate<W>(acc, a.activation);
+                store<W>(out + ow * a.channels + full, acc, valid);
             }
         }
     }

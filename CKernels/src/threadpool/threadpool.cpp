@@ -40,9 +40,14 @@ bool spin_until(Ready ready, int64_t microseconds) {
 
 constexpr int64_t kSpinMicroseconds = 200;
 
+// Read once: std::thread::hardware_concurrency() reads /sys on Linux, a
+// system call that would cost microseconds in every grain computation.
 int32_t hardware_threads() {
-    unsigned n = std::thread::hardware_concurrency();
-    return n == 0 ? 1 : static_cast<int32_t>(std::min(n, 256u));
+    static const int32_t count = [] {
+        unsigned n = std::thread::hardware_concurrency();
+        return n == 0 ? 1 : static_cast<int32_t>(std::min(n, 256u));
+    }();
+    return count;
 }
 
 // One job at a time: a caller that finds the pool busy runs its loop inline.
