@@ -38,12 +38,7 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Where to write the outputs (.safetensors).")
     var output: String
 
-    func run() throws {
-        do { try execute() } catch {
-            printError(error.message)
-            throw ExitCode(2)
-        }
-    }
+    func run() throws { try exitingOnFoveaError(execute) }
 
     private func execute() throws(FoveaError) {
         let name = try parseModelName(model)

@@ -15,12 +15,7 @@ struct SummaryCommand: ParsableCommand {
     @Option(help: "The input shape, NHWC, comma-separated (default: the model's usual input).")
     var inputShape: String?
 
-    func run() throws {
-        do { try execute() } catch {
-            printError(error.message)
-            throw ExitCode(2)
-        }
-    }
+    func run() throws { try exitingOnFoveaError(execute) }
 
     private func execute() throws(FoveaError) {
         let name = try parseModelName(model)
@@ -45,6 +40,15 @@ func parseShape(_ text: String) throws(FoveaError) -> [Int] {
         throw .invalidParameter("a shape is positive integers separated by commas, like 1,224,224,3; got '\(text)'")
     }
     return parts.map { $0! }
+}
+
+/// Runs a command's body; a library error is printed (for a person) and
+/// exits with status 2, the tool's status for bad input.
+func exitingOnFoveaError(_ body: () throws(FoveaError) -> Void) throws {
+    do { try body() } catch {
+        printError(error.message)
+        throw ExitCode(2)
+    }
 }
 
 func printError(_ message: String) {

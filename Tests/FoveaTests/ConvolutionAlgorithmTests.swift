@@ -85,6 +85,23 @@ extension ISASweep {
             }
         }
 
+        /// Creates a plan, runs it once into a NaN-filled buffer with a poisoned
+        /// workspace, and returns the output.
+        static func runPlan(
+            _ desc: inout fovea_conv_desc, _ algorithm: fovea_conv_algorithm, x: [Float], w: [Float], bias: [Float]?,
+            count: Int
+        ) -> [Float] {
+            var plan: OpaquePointer?
+            #expect(fovea_conv_plan_create(&desc, algorithm, w, bias, &plan) == FOVEA_STATUS_SUCCESS)
+            defer { fovea_conv_plan_destroy(plan) }
+            var bytes = 0
+            #expect(fovea_conv_plan_workspace_size(plan, &desc, &bytes) == FOVEA_STATUS_SUCCESS)
+            var workspace = [UInt8](repeating: 0xA5, count: max(bytes, 1))
+            var output = nanBuffer(count)
+            #expect(fovea_conv_plan_run(plan, &desc, x, &output, &workspace, bytes) == FOVEA_STATUS_SUCCESS)
+            return Array(output.prefix(count))
+        }
+
         /// Direct convolution computes the columns whose window overhangs the
         /// padding as tiles running down the column, over the live kernel
         /// columns only. Full 64-wide panels and images taller than a tile take
@@ -111,15 +128,8 @@ extension ISASweep {
                     let weightShape = g.kernel + [g.inChannels, g.outChannels]
                     let x = try sweep.tensor(g.inputShape).scalars, w = try sweep.tensor(weightShape).scalars
                     let bias = sweep.bool() ? try sweep.tensor([g.outChannels]).scalars : nil
-                    var plan: OpaquePointer?
-                    #expect(fovea_conv_plan_create(&desc, FOVEA_CONV_ALGORITHM_DIRECT, w, bias, &plan) == FOVEA_STATUS_SUCCESS)
-                    defer { fovea_conv_plan_destroy(plan) }
-                    var bytes = 0
-                    #expect(fovea_conv_plan_workspace_size(plan, &desc, &bytes) == FOVEA_STATUS_SUCCESS)
-                    var workspace = [UInt8](repeating: 0xA5, count: max(bytes, 1))
-                    let count = g.outputShape.reduce(1, *)
-                    var fast = nanBuffer(count), reference = nanBuffer(count)
-                    #expect(fovea_conv_plan_run(plan, &desc, x, &fast, &workspace, bytes) == FOVEA_STATUS_SUCCESS)
+                    let fast = Self.runPlan(&desc, FOVEA_CONV_ALGORITHM_DIRECT, x: x, w: w, bias: bias, count: g.outputShape.reduce(1, *))
+                    var reference = nanBuffer(fast.count)
                     #expect(fovea_reference_conv_forward(&desc, x, w, bias, &reference) == FOVEA_STATUS_SUCCESS)
                     expectClose(fast, reference, atol: 1e-5, rtol: 0,
                                 "\(level) direct edges trial \(trial) in\(g.inputShape) k\(kernel) s\(stride) p\(padBegin)/\(padEnd) -> \(g.outChannels) \(activation)")

@@ -54,13 +54,25 @@ struct ModelBenchmark: Sendable {
     ]
 }
 
+extension ModelBenchmark {
+    /// The benchmarks `--only` selects (all without it).
+    static func selected(_ options: BenchmarkOptions) -> [ModelBenchmark] {
+        all.filter { options.only.isEmpty || options.only.contains($0.name.rawValue) }
+    }
+
+    /// The network with its weights, and a seeded input of its batch.
+    func prepare() throws -> (model: Graph, input: Tensor, shape: [Int]) {
+        let model = try name.build(weights: try weights())
+        var shape = name.defaultInputShape
+        shape[0] = batch
+        return (model, try Tensor.randomUniform(shape: shape, in: 0...1, seed: 5), shape)
+    }
+}
+
 func benchmarkModels(options: BenchmarkOptions) {
-    for benchmark in ModelBenchmark.all where options.only.isEmpty || options.only.contains(benchmark.name.rawValue) {
+    for benchmark in ModelBenchmark.selected(options) {
         do {
-            let model = try benchmark.name.build(weights: try benchmark.weights())
-            var shape = benchmark.name.defaultInputShape
-            shape[0] = benchmark.batch
-            let input = try Tensor.randomUniform(shape: shape, in: 0...1, seed: 5)
+            let (model, input, shape) = try benchmark.prepare()
             let timing = try timeIt(quick: options.quick) { _ = try model.outputs(input) }
             print(String(
                 format: "fovea,model,%@,%d,%.4f,,%.4f,%d,\"batch %d, input %@\"", benchmark.name.rawValue,
@@ -75,12 +87,9 @@ func benchmarkModels(options: BenchmarkOptions) {
 
 /// `fovea-bench profile --only NAME`: each layer's share of one run (after a warm-up).
 func profileModels(options: BenchmarkOptions) {
-    for benchmark in ModelBenchmark.all where options.only.isEmpty || options.only.contains(benchmark.name.rawValue) {
+    for benchmark in ModelBenchmark.selected(options) {
         do {
-            let model = try benchmark.name.build(weights: try benchmark.weights())
-            var shape = benchmark.name.defaultInputShape
-            shape[0] = benchmark.batch
-            let input = try Tensor.randomUniform(shape: shape, in: 0...1, seed: 5)
+            let (model, input, _) = try benchmark.prepare()
             for _ in 0..<3 { _ = try model.outputs(input) }
             var total = [String: Double](), order = [String]()
             for _ in 0..<5 {
