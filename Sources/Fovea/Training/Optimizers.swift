@@ -1,0 +1,182 @@
+import Foundation
+
+/// Updates a model's parameters from their gradients, one step at a time.
+///
+/// Parameters and gradients are matched by name (as ``Layer/parameters``
+/// names them); an optimizer keeps its per-parameter state (momentum, moment
+/// estimates) under the same names. The update rules are PyTorch's, so a
+/// training recipe carries over with the same hyper-parameters.
+public protocol Optimizer: Sendable {
+    /// The step size used by the next update.
+    var learningRate: Float { get set }
+    /// Applies one step to every parameter that has a gradient.
+    mutating func update(_ parameters: inout [String: Tensor], with gradients: [String: Tensor]) throws(FoveaError)
+}
+
+extension Optimizer {
+    /// Checks that every gradient has a parameter of its shape.
+    func validate(_ parameters: [String: Tensor], _ gradients: [String: Tensor]) throws(FoveaError) {
+        for (name, gradient) in gradients {
+            guard let parameter = parameters[name] else {
+                throw .shapeMismatch("there is a gradient for \"\(name)\" but no such parameter")
+            }
+            guard parameter.shape == gradient.shape else {
+                throw .shapeMismatch(
+                    "the gradient of \"\(name)\" has shape \(describe(gradient.shape)), the parameter \(describe(parameter.shape))")
+            }
+        }
+    }
+}
+
+/// Runs `body` over a parameter's values, its gradient and a state buffer of
+/// the same size (created as zeros on first use).
+private func step(
+    _ parameters: inout [String: Tensor], _ name: String, _ gradient: Tensor, _ states: inout [String: [[Float]]],
+    buffers: Int, _ body: (UnsafeMutableBufferPointer<Float>, [Float], inout [[Float]]) -> Void
+) {
+    var state = states[name] ?? Array(repeating: [Float](repeating: 0, count: gradient.count), count: buffers)
+    let g = gradient.scalars
+    parameters[name]!.withUnsafeMutableBufferPointer { p in body(p, g, &state) }
+    states[name] = state
+}
+
+/// Stochastic gradient descent with optional momentum (heavy-ball or
+/// Nesterov) and L2 weight decay (added to the gradient), as `torch.optim.SGD`.
+public struct SGD: Optimizer {
+    public var learningRate: Float
+    /// Momentum factor (0: plain SGD).
+    public let momentum: Float
+    /// Nesterov's look-ahead momentum.
+    public let nesterov: Bool
+    /// L2 penalty coefficient.
+    public let weightDecay: Float
+    private var velocity: [String: [[Float]]] = [:]
+
+    /// An SGD optimizer; `nesterov` needs a positive momentum.
+    public init(learningRate: Float, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) throws(FoveaError) {
+        try checkHyperparameters(learningRate: learningRate, weightDecay: weightDecay)
+        guard momentum >= 0, momentum < 1 else { throw .invalidParameter("momentum must be in [0, 1), got \(momentum)") }
+        guard !nesterov || momentum > 0 else { throw .invalidParameter("Nesterov momentum needs a positive momentum") }
+        (self.learningRate, self.momentum, self.nesterov, self.weightDecay) = (learningRate, momentum, nesterov, weightDecay)
+    }
+
+    public mutating func update(_ parameters: inout [String: Tensor], with gradients: [String: Tensor]) throws(FoveaError) {
+        try validate(parameters, gradients)
+        let (lr, mu, nesterov, decay) = (learningRate, momentum, nesterov, weightDecay)
+        for (name, gradient) in gradients {
+            let first = velocity[name] == nil
+            step(&parameters, name, gradient, &velocity, buffers: 1) { p, g, state in
+                for i in 0..<p.count {
+                    var d = g[i] + decay * p[i]
+                    if mu > 0 {
+                        state[0][i] = first ? d : mu * state[0][i] + d
+                        d = nesterov ? d + mu * state[0][i] : state[0][i]
+                    }
+                    p[i] -= lr * d
+                }
+            }
+        }
+    }
+}
+
+/// RMSprop (Hinton), as `torch.optim.RMSprop`: `v = α·v + (1 − α)·g²`,
+/// `p −= lr·g / (sqrt(v) + ε)`.
+public struct RMSprop: Optimizer {
+    public var learningRate: Float
+    /// The decay of the squared-gradient average (PyTorch's alpha).
+    public let rho: Float
+    /// Added to the denominator.
+    public let epsilon: Float
+    /// L2 penalty coefficient.
+    public let weightDecay: Float
+    private var average: [String: [[Float]]] = [:]
+
+    /// An RMSprop optimizer.
+    public init(learningRate: Float = 0.01, rho: Float = 0.99, epsilon: Float = 1e-8, weightDecay: Float = 0) throws(FoveaError) {
+        try checkHyperparameters(learningRate: learningRate, weightDecay: weightDecay)
+        guard rho >= 0, rho < 1, epsilon > 0 else { throw .invalidParameter("RMSprop needs rho in [0, 1) and a positive epsilon") }
+        (self.learningRate, self.rho, self.epsilon, self.weightDecay) = (learningRate, rho, epsilon, weightDecay)
+    }
+
+    public mutating func update(_ parameters: inout [String: Tensor], with gradients: [String: Tensor]) throws(FoveaError) {
+        try validate(parameters, gradients)
+        let (lr, rho, eps, decay) = (learningRate, rho, epsilon, weightDecay)
+        for (name, gradient) in gradients {
+            step(&parameters, name, gradient, &average, buffers: 1) { p, g, state in
+                for i in 0..<p.count {
+                    let d = g[i] + decay * p[i]
+                    state[0][i] = rho * state[0][i] + (1 - rho) * d * d
+                    p[i] -= lr * d / (state[0][i].squareRoot() + eps)
+                }
+            }
+        }
+    }
+}
+
+/// Adam (Kingma and Ba), as `torch.optim.Adam` (`decoupled: false`, weight
+/// decay added to the gradient) or `torch.optim.AdamW` (`decoupled: true`,
+/// `p −= lr·decay·p` apart from the adaptive step; Loshchilov and Hutter).
+public struct Adam: Optimizer {
+    public var learningRate: Float
+    /// Decay rates of the first and second moment estimates.
+    public let beta1: Float, beta2: Float
+    /// Added to the denominator.
+    public let epsilon: Float
+    /// The weight decay coefficient.
+    public let weightDecay: Float
+    /// Whether the decay is decoupled from the gradient (AdamW).
+    public let decoupled: Bool
+    private var moments: [String: [[Float]]] = [:]
+    private var steps: [String: Int] = [:]
+
+    /// An Adam optimizer (AdamW with `decoupled: true`).
+    public init(
+        learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
+        weightDecay: Float = 0, decoupled: Bool = false
+    ) throws(FoveaError) {
+        try checkHyperparameters(learningRate: learningRate, weightDecay: weightDecay)
+        guard beta1 >= 0, beta1 < 1, beta2 >= 0, beta2 < 1, epsilon > 0 else {
+            throw .invalidParameter("Adam needs betas in [0, 1) and a positive epsilon")
+        }
+        (self.learningRate, self.beta1, self.beta2, self.epsilon) = (learningRate, beta1, beta2, epsilon)
+        (self.weightDecay, self.decoupled) = (weightDecay, decoupled)
+    }
+
+    /// AdamW: Adam with decoupled weight decay (PyTorch's default decay, 0.01).
+    public static func adamW(
+        learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
+        weightDecay: Float = 0.01
+    ) throws(FoveaError) -> Adam {
+        try Adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay, decoupled: true)
+    }
+
+    public mutating func update(_ parameters: inout [String: Tensor], with gradients: [String: Tensor]) throws(FoveaError) {
+        try validate(parameters, gradients)
+        let (lr, b1, b2, eps, decay, decoupled) = (learningRate, beta1, beta2, epsilon, weightDecay, decoupled)
+        for (name, gradient) in gradients {
+            let t = (steps[name] ?? 0) + 1
+            steps[name] = t
+            // Bias corrections in double: beta^t underflows float's precision slowly but surely.
+            let c1 = Float(1 - Foundation.pow(Double(b1), Double(t)))
+            let c2 = Float(1 - Foundation.pow(Double(b2), Double(t)))
+            step(&parameters, name, gradient, &moments, buffers: 2) { p, g, state in
+                for i in 0..<p.count {
+                    var d = g[i]
+                    if decoupled { p[i] *= 1 - lr * decay } else { d += decay * p[i] }
+                    state[0][i] = b1 * state[0][i] + (1 - b1) * d
+                    state[1][i] = b2 * state[1][i] + (1 - b2) * d * d
+                    p[i] -= lr * (state[0][i] / c1) / ((state[1][i] / c2).squareRoot() + eps)
+                }
+            }
+        }
+    }
+}
+
+private func checkHyperparameters(learningRate: Float, weightDecay: Float) throws(FoveaError) {
+    guard learningRate > 0, learningRate.isFinite else {
+        throw .invalidParameter("the learning rate must be positive, got \(learningRate)")
+    }
+    guard weightDecay >= 0, weightDecay.isFinite else {
+        throw .invalidParameter("weight decay must be non-negative, got \(weightDecay)")
+    }
+}
