@@ -147,3 +147,97 @@ import Testing
         #expect(throws: FoveaError.self) { try Initializer.heNormal.tensor(shape: [5], seed: 1) }
     }
 }
+
+@Suite struct BackpropagationTests {
+    /// A small graph with every kind of layer that has a backward pass; the
+    /// smooth variant swaps ReLU, leaky ReLU and max pooling for tanh, sigmoid
+    /// and average pooling.
+    static func network(seed: UInt64, smooth: Bool = false) throws -> Graph {
+        var sweep = Sweep(seed: seed)
+        var g = GraphBuilder()
+        let padded = g.add(try ZeroPadding2D(1), named: "pad", to: g.input)
+        let c1 = g.add(try Conv2D(weight: try sweep.tensor([3, 3, 2, 4], scale: 0.5), bias: try sweep.tensor([4], scale: 0.1),
+                                  activation: .tanh), named: "c1", to: padded)
+        let c2 = g.add(try Conv2D(weight: try sweep.tensor([3, 3, 4, 4], scale: 0.5), padding: .same, activation: smooth ? .tanh : .relu),
+                       named: "c2", to: c1)
+        let sum = g.merge(try Add(activation: smooth ? .sigmoid : .leakyRelu(alpha: 0.1)), named: "sum", c1, c2)
+        let pooled = g.add(smooth ? try AvgPool2D(size: 2) as any Layer : try MaxPool2D(size: 2), named: "pool", to: sum)
+        let averaged = g.add(try AvgPool2D(size: 2), named: "avg", to: c1)
+        let joined = g.merge(Concatenate(), named: "join", pooled, averaged)
+        let flat = g.add(Flatten(), named: "flat", to: joined)
+        let fc = g.add(try Dense(weight: try sweep.tensor([2 * 2 * 8, 3], scale: 0.3), bias: try sweep.tensor([3]),
+                                 activation: .sigmoid), named: "fc", to: flat)
+        let out = g.add(Softmax(), named: "softmax", to: fc)
+        return try g.build(outputs: ["probabilities": out])
+    }
+
+    /// Every parameter's gradient against central differences of the loss.
+    /// Where the network has kinks (ReLU, leaky ReLU, max pooling) a finite
+    /// difference may straddle one, hence the looser bound there.
+    @Test(arguments: [(true, Float(2e-3)), (false, Float(1e-2))])
+    func parameterGradientsMatchCentralDifferences(smooth: Bool, tolerance: Float) throws {
+        let model = try Self.network(seed: 41, smooth: smooth)
+        var inputs = Sweep(seed: 42)
+        let x = try inputs.tensor([3, 4, 4, 2])
+        let labels = [0, 2, 1]
+        func loss(_ graph: Graph) throws(FoveaError) -> Float {
+            let p = try graph.outputs(x)["probabilities"]!.scalars
+            var total: Float = 0
+            for (row, label) in labels.enumerated() { total -= Foundation.log(p[row * 3 + label]) }
+            return total / Float(labels.count)
+        }
+        let values = try model.trainingValues(x)
+        let output = model.outputIndices[0].node
+        // dL/dp for the mean negative log-likelihood, pushed through the softmax layer too.
+        let p = values[output].scalars
+        var seed = [Float](repeating: 0, count: p.count)
+        for (row, label) in labels.enumerated() { seed[row * 3 + label] = -1 / (p[row * 3 + label] * Float(labels.count)) }
+        let gradients = try model.backpropagate(values: values, seeds: [output: try Tensor(shape: [3, 3], scalars: seed)])
+        #expect(Set(gradients.parameters.keys) == Set(model.parameters.keys))
+        for (name, parameter) in model.parameters {
+            // A small step: a larger one crosses the kinks of ReLU and max pooling.
+            let numeric = try numericalGradient(at: parameter, epsilon: 1e-3) { (value: Tensor) throws(FoveaError) in
+                try loss(try model.replacingParameters([name: value]))
+            }
+            let error = try gradientError(gradients.parameters[name]!, numeric)
+            #expect(error < tolerance, "\(name): \(error)")
+        }
+        // And the input's gradient.
+        let numericInput = try numericalGradient(at: x, epsilon: 1e-3) { (value: Tensor) throws(FoveaError) in
+            let q = try model.outputs(value)["probabilities"]!.scalars
+            var total: Float = 0
+            for (row, label) in labels.enumerated() { total -= Foundation.log(q[row * 3 + label]) }
+            return total / Float(labels.count)
+        }
+        #expect(try gradientError(gradients.input!, numericInput) < tolerance)
+    }
+
+    @Test func aTrainerLowersTheLossAndReplacesOnlyParameters() throws {
+        // Two blobs of 4x4 images, told apart by their mean brightness.
+        var sweep = Sweep(seed: 43)
+        var images = [Float](), labels = [Int]()
+        for i in 0..<64 {
+            let label = i % 2
+            labels.append(label)
+            for _ in 0..<16 { images.append(Float(label) - 0.5 + Float(sweep.int(-100...100)) / 400) }
+        }
+        let data = try LabelledImages(images: try Tensor(shape: [64, 4, 4, 1], scalars: images), labels: labels, classes: 2)
+        var g = GraphBuilder()
+        let conv = g.add(try Conv2D(weight: try Initializer.heNormal.tensor(shape: [3, 3, 1, 4], seed: 1),
+                                    bias: try Tensor.zeros(shape: [4]), activation: .relu), named: "conv", to: g.input)
+        let flat = g.add(Flatten(), named: "flat", to: conv)
+        let logits = g.add(try Dense(weight: try Initializer.glorotUniform.tensor(shape: [16, 2], seed: 2)), named: "fc", to: flat)
+        let probabilities = g.add(Softmax(), named: "softmax", to: logits)
+        let model = try g.build(outputs: ["probabilities": probabilities])
+        var trainer = try ClassifierTrainer(model: model, optimizer: try SGD(learningRate: 0.1, momentum: 0.9))
+        let before = try trainer.evaluate(data)
+        for epoch in 0..<10 { _ = try trainer.trainEpoch(data, batchSize: 16, seed: UInt64(epoch)) }
+        let after = try trainer.evaluate(data)
+        #expect(after.loss < before.loss / 4)
+        #expect(after.accuracy == 1)
+        #expect(trainer.model.layerNames == model.layerNames)
+        #expect(trainer.model.parameters["conv.weight"] != model.parameters["conv.weight"])
+        #expect(throws: FoveaError.self) { try model.replacingParameters(["nope.weight": try Tensor.zeros(shape: [1])]) }
+        #expect(throws: FoveaError.self) { try model.replacingParameters(["fc.weight": try Tensor.zeros(shape: [2, 16])]) }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+
+/// A labelled image dataset held in memory: NHWC images and one class index each.
+public struct LabelledImages: Sendable {
+    /// `[n, height, width, channels]`.
+    public let images: Tensor
+    /// `n` class indices in `0..<classes`.
+    public let labels: [Int]
+    /// The number of classes.
+    public let classes: Int
+
+    /// A dataset of `images` and their `labels`.
+    public init(images: Tensor, labels: [Int], classes: Int) throws(FoveaError) {
+        try requireRank(images, 4, "images", layout: "NHWC")
+        guard labels.count == images.shape[0] else {
+            throw .shapeMismatch("\(images.shape[0]) images but \(labels.count) labels")
+        }
+        if let bad = labels.first(where: { $0 < 0 || $0 >= classes }) {
+            throw .invalidParameter("label \(bad) is outside 0..<\(classes)")
+        }
+        (self.images, self.labels, self.classes) = (images, labels, classes)
+    }
+
+    /// The number of images.
+    public var count: Int { labels.count }
+
+    /// Which part of a dataset.
+    public enum Split: String, Sendable {
+        /// The training images.
+        case train
+        /// The held-out test images.
+        case test
+    }
+
+    /// Fashion-MNIST (Zalando, MIT licence): 28x28 greyscale images of ten kinds
+    /// of clothing, 60,000 for training and 10,000 for testing, scaled to [0, 1].
+    /// Debian's `dataset-fashion-mnist` installs it in the default folder.
+    public static func fashionMNIST(
+        _ split: Split, folder: URL = URL(fileURLWithPath: "/usr/share/datasets/fashion-mnist")
+    ) throws(FoveaError) -> LabelledImages {
+        let prefix = split == .train ? "train" : "t10k"
+        let images = try IDXFile.read(contentsOf: folder.appendingPathComponent("\(prefix)-images-idx3-ubyte.gz"))
+        let labels = try IDXFile.read(contentsOf: folder.appendingPathComponent("\(prefix)-labels-idx1-ubyte.gz"))
+        guard images.rank == 3, labels.rank == 1 else {
+            throw .fileFormat("Fashion-MNIST images must be [n, 28, 28] and labels [n]")
+        }
+        let scaled = try multiply(images, Tensor(scalar: 1 / 255))
+        return try LabelledImages(
+            images: try scaled.reshaped(to: images.shape + [1]), labels: labels.scalars.map { Int($0) }, classes: 10)
+    }
+
+    /// The images and labels at `indices`, in that order.
+    public func subset(_ indices: [Int]) throws(FoveaError) -> (images: Tensor, labels: [Int]) {
+        let perImage = images.count / max(count, 1)
+        var batch = try Tensor(uninitializedShape: [indices.count] + Array(images.shape.dropFirst()))
+        let source = images.readPointer
+        batch.withUnsafeMutableBufferPointer { destination in
+            for (row, index) in indices.enumerated() {
+                for i in 0..<perImage { destination[row * perImage + i] = source[index * perImage + i] }
+            }
+        }
+        return (batch, indices.map { labels[$0] })
+    }
+
+    /// Mini-batches of `size` over a permutation of the dataset drawn from
+    /// `seed` (in order without one); the last batch may be smaller.
+    public func batches(size: Int, shuffledWith seed: UInt64?) throws(FoveaError) -> [[Int]] {
+        guard size >= 1 else { throw .invalidParameter("the batch size must be at least 1, got \(size)") }
+        var order = Array(0..<count)
+        if let seed {
+            var generator = SeededGenerator(seed: seed)
+            order.shuffle(using: &generator)
+        }
+        return stride(from: 0, to: count, by: size).map { Array(order[$0..<min($0 + size, count)]) }
+    }
+}

@@ -1,0 +1,147 @@
+extension Graph {
+    /// Runs every layer (no fusions) and keeps each node's value for a backward pass.
+    func trainingValues(_ input: Tensor) throws(FoveaError) -> [Tensor] {
+        var values = [Tensor]()
+        values.reserveCapacity(nodes.count)
+        values.append(input)
+        for node in nodes.dropFirst() {
+            do {
+                switch node.operation {
+                case .input, .skipped: values.append(values[node.inputs.first ?? 0])
+                case .layer(let layer): values.append(try layer(values[node.inputs[0]]))
+                case .merge(let layer): values.append(try layer(node.inputs.map { values[$0] }))
+                }
+            } catch {
+                throw error.prefixed(by: "layer \"\(node.name)\"")
+            }
+        }
+        return values
+    }
+
+    /// Back-propagates gradients given at some nodes (by node index) through
+    /// the graph and returns ∂L/∂input and ∂L/∂parameter under the names
+    /// ``parameters`` uses.
+    func backpropagate(
+        values: [Tensor], seeds: [Int: Tensor]
+    ) throws(FoveaError) -> (input: Tensor?, parameters: [String: Tensor]) {
+        var gradients = [Tensor?](repeating: nil, count: nodes.count)
+        for (node, gradient) in seeds { gradients[node] = gradient }
+        var parameterGradients = [String: Tensor]()
+        func accumulate(_ node: Int, _ gradient: Tensor) throws(FoveaError) {
+            gradients[node] = try gradients[node].map { (existing: Tensor) throws(FoveaError) -> Tensor in
+                try add(existing, gradient)
+            } ?? gradient
+        }
+        for index in stride(from: nodes.count - 1, through: 1, by: -1) {
+            guard let gradient = gradients[index] else { continue }
+            let node = nodes[index]
+            do throws(FoveaError) {
+                switch node.operation {
+                case .input, .skipped:
+                    if let source = node.inputs.first { try accumulate(source, gradient) }
+                case .layer(let layer):
+                    guard let trainable = layer as? any TrainableLayer else {
+                        throw FoveaError.unsupported("\(layerTypeName(layer)) has no backward pass yet")
+                    }
+                    let result = try trainable.backward(
+                        input: values[node.inputs[0]], output: values[index], outputGradient: gradient)
+                    try accumulate(node.inputs[0], result.input)
+                    for (name, tensor) in result.parameters {
+                        let full = "\(node.name).\(name)"
+                        parameterGradients[parameterAliases[full] ?? full] = tensor
+                    }
+                case .merge(let layer):
+                    let inputs = node.inputs.map { values[$0] }
+                    let split = try mergeBackward(layer, inputs: inputs, output: values[index], gradient: gradient)
+                    for (source, part) in zip(node.inputs, split) { try accumulate(source, part) }
+                }
+            } catch {
+                throw error.prefixed(by: "backward through \"\(node.name)\"")
+            }
+        }
+        return (gradients[0], parameterGradients)
+    }
+
+    /// The same graph with new values for the parameters named (as
+    /// ``parameters`` names them); the layers holding them are made anew.
+    public func replacingParameters(_ updates: [String: Tensor]) throws(FoveaError) -> Graph {
+        var byNode = [Int: [String: Tensor]]()
+        let published = Dictionary(uniqueKeysWithValues: parameterAliases.map { ($0.value, $0.key) })
+        let index = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($0.element.name, $0.offset) })
+        for (name, tensor) in updates {
+            let own = published[name] ?? name
+            // The longest layer name that prefixes the parameter's own name.
+            guard let split = own.indices.filter({ own[$0] == "." }).reversed().first(where: { index[String(own[..<$0])] != nil }),
+                  let node = index[String(own[..<split])] else {
+                throw .shapeMismatch("the model has no parameter \"\(name)\"")
+            }
+            byNode[node, default: [:]][String(own[own.index(after: split)...])] = tensor
+        }
+        var updated = nodes
+        for (node, parameters) in byNode {
+            guard case .layer(let layer) = nodes[node].operation, let trainable = layer as? any TrainableLayer else {
+                throw .unsupported("layer \"\(nodes[node].name)\" cannot take new parameters")
+            }
+            for (name, tensor) in parameters {
+                guard let old = layer.parameters[name] else {
+                    throw .shapeMismatch("layer \"\(nodes[node].name)\" has no parameter \"\(name)\"")
+                }
+                guard old.shape == tensor.shape else {
+                    throw .shapeMismatch(
+                        "parameter \"\(nodes[node].name).\(name)\" has shape \(describe(old.shape)), the update \(describe(tensor.shape))")
+                }
+            }
+            updated[node].operation = .layer(try trainable.replacingParameters(parameters))
+        }
+        return Graph(nodes: updated, outputs: outputIndices.map { ($0.name, $0.node) }, parameterAliases: parameterAliases)
+    }
+}
+
+/// The gradients of a merge layer's inputs.
+func mergeBackward(
+    _ layer: any MergeLayer, inputs: [Tensor], output: Tensor, gradient: Tensor
+) throws(FoveaError) -> [Tensor] {
+    switch layer {
+    case let sum as Add:
+        let delta = try activationBackward(sum.activation, output: output, outputGradient: gradient)
+        return Array(repeating: delta, count: inputs.count)
+    case let padded as PaddedAdd:
+        let delta = try activationBackward(padded.activation, output: output, outputGradient: gradient)
+        return try inputs.map { (input: Tensor) throws(FoveaError) -> Tensor in try slice(delta, to: input.shape) }
+    case let join as Concatenate:
+        let axis = join.axis < 0 ? join.axis + output.rank : join.axis
+        var offset = 0
+        return try inputs.map { (input: Tensor) throws(FoveaError) -> Tensor in
+            defer { offset += input.shape[axis] }
+            return try slice(gradient, to: input.shape, axis: axis, offset: offset)
+        }
+    default:
+        throw .unsupported("\(type(of: layer)) has no backward pass yet")
+    }
+}
+
+/// The leading block of `tensor` with the given shape, starting at `offset`
+/// along `axis` (and at 0 on every other axis).
+func slice(_ tensor: Tensor, to shape: [Int], axis: Int = 0, offset: Int = 0) throws(FoveaError) -> Tensor {
+    if shape == tensor.shape { return tensor }
+    let rank = tensor.rank
+    var result = try Tensor(uninitializedShape: shape)
+    let source = tensor.readPointer
+    var sourceStrides = [Int](repeating: 1, count: rank)
+    for d in stride(from: rank - 2, through: 0, by: -1) { sourceStrides[d] = sourceStrides[d + 1] * tensor.shape[d + 1] }
+    let count = result.count
+    result.withUnsafeMutableBufferPointer { destination in
+        var index = [Int](repeating: 0, count: rank)
+        for i in 0..<count {
+            var at = 0
+            for d in 0..<rank { at += (index[d] + (d == axis ? offset : 0)) * sourceStrides[d] }
+            destination[i] = source[at]
+            for d in stride(from: rank - 1, through: 0, by: -1) {
+                index[d] += 1
+                if index[d] < shape[d] { break }
+                index[d] = 0
+            }
+        }
+    }
+    return result
+}

@@ -1,0 +1,182 @@
+/// What a layer's backward pass returns: the gradient with respect to its
+/// input and to each of its parameters (named as ``Layer/parameters`` names them).
+public struct LayerGradients: Sendable {
+    /// ∂L/∂input, shaped like the input.
+    public var input: Tensor
+    /// ∂L/∂parameter, by parameter name.
+    public var parameters: [String: Tensor]
+
+    /// Gradients of a layer.
+    public init(input: Tensor, parameters: [String: Tensor] = [:]) {
+        self.input = input
+        self.parameters = parameters
+    }
+}
+
+/// A layer that can be trained: its backward pass, and a copy of it with new
+/// parameter values (layers are immutable; an optimizer step makes new ones).
+public protocol TrainableLayer: Layer {
+    /// The gradients given the forward pass's input and output and ∂L/∂output.
+    func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients
+
+    /// The same layer with the given parameters replaced (names as in ``Layer/parameters``).
+    func replacingParameters(_ parameters: [String: Tensor]) throws(FoveaError) -> Self
+}
+
+extension TrainableLayer {
+    /// Layers without parameters are themselves after any update.
+    public func replacingParameters(_ parameters: [String: Tensor]) throws(FoveaError) -> Self { self }
+}
+
+/// ∂L/∂(pre-activation) from ∂L/∂output and the output itself: every fused
+/// activation's derivative can be written in terms of its output.
+func activationBackward(_ activation: Activation, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> Tensor {
+    if activation == .none { return outputGradient }
+    try requireShape(outputGradient, output.shape, "output gradient")
+    let y = output.scalars, g = outputGradient.scalars
+    var result = [Float](repeating: 0, count: y.count)
+    for i in y.indices {
+        let derivative: Float
+        switch activation {
+        case .none: derivative = 1
+        case .relu: derivative = y[i] > 0 ? 1 : 0
+        case .relu6: derivative = y[i] > 0 && y[i] < 6 ? 1 : 0
+        case .leakyRelu(let alpha): derivative = y[i] > 0 ? 1 : alpha
+        case .clamp(let low, let high): derivative = y[i] > low && y[i] < high ? 1 : 0
+        case .sigmoid: derivative = y[i] * (1 - y[i])
+        case .tanh: derivative = 1 - y[i] * y[i]
+        }
+        result[i] = g[i] * derivative
+    }
+    return try Tensor(shape: output.shape, scalars: result)
+}
+
+extension Convolution: TrainableLayer {
+    /// Weight, bias and input gradients through the fused activation.
+    public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        let pre = try activationBackward(core.activation, output: output, outputGradient: outputGradient)
+        let g = try convolutionBackward(
+            spatialRank: Rank.axes, input: input, weight: core.weight, outputGradient: pre, stride: core.stride,
+            padding: core.padding, dilation: core.dilation, groups: core.groups)
+        var parameters = ["weight": g.weight]
+        if core.bias != nil { parameters["bias"] = g.bias }
+        return LayerGradients(input: g.input, parameters: parameters)
+    }
+
+    /// The layer with a new weight and/or bias (packed anew).
+    public func replacingParameters(_ parameters: [String: Tensor]) throws(FoveaError) -> Self {
+        Self(core: try ConvolutionCore(
+            spatialRank: Rank.axes, weight: parameters["weight"] ?? core.weight, bias: parameters["bias"] ?? core.bias,
+            stride: core.stride, padding: core.padding, dilation: core.dilation, groups: core.groups,
+            activation: core.activation, algorithm: core.algorithm))
+    }
+}
+
+extension Dense: TrainableLayer {
+    /// `∂W = xᵀ·δ`, `∂b = Σ δ`, `∂x = δ·Wᵀ` with `δ` through the activation.
+    public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        let delta = try activationBackward(activation, output: output, outputGradient: outputGradient)
+        let (inFeatures, outFeatures) = (weight.shape[0], weight.shape[1])
+        let rows = input.count / max(inFeatures, 1)
+        let x = try input.reshaped(to: [rows, inFeatures]), d = try delta.reshaped(to: [rows, outFeatures])
+        var parameters = ["weight": try matmul(try x.transposed([1, 0]), d)]
+        if bias != nil {
+            let values = d.scalars
+            var sums = [Float](repeating: 0, count: outFeatures)
+            for r in 0..<rows { for j in 0..<outFeatures { sums[j] += values[r * outFeatures + j] } }
+            parameters["bias"] = try Tensor(shape: [outFeatures], scalars: sums)
+        }
+        let dx = try matmul(d, try weight.transposed([1, 0])).reshaped(to: input.shape)
+        return LayerGradients(input: dx, parameters: parameters)
+    }
+
+    /// The layer with a new weight and/or bias.
+    public func replacingParameters(_ parameters: [String: Tensor]) throws(FoveaError) -> Dense {
+        try Dense(weight: parameters["weight"] ?? weight, bias: parameters["bias"] ?? bias, activation: activation)
+    }
+}
+
+extension ActivationLayer: TrainableLayer {
+    /// ∂L/∂x through the activation.
+    public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        LayerGradients(input: try activationBackward(activation, output: output, outputGradient: outputGradient))
+    }
+}
+
+extension Softmax: TrainableLayer {
+    /// `y ⊙ (δ − Σ δ ⊙ y)` along the last axis.
+    public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        let y = output.scalars, g = outputGradient.scalars
+        let width = max(output.shape.last ?? 1, 1)
+        var result = [Float](repeating: 0, count: y.count)
+        for row in stride(from: 0, to: y.count, by: width) {
+            var dot: Float = 0
+            for j in 0..<width { dot += g[row + j] * y[row + j] }
+            for j in 0..<width { result[row + j] = y[row + j] * (g[row + j] - dot) }
+        }
+        return LayerGradients(input: try Tensor(shape: output.shape, scalars: result))
+    }
+}
+
+extension Flatten: TrainableLayer {
+    /// The gradient reshaped back.
+    public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        LayerGradients(input: try outputGradient.reshaped(to: input.shape))
+    }
+}
+
+extension Reshape: TrainableLayer {
+    /// The gradient reshaped back.
+    public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        LayerGradients(input: try outputGradient.reshaped(to: input.shape))
+    }
+}
+
+extension Dropout: TrainableLayer {
+    /// The identity (this layer drops nothing; see ``Dropout``).
+    public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        LayerGradients(input: outputGradient)
+    }
+}
+
+extension MaxPool2D: TrainableLayer {
+    /// Each output's gradient to the first largest input of its window.
+    public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        LayerGradients(input: try poolBackward(
+            .max, input: input, outputGradient: outputGradient, spatialRank: 2, kernel: kernel, stride: stride,
+            padding: padding, ceilMode: ceilMode))
+    }
+}
+
+extension AvgPool2D: TrainableLayer {
+    /// Each output's gradient spread evenly over its window.
+    public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        LayerGradients(input: try poolBackward(
+            .average(countIncludesPadding: countIncludesPadding), input: input, outputGradient: outputGradient,
+            spatialRank: 2, kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode))
+    }
+}
+
+extension GlobalAvgPool2D: TrainableLayer {
+    /// Each channel's gradient spread over the image.
+    public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let g = outputGradient.scalars
+        var result = [Float](repeating: 0, count: input.count)
+        let scale = 1 / Float(max(h * w, 1))
+        for image in 0..<n {
+            for pixel in 0..<(h * w) {
+                for channel in 0..<c { result[(image * h * w + pixel) * c + channel] = g[image * c + channel] * scale }
+            }
+        }
+        return LayerGradients(input: try Tensor(shape: input.shape, scalars: result))
+    }
+}
+
+extension ZeroPadding2D: TrainableLayer {
+    /// The gradient with the padded border cut away.
+    public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        LayerGradients(input: try centreCrop(
+            outputGradient, top: top, left: left, height: input.shape[1], width: input.shape[2]))
+    }
+}
