@@ -5,6 +5,6 @@ struct FoveaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fovea",
         abstract: "Convolutional networks on the CPU: kernels, models, detection, faces and style.",
-        subcommands: [InfoCommand.self, SummaryCommand.self, PredictCommand.self, ConformanceCommand.self]
+        subcommands: [InfoCommand.self, SummaryCommand.self, PredictCommand.self, TrainCommand.self, ConformanceCommand.self]
     )
 }

@@ -37,6 +37,45 @@ size_t gemm_workspace_size(const fovea_conv_plan &plan, const Problem &p) {
     return per_worker * size_t(std::max(fovea_threads_get(), 1));
 }
 
+void im2col_rows(const Problem &p, const float *xn, int64_t first, int64_t rows, int64_t g, float *columns) {
+    const fovea_conv_desc &d = p.d;
+    const int64_t C = d.in_channels, Cg = p.in_channels_per_group;
+    const int64_t depth = p.kernel_volume * Cg;
+    // One row per output pixel: taps in (kd, kh, kw) order, Cg channels each.
+    for (int64_t r = 0; r < rows; ++r) {
+        const int64_t pixel = first + r;
+        const int64_t ow = pixel % d.out_size[2];
+        const int64_t oh = (pixel / d.out_size[2]) % d.out_size[1];
+        const int64_t od = pixel / (d.out_size[2] * d.out_size[1]);
+        float *dst = columns + r * depth;
+        for (int64_t kd = 0; kd < d.kernel[0]; ++kd) {
+            const int64_t iz = od * d.stride[0] - d.pad_begin[0] + kd * d.dilation[0];
+            for (int64_t kh = 0; kh < d.kernel[1]; ++kh) {
+                const int64_t iy = oh * d.stride[1] - d.pad_begin[1] + kh * d.dilation[1];
+                const int64_t left = ow * d.stride[2] - d.pad_begin[2];
+                const int64_t right = left + (d.kernel[2] - 1) * d.dilation[2];
+                if (Cg == C && d.dilation[2] == 1 && left >= 0 && right < d.in_size[2] && iz >= 0 &&
+                    iz < d.in_size[0] && iy >= 0 && iy < d.in_size[1]) {
+                    // The whole kernel row lies in the image and is contiguous in NHWC: one copy.
+                    std::memcpy(dst, xn + ((iz * d.in_size[1] + iy) * d.in_size[2] + left) * C,
+                                size_t(d.kernel[2] * C) * sizeof(float));
+                    dst += d.kernel[2] * C;
+                    continue;
+                }
+                for (int64_t kw = 0; kw < d.kernel[2]; ++kw, dst += Cg) {
+                    const int64_t ix = ow * d.stride[2] - d.pad_begin[2] + kw * d.dilation[2];
+                    if (iz < 0 || iz >= d.in_size[0] || iy < 0 || iy >= d.in_size[1] || ix < 0 || ix >= d.in_size[2]) {
+                        std::memset(dst, 0, Cg * sizeof(float));
+                    } else {
+                        std::memcpy(dst, xn + ((iz * d.in_size[1] + iy) * d.in_size[2] + ix) * C + g * Cg,
+                                    Cg * sizeof(float));
+                    }
+                }
+            }
+        }
+    }
+}
+
 void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y,
               void *workspace, size_t workspace_bytes) {
     const fovea_conv_desc &d = p.d;
@@ -116,30 +155,7 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
             const float *xn = x + n * p.in_image;
             float *yn = y + n * p.out_image + first * K;
             for (int64_t g = 0; g < d.groups; ++g) {
-                // One im2col row per output pixel: taps in (kd, kh, kw) order, Cg channels each.
-                for (int64_t r = 0; r < rows; ++r) {
-                    const int64_t pixel = first + r;
-                    const int64_t ow = pixel % d.out_size[2];
-                    const int64_t oh = (pixel / d.out_size[2]) % d.out_size[1];
-                    const int64_t od = pixel / (d.out_size[2] * d.out_size[1]);
-                    float *dst = columns + r * depth;
-                    for (int64_t kd = 0; kd < d.kernel[0]; ++kd) {
-                        const int64_t iz = od * d.stride[0] - d.pad_begin[0] + kd * d.dilation[0];
-                        for (int64_t kh = 0; kh < d.kernel[1]; ++kh) {
-                            const int64_t iy = oh * d.stride[1] - d.pad_begin[1] + kh * d.dilation[1];
-                            for (int64_t kw = 0; kw < d.kernel[2]; ++kw, dst += Cg) {
-                                const int64_t ix = ow * d.stride[2] - d.pad_begin[2] + kw * d.dilation[2];
-                                if (iz < 0 || iz >= d.in_size[0] || iy < 0 || iy >= d.in_size[1] || ix < 0 ||
-                                    ix >= d.in_size[2]) {
-                                    std::memset(dst, 0, Cg * sizeof(float));
-                                } else {
-                                    std::memcpy(dst, xn + ((iz * d.in_size[1] + iy) * d.in_size[2] + ix) * C + g * Cg,
-                                                Cg * sizeof(float));
-                                }
-                            }
-                        }
-                    }
-                }
+                im2col_rows(p, xn, first, rows, g, columns);
                 for (int64_t j = 0; j < panels; ++j) multiply(columns, depth, rows, yn + g * Kg, g, j);
             }
         }

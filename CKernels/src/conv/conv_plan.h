@@ -41,6 +41,9 @@ size_t direct_workspace_size(const fovea_conv_plan &plan, const Problem &p);
 void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y,
                 void *workspace);
 bool gemm_is_pointwise(const fovea_conv_desc &d);
+// Im2col rows of output pixels [first, first + rows) of one image (xn) and
+// group g: kernel_volume * Cg values per row, taps in (kd, kh, kw) order.
+void im2col_rows(const Problem &p, const float *xn, int64_t first, int64_t rows, int64_t g, float *columns);
 size_t gemm_workspace_size(const fovea_conv_plan &plan, const Problem &p);
 void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y,
               void *workspace, size_t workspace_bytes);
@@ -53,6 +56,10 @@ void run_depthwise_rows(const fovea_conv_plan &plan, const Problem &p, const flo
                         int64_t end);
 
 fovea_status transpose_workspace_size(const fovea_conv_desc *d, size_t *bytes);
+// Backward passes on the fast kernels (groups == 1; the reference otherwise).
+fovea_status backward_data_fast(const fovea_conv_desc *desc, const float *dy, const float *w, float *dx);
+fovea_status backward_filter_fast(const fovea_conv_desc *desc, const float *x, const float *dy, float *dw);
+fovea_status backward_bias_fast(const fovea_conv_desc *desc, const float *dy, float *db);
 fovea_status transpose_forward(const fovea_conv_desc *d, const float *x, const float *w, const float *bias,
                                float *y, void *workspace, size_t workspace_bytes);
 

@@ -37,16 +37,16 @@ fovea_status planned_forward(const fovea_conv_desc *desc, const float *x, const 
 const Implementation<ConvTable> kConvImplementations[] = {
 #if defined(__x86_64__)
     {FOVEA_ISA_AVX512,
-     {planned_forward_workspace_size, planned_forward, fovea_reference_conv_backward_data,
-      fovea_reference_conv_backward_filter, fovea_reference_conv_backward_bias}},
+     {planned_forward_workspace_size, planned_forward, conv::backward_data_fast, conv::backward_filter_fast,
+      conv::backward_bias_fast}},
     {FOVEA_ISA_AVX2,
-     {planned_forward_workspace_size, planned_forward, fovea_reference_conv_backward_data,
-      fovea_reference_conv_backward_filter, fovea_reference_conv_backward_bias}},
+     {planned_forward_workspace_size, planned_forward, conv::backward_data_fast, conv::backward_filter_fast,
+      conv::backward_bias_fast}},
 #endif
     // The portable level still gets plans: portable microkernels and transforms.
     {FOVEA_ISA_SCALAR,
-     {planned_forward_workspace_size, planned_forward, fovea_reference_conv_backward_data,
-      fovea_reference_conv_backward_filter, fovea_reference_conv_backward_bias}},
+     {planned_forward_workspace_size, planned_forward, conv::backward_data_fast, conv::backward_filter_fast,
+      conv::backward_bias_fast}},
 };
 
 // The same driver at every level: the GEMM plan and the gather inside it take

@@ -46,7 +46,7 @@ public struct ClassifierTrainer: Sendable {
         let logits = values[logitsNode]
         let loss = try softmaxCrossEntropy(logits: try flattenedLogits(logits), labels: labels)
         let gradients = try model.backpropagate(
-            values: values, seeds: [logitsNode: try loss.gradient.reshaped(to: logits.shape)])
+            values: values, seeds: [logitsNode: try loss.gradient.reshaped(to: logits.shape)], inputGradient: false)
         var parameters = model.parameters
         let trainable = gradients.parameters.filter { parameters[$0.key] != nil }
         try optimizer.update(&parameters, with: trainable)

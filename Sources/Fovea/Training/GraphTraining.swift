@@ -22,7 +22,7 @@ extension Graph {
     /// the graph and returns ∂L/∂input and ∂L/∂parameter under the names
     /// ``parameters`` uses.
     func backpropagate(
-        values: [Tensor], seeds: [Int: Tensor]
+        values: [Tensor], seeds: [Int: Tensor], inputGradient: Bool = true
     ) throws(FoveaError) -> (input: Tensor?, parameters: [String: Tensor]) {
         var gradients = [Tensor?](repeating: nil, count: nodes.count)
         for (node, gradient) in seeds { gradients[node] = gradient }
@@ -43,10 +43,18 @@ extension Graph {
                     guard let trainable = layer as? any TrainableLayer else {
                         throw FoveaError.unsupported("\(layerTypeName(layer)) has no backward pass yet")
                     }
-                    let result = try trainable.backward(
-                        input: values[node.inputs[0]], output: values[index], outputGradient: gradient)
-                    try accumulate(node.inputs[0], result.input)
-                    for (name, tensor) in result.parameters {
+                    let parameters: [String: Tensor]
+                    if node.inputs[0] == 0 && !inputGradient {
+                        // The network's input: its gradient is not wanted.
+                        parameters = try trainable.parameterGradients(
+                            input: values[0], output: values[index], outputGradient: gradient)
+                    } else {
+                        let result = try trainable.backward(
+                            input: values[node.inputs[0]], output: values[index], outputGradient: gradient)
+                        try accumulate(node.inputs[0], result.input)
+                        parameters = result.parameters
+                    }
+                    for (name, tensor) in parameters {
                         let full = "\(node.name).\(name)"
                         parameterGradients[parameterAliases[full] ?? full] = tensor
                     }

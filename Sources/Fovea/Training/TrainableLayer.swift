@@ -1,3 +1,5 @@
+internal import CKernels
+
 /// What a layer's backward pass returns: the gradient with respect to its
 /// input and to each of its parameters (named as ``Layer/parameters`` names them).
 public struct LayerGradients: Sendable {
@@ -21,9 +23,18 @@ public protocol TrainableLayer: Layer {
 
     /// The same layer with the given parameters replaced (names as in ``Layer/parameters``).
     func replacingParameters(_ parameters: [String: Tensor]) throws(FoveaError) -> Self
+
+    /// Only the parameters' gradients: what a network's first layer needs,
+    /// whose input gradient nobody reads.
+    func parameterGradients(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> [String: Tensor]
 }
 
 extension TrainableLayer {
+    /// The parameter part of ``backward(input:output:outputGradient:)``.
+    public func parameterGradients(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> [String: Tensor] {
+        try backward(input: input, output: output, outputGradient: outputGradient).parameters
+    }
+
     /// Layers without parameters are themselves after any update.
     public func replacingParameters(_ parameters: [String: Tensor]) throws(FoveaError) -> Self { self }
 }
@@ -33,22 +44,19 @@ extension TrainableLayer {
 func activationBackward(_ activation: Activation, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> Tensor {
     if activation == .none { return outputGradient }
     try requireShape(outputGradient, output.shape, "output gradient")
-    let y = output.scalars, g = outputGradient.scalars
-    var result = [Float](repeating: 0, count: y.count)
-    for i in y.indices {
-        let derivative: Float
-        switch activation {
-        case .none: derivative = 1
-        case .relu: derivative = y[i] > 0 ? 1 : 0
-        case .relu6: derivative = y[i] > 0 && y[i] < 6 ? 1 : 0
-        case .leakyRelu(let alpha): derivative = y[i] > 0 ? 1 : alpha
-        case .clamp(let low, let high): derivative = y[i] > low && y[i] < high ? 1 : 0
-        case .sigmoid: derivative = y[i] * (1 - y[i])
-        case .tanh: derivative = 1 - y[i] * y[i]
-        }
-        result[i] = g[i] * derivative
+    let result = try Tensor(uninitializedShape: output.shape)
+    let y = output.readPointer, g = outputGradient.readPointer, d = result.writePointer
+    let count = output.count
+    switch activation {
+    case .none: break
+    case .relu: for i in 0..<count { d[i] = y[i] > 0 ? g[i] : 0 }
+    case .relu6: for i in 0..<count { d[i] = y[i] > 0 && y[i] < 6 ? g[i] : 0 }
+    case .leakyRelu(let alpha): for i in 0..<count { d[i] = y[i] > 0 ? g[i] : alpha * g[i] }
+    case .clamp(let low, let high): for i in 0..<count { d[i] = y[i] > low && y[i] < high ? g[i] : 0 }
+    case .sigmoid: for i in 0..<count { d[i] = g[i] * y[i] * (1 - y[i]) }
+    case .tanh: for i in 0..<count { d[i] = g[i] * (1 - y[i] * y[i]) }
     }
-    return try Tensor(shape: output.shape, scalars: result)
+    return result
 }
 
 extension Convolution: TrainableLayer {
@@ -61,6 +69,25 @@ extension Convolution: TrainableLayer {
         var parameters = ["weight": g.weight]
         if core.bias != nil { parameters["bias"] = g.bias }
         return LayerGradients(input: g.input, parameters: parameters)
+    }
+
+    /// Weight and bias gradients only (no input gradient).
+    public func parameterGradients(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> [String: Tensor] {
+        let pre = try activationBackward(core.activation, output: output, outputGradient: outputGradient)
+        let geometry = try ConvolutionGeometry.forward(
+            spatialRank: Rank.axes, input: input.shape, weight: core.weight.shape, stride: core.stride,
+            padding: core.padding, dilation: core.dilation, groups: core.groups)
+        var desc = geometry.descriptor()
+        let dw = try Tensor(uninitializedShape: core.weight.shape)
+        try check(fovea_conv_backward_filter(&desc, input.readPointer, pre.readPointer, dw.writePointer),
+                  "convolution backward (weight)")
+        var parameters = ["weight": dw]
+        if core.bias != nil {
+            let db = try Tensor(uninitializedShape: [geometry.outChannels])
+            try check(fovea_conv_backward_bias(&desc, pre.readPointer, db.writePointer), "convolution backward (bias)")
+            parameters["bias"] = db
+        }
+        return parameters
     }
 
     /// The layer with a new weight and/or bias (packed anew).
