@@ -27,6 +27,17 @@ fovea_status forward(const fovea_activation *activation, int64_t count, const fl
 }
 
 template <transcendental::Kernels (*Get)()>
+void transcendental_rows(fovea_activation_kind kind, int64_t rows, int64_t columns, int64_t stride, float *y) {
+    const transcendental::Kernels k = Get();
+    const auto kernel = kind == FOVEA_ACTIVATION_SIGMOID ? k.sigmoid : k.tanh;
+    if (stride == columns) {
+        kernel(y, y, 0, rows * columns);  // contiguous rows: one call
+        return;
+    }
+    for (int64_t r = 0; r < rows; ++r) kernel(y + r * stride, y + r * stride, 0, columns);
+}
+
+template <transcendental::Kernels (*Get)()>
 fovea_status softmax(int64_t outer, int64_t axis, int64_t inner, const float *x, float *y) {
     const transcendental::Kernels k = Get();
     parallel_for(outer, grain_for(outer, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, axis * inner))),
@@ -37,14 +48,17 @@ fovea_status softmax(int64_t outer, int64_t axis, int64_t inner, const float *x,
 const Implementation<ActivationTable> kActivationImplementations[] = {
 #if defined(__x86_64__)
     {FOVEA_ISA_AVX512,
-     {forward<transcendental::kernels_avx512, activation_forward_avx512>, prelu_forward_avx512,
+     {forward<transcendental::kernels_avx512, activation_forward_avx512>,
+      transcendental_rows<transcendental::kernels_avx512>, prelu_forward_avx512,
       softmax<transcendental::kernels_avx512>}},
     {FOVEA_ISA_AVX2,
-     {forward<transcendental::kernels_avx2, activation_forward_avx2>, prelu_forward_avx2,
+     {forward<transcendental::kernels_avx2, activation_forward_avx2>,
+      transcendental_rows<transcendental::kernels_avx2>, prelu_forward_avx2,
       softmax<transcendental::kernels_avx2>}},
 #endif
     {FOVEA_ISA_SCALAR,
-     {forward<transcendental::kernels_scalar, fovea_reference_activation_forward>, fovea_reference_prelu_forward,
+     {forward<transcendental::kernels_scalar, fovea_reference_activation_forward>,
+      transcendental_rows<transcendental::kernels_scalar>, fovea_reference_prelu_forward,
       softmax<transcendental::kernels_scalar>}},
 };
 

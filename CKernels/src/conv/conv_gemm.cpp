@@ -57,8 +57,9 @@ void im2col_rows(const Problem &p, const float *xn, int64_t first, int64_t rows,
                 if (Cg == C && d.dilation[2] == 1 && left >= 0 && right < d.in_size[2] && iz >= 0 &&
                     iz < d.in_size[0] && iy >= 0 && iy < d.in_size[1]) {
                     // The whole kernel row lies in the image and is contiguous in NHWC: one copy.
-                    std::memcpy(dst, xn + ((iz * d.in_size[1] + iy) * d.in_size[2] + left) * C,
-                                size_t(d.kernel[2] * C) * sizeof(float));
+                    // A loop rather than memcpy: rows are often a few floats (one input channel).
+                    const float *src = xn + ((iz * d.in_size[1] + iy) * d.in_size[2] + left) * C;
+                    for (int64_t i = 0; i < d.kernel[2] * C; ++i) dst[i] = src[i];
                     dst += d.kernel[2] * C;
                     continue;
                 }

@@ -48,8 +48,7 @@ void pack_gemm_weights(fovea_conv_plan &plan, const float *w) {
 }
 
 void finish_activation(const fovea_activation &activation, float *c, int64_t m, int64_t n, int64_t ldc) {
-    const ActivationTable &table = activation_dispatch().table();
-    for (int64_t r = 0; r < m; ++r) table.forward(&activation, n, c + r * ldc, c + r * ldc);
+    activation_dispatch().table().transcendental_rows(activation.kind, m, n, ldc, c);
 }
 
 bool is_depthwise_like(const fovea_conv_desc &d) {

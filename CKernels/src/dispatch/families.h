@@ -49,6 +49,9 @@ struct NormTable {
 
 struct ActivationTable {
     fovea_status (*forward)(const fovea_activation *, int64_t, const float *, float *);
+    // Sigmoid or tanh over rows of a block, on the calling thread: what the
+    // convolution drivers apply after their stores, tile by tile.
+    void (*transcendental_rows)(fovea_activation_kind, int64_t rows, int64_t columns, int64_t stride, float *);
     fovea_status (*prelu_forward)(int64_t, int64_t, const float *, const float *, float *);
     fovea_status (*softmax_forward)(int64_t, int64_t, int64_t, const float *, float *);
 };

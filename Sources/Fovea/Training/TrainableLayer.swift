@@ -106,14 +106,14 @@ extension Dense: TrainableLayer {
         let (inFeatures, outFeatures) = (weight.shape[0], weight.shape[1])
         let rows = input.count / max(inFeatures, 1)
         let x = try input.reshaped(to: [rows, inFeatures]), d = try delta.reshaped(to: [rows, outFeatures])
-        var parameters = ["weight": try matmul(try x.transposed([1, 0]), d)]
+        var parameters = ["weight": try gemm(x, d, transposeA: true)]
         if bias != nil {
             let values = d.scalars
             var sums = [Float](repeating: 0, count: outFeatures)
             for r in 0..<rows { for j in 0..<outFeatures { sums[j] += values[r * outFeatures + j] } }
             parameters["bias"] = try Tensor(shape: [outFeatures], scalars: sums)
         }
-        let dx = try matmul(d, try weight.transposed([1, 0])).reshaped(to: input.shape)
+        let dx = try gemm(d, weight, transposeB: true).reshaped(to: input.shape)
         return LayerGradients(input: dx, parameters: parameters)
     }
 
