@@ -3,9 +3,8 @@ import Foundation
 /// Reading and writing NumPy `.npz` archives: a ZIP file of `.npy` arrays,
 /// as `numpy.savez` writes them.
 ///
-/// Reads stored (uncompressed) entries, including ZIP64 ones; archives made
-/// by `numpy.savez_compressed` (deflate) are refused with a message saying
-/// so. Writes stored entries.
+/// Reads stored and deflated entries (`numpy.savez` and
+/// `numpy.savez_compressed`), ZIP64 ones included. Writes stored entries.
 public enum NumPyArchive {
     /// Reads every array of an `.npz` file, named without the `.npy` suffix.
     public static func read(contentsOf url: URL) throws(FoveaError) -> [String: Tensor] {
@@ -20,20 +19,35 @@ public enum NumPyArchive {
     /// Decodes the bytes of an `.npz` file.
     public static func decode(_ data: Data, name: String = "npz data") throws(FoveaError) -> [String: Tensor] {
         let bytes = [UInt8](data)
-        let entries = try withBytes(bytes) { (raw) throws(FoveaError) -> [(String, Range<Int>)] in
+        let entries = try withBytes(bytes) { (raw) throws(FoveaError) -> [Entry] in
             try centralDirectory(raw, name: name)
         }
         var tensors = [String: Tensor]()
-        for (entry, range) in entries {
-            let arrayName = entry.hasSuffix(".npy") ? String(entry.dropLast(4)) : entry
+        for entry in entries {
+            let arrayName = entry.name.hasSuffix(".npy") ? String(entry.name.dropLast(4)) : entry.name
             guard tensors[arrayName] == nil else { throw .fileFormat("\(name) holds \"\(arrayName)\" twice") }
-            tensors[arrayName] = try NumPyFile.decode(Data(bytes[range]), name: "\(name)/\(entry)")
+            var payload = Array(bytes[entry.data])
+            if entry.deflated {
+                payload = try Inflate.inflate(payload, from: 0, name: "\(name)/\(entry.name)")
+                guard payload.count == entry.size else {
+                    throw .fileFormat("\(name)/\(entry.name) inflates to \(payload.count) bytes, the archive says \(entry.size)")
+                }
+            }
+            tensors[arrayName] = try NumPyFile.decode(Data(payload), name: "\(name)/\(entry.name)")
         }
         return tensors
     }
 
+    /// One archive member: where its (possibly deflated) bytes lie and its size once inflated.
+    private struct Entry {
+        var name: String
+        var data: Range<Int>
+        var deflated: Bool
+        var size: Int
+    }
+
     /// The archive's entries and where each one's data lies.
-    private static func centralDirectory(_ raw: UnsafeRawBufferPointer, name: String) throws(FoveaError) -> [(String, Range<Int>)] {
+    private static func centralDirectory(_ raw: UnsafeRawBufferPointer, name: String) throws(FoveaError) -> [Entry] {
         func u16(_ at: Int) -> Int { Int(raw.littleEndian(UInt16.self, at: at)) }
         func u32(_ at: Int) -> Int { Int(raw.littleEndian(UInt32.self, at: at)) }
         func u64(_ at: Int) -> Int { Int(truncatingIfNeeded: raw.littleEndian(UInt64.self, at: at)) }
@@ -54,7 +68,7 @@ public enum NumPyArchive {
             count = u64(record + 32)
             directory = u64(record + 48)
         }
-        var entries = [(String, Range<Int>)]()
+        var entries = [Entry]()
         var cursor = directory
         for _ in 0..<count {
             guard cursor >= 0, cursor + 46 <= raw.count, u32(cursor) == 0x0201_4B50 else {
@@ -80,18 +94,17 @@ public enum NumPyArchive {
                 }
                 extra += 4 + size
             }
-            guard method == 0 else {
-                throw .unsupported(
-                    "\(name): \"\(entryName)\" is compressed (numpy.savez_compressed); save with numpy.savez instead")
+            guard method == 0 || method == 8 else {
+                throw .unsupported("\(name): \"\(entryName)\" uses ZIP compression method \(method); only stored and deflated entries are read")
             }
             guard local >= 0, local + 30 <= raw.count, u32(local) == 0x0403_4B50 else {
                 throw corrupt("the local header of \"\(entryName)\" is missing")
             }
             let start = local + 30 + u16(local + 26) + u16(local + 28)
-            guard compressed == uncompressed, compressed >= 0, start + compressed <= raw.count else {
+            guard method == 8 || compressed == uncompressed, compressed >= 0, start + compressed <= raw.count else {
                 throw corrupt("the data of \"\(entryName)\" runs past the end of the file")
             }
-            entries.append((entryName, start..<(start + compressed)))
+            entries.append(Entry(name: entryName, data: start..<(start + compressed), deflated: method == 8, size: uncompressed))
             cursor += 46 + nameLength + extraLength + commentLength
         }
         return entries
