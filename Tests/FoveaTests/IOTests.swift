@@ -178,3 +178,23 @@ import Testing
         #expect(throws: FoveaError.self) { try IDXFile.decode([0, 0, 0x0D, 1, 0, 0, 0, 1, 0, 0, 0, 0], name: "floats") }
     }
 }
+
+@Suite struct DatasetTests {
+    @Test func readsTheMLxtendDigitLayoutAndHoldsOutAFifth() throws {
+        let folder = Fixtures.root.appendingPathComponent("io")
+        let (train, test) = try LabelledImages.mnist5k(file: folder.appendingPathComponent("digits-10.csv.gz"), seed: 3)
+        #expect(train.count == 8 && test.count == 2)
+        #expect(Set(train.labels + test.labels) == Set(0..<10))
+        let first = try NumPyFile.read(contentsOf: folder.appendingPathComponent("digits-10-first.npy")).scalars
+        var found = false
+        for data in [train, test] {
+            for i in 0..<data.count where data.labels[i] == 0 {
+                if try data.subset([i]).images.scalars == first { found = true }
+            }
+        }
+        #expect(found)
+        #expect(throws: FoveaError.self) { try LabelledImages.mnist5k(file: folder.appendingPathComponent("plain.npz")) }
+        let batches = try train.batches(size: 3, shuffledWith: 1)
+        #expect(batches.map(\.count) == [3, 3, 2] && Set(batches.flatMap { $0 }) == Set(0..<8))
+    }
+}
