@@ -55,37 +55,19 @@ public func softmaxCrossEntropy(
 public func binaryCrossEntropy(
     logits: Tensor, targets: Tensor, reduction: LossReduction = .mean
 ) throws(FoveaError) -> LossValue {
-    try requireShape(targets, logits.shape, "targets")
-    let x = logits.scalars, t = targets.scalars
-    guard t.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
+    guard targets.scalars.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
         throw .invalidParameter("binary cross-entropy targets must lie in [0, 1]")
     }
-    let scale = reduction == .mean ? 1 / Float(max(x.count, 1)) : 1
-    var total = 0.0
-    var gradient = [Float](repeating: 0, count: x.count)
-    for i in x.indices {
-        let v = Double(x[i]), target = Double(t[i])
-        total += max(v, 0) - v * target + Foundation.log1p(Foundation.exp(-abs(v)))
-        gradient[i] = Float(1 / (1 + Foundation.exp(-v)) - target) * scale
+    return try elementwiseLoss(logits, targets, reduction) { x, t in
+        (max(x, 0) - x * t + Foundation.log1p(Foundation.exp(-abs(x))), 1 / (1 + Foundation.exp(-x)) - t)
     }
-    return LossValue(value: Float(total) * scale, gradient: try Tensor(shape: logits.shape, scalars: gradient))
 }
 
 /// Mean squared error `mean((p − t)²)` (or the sum). Gradient `2(p − t)`, scaled alike.
 public func meanSquaredError(
     predictions: Tensor, targets: Tensor, reduction: LossReduction = .mean
 ) throws(FoveaError) -> LossValue {
-    try requireShape(targets, predictions.shape, "targets")
-    let p = predictions.scalars, t = targets.scalars
-    let scale = reduction == .mean ? 1 / Float(max(p.count, 1)) : 1
-    var total = 0.0
-    var gradient = [Float](repeating: 0, count: p.count)
-    for i in p.indices {
-        let d = Double(p[i]) - Double(t[i])
-        total += d * d
-        gradient[i] = Float(2 * d) * scale
-    }
-    return LossValue(value: Float(total) * scale, gradient: try Tensor(shape: predictions.shape, scalars: gradient))
+    try elementwiseLoss(predictions, targets, reduction) { p, t in ((p - t) * (p - t), 2 * (p - t)) }
 }
 
 /// Smooth L1 (Huber with threshold `beta`, as in Fast R-CNN's box regression):
@@ -93,21 +75,29 @@ public func meanSquaredError(
 public func smoothL1(
     predictions: Tensor, targets: Tensor, beta: Float = 1, reduction: LossReduction = .mean
 ) throws(FoveaError) -> LossValue {
-    try requireShape(targets, predictions.shape, "targets")
     guard beta > 0, beta.isFinite else { throw .invalidParameter("smooth L1 needs a positive beta, got \(beta)") }
+    let b = Double(beta)
+    return try elementwiseLoss(predictions, targets, reduction) { p, t in
+        let d = p - t
+        return abs(d) < b ? (0.5 * d * d / b, d / b) : (abs(d) - 0.5 * b, d > 0 ? 1 : -1)
+    }
+}
+
+/// A loss that is a sum of per-element terms: `term(prediction, target)`
+/// gives each element's loss and its derivative (in double precision).
+private func elementwiseLoss(
+    _ predictions: Tensor, _ targets: Tensor, _ reduction: LossReduction,
+    _ term: (Double, Double) -> (loss: Double, derivative: Double)
+) throws(FoveaError) -> LossValue {
+    try requireShape(targets, predictions.shape, "targets")
     let p = predictions.scalars, t = targets.scalars
-    let scale = reduction == .mean ? 1 / Float(max(p.count, 1)) : 1
+    let scale = reduction == .mean ? 1 / Double(max(p.count, 1)) : 1
     var total = 0.0
     var gradient = [Float](repeating: 0, count: p.count)
     for i in p.indices {
-        let d = Double(p[i]) - Double(t[i]), b = Double(beta)
-        if abs(d) < b {
-            total += 0.5 * d * d / b
-            gradient[i] = Float(d / b) * scale
-        } else {
-            total += abs(d) - 0.5 * b
-            gradient[i] = Float(d > 0 ? 1 : -1) * scale
-        }
+        let (loss, derivative) = term(Double(p[i]), Double(t[i]))
+        total += loss
+        gradient[i] = Float(derivative * scale)
     }
-    return LossValue(value: Float(total) * scale, gradient: try Tensor(shape: predictions.shape, scalars: gradient))
+    return LossValue(value: Float(total * scale), gradient: try Tensor(shape: predictions.shape, scalars: gradient))
 }
