@@ -241,3 +241,74 @@ import Testing
         #expect(throws: FoveaError.self) { try model.replacingParameters(["fc.weight": try Tensor.zeros(shape: [2, 16])]) }
     }
 }
+
+@Suite struct TransferLearningTests {
+    @Test func ensemblesAverageAndTenCropsCoverCornersCentreAndMirror() throws {
+        let a = try ModelName.lenet5.build(weights: .random(seed: 1)), b = try ModelName.lenet5.build(weights: .random(seed: 2))
+        let x = try Tensor.randomUniform(shape: [2, 32, 32, 1], seed: 3)
+        let mean = try Ensemble([a, b])(x)
+        expectClose(mean.scalars, try multiply(try add(a(x), b(x)), Tensor(scalar: 0.5)).scalars, "ensemble")
+        #expect(throws: FoveaError.self) { try Ensemble([]) }
+
+        let image = try Tensor(shape: [1, 3, 4, 1], scalars: (0..<12).map(Float.init))
+        let crops = try tenCrops(image, height: 2, width: 2)
+        #expect(crops.count == 10)
+        #expect(crops[0].scalars == [0, 1, 4, 5] && crops[3].scalars == [6, 7, 10, 11] && crops[4].scalars == [1, 2, 5, 6])
+        #expect(crops[5].scalars == [3, 2, 7, 6])  // the mirror's top-left corner
+        #expect(throws: FoveaError.self) { try tenCrops(image, height: 4, width: 2) }
+        let big = try Tensor.randomUniform(shape: [1, 36, 36, 1], seed: 4)
+        #expect(try multiCropPrediction(a, big, height: 32, width: 32).shape == [1, 10])
+    }
+
+    /// Freeze a backbone, cache its features, train a new head on the cache,
+    /// then unfreeze and fine-tune end to end.
+    @Test func frozenBackboneCachedFeaturesAndFineTuning() throws {
+        var sweep = Sweep(seed: 44)
+        var images = [Float](), labels = [Int]()
+        for i in 0..<48 {
+            labels.append(i % 3)
+            for pixel in 0..<64 { images.append(Float((pixel / 8 + i % 3) % 3 == 0 ? 1 : 0) + Float(sweep.int(-50...50)) / 500) }
+        }
+        let data = try LabelledImages(images: try Tensor(shape: [48, 8, 8, 1], scalars: images), labels: labels, classes: 3)
+        var g = GraphBuilder()
+        let conv = g.add(try Conv2D(weight: try Initializer.heNormal.tensor(shape: [3, 3, 1, 6], seed: 1),
+                                    bias: try Tensor.zeros(shape: [6]), activation: .relu), named: "conv", to: g.input)
+        let pooled = g.add(GlobalAvgPool2D(), named: "features", to: conv)
+        let logits = g.add(try Dense(weight: try Initializer.glorotUniform.tensor(shape: [6, 3], seed: 2)), named: "head", to: pooled)
+        let probabilities = g.add(Softmax(), named: "softmax", to: logits)
+        let model = try g.build(outputs: ["probabilities": probabilities])
+
+        // Features once, saved and read back.
+        let backbone = try model.truncated(at: "features")
+        #expect(backbone.outputNames == ["features"])
+        let cache = try FeatureCache(backbone: backbone, dataset: data, batchSize: 10)
+        #expect(cache.data.images.shape == [48, 1, 1, 6])
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-features-\(UInt32.random(in: 0...UInt32.max)).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try cache.save(to: url)
+        let loaded = try FeatureCache.load(from: url)
+        #expect(loaded.data.images == cache.data.images && loaded.data.labels == cache.data.labels)
+
+        // A head trained on the cache.
+        var h = GraphBuilder()
+        let flat = h.add(Flatten(), named: "flat", to: h.input)
+        let headLogits = h.add(try Dense(weight: try Initializer.glorotUniform.tensor(shape: [6, 3], seed: 5)), named: "head", to: flat)
+        let headOut = h.add(Softmax(), named: "softmax", to: headLogits)
+        var headTrainer = try ClassifierTrainer(model: try h.build(outputs: ["p": headOut]), optimizer: try Adam(learningRate: 0.05))
+        let before = try headTrainer.evaluate(loaded.data)
+        for epoch in 0..<30 { _ = try headTrainer.trainEpoch(loaded.data, batchSize: 16, seed: UInt64(epoch)) }
+        #expect(try headTrainer.evaluate(loaded.data).loss < before.loss)
+
+        // The full model with its backbone frozen: the convolution does not move.
+        var trainer = try ClassifierTrainer(model: model, optimizer: try Adam(learningRate: 0.01))
+        trainer.frozenLayers = ["conv"]
+        _ = try trainer.trainEpoch(data, batchSize: 16, seed: 1)
+        #expect(trainer.model.parameters["conv.weight"] == model.parameters["conv.weight"])
+        #expect(trainer.model.parameters["head.weight"] != model.parameters["head.weight"])
+        // Unfrozen, it fine-tunes.
+        trainer.frozenLayers = []
+        _ = try trainer.trainEpoch(data, batchSize: 16, seed: 2)
+        #expect(trainer.model.parameters["conv.weight"] != model.parameters["conv.weight"])
+        #expect(throws: FoveaError.self) { try model.truncated(at: "nope") }
+    }
+}

@@ -105,6 +105,14 @@ public struct Graph: Layer {
         return all
     }
 
+    /// The names (as ``parameters`` gives them) of the given layers' parameters.
+    public func parameterNames(ofLayers layers: Set<String>) -> [String] {
+        nodes.filter { layers.contains($0.name) }.flatMap { node -> [String] in
+            guard case .layer(let layer) = node.operation else { return [] }
+            return layer.parameters.keys.map { parameterAliases["\(node.name).\($0)"] ?? "\(node.name).\($0)" }
+        }
+    }
+
     /// A table of every layer with its output shape, parameter count and
     /// inputs, and the total, as Keras prints a functional model.
     public func summary(inputShape: [Int]) throws(FoveaError) -> String {

@@ -11,6 +11,9 @@ public struct ClassifierTrainer: Sendable {
     public private(set) var model: Graph
     /// The optimizer (its state included).
     public var optimizer: any Optimizer
+    /// Layers whose parameters stay as they are (transfer learning: a frozen
+    /// backbone; unfreeze its last blocks to fine-tune).
+    public var frozenLayers: Set<String> = []
     let logitsNode: Int
 
     /// A trainer of `model` (its first output unless `output` names another).
@@ -48,7 +51,8 @@ public struct ClassifierTrainer: Sendable {
         let gradients = try model.backpropagate(
             values: values, seeds: [logitsNode: try loss.gradient.reshaped(to: logits.shape)], inputGradient: false)
         var parameters = model.parameters
-        let trainable = gradients.parameters.filter { parameters[$0.key] != nil }
+        let frozen = Set(model.parameterNames(ofLayers: frozenLayers))
+        let trainable = gradients.parameters.filter { parameters[$0.key] != nil && !frozen.contains($0.key) }
         try optimizer.update(&parameters, with: trainable)
         model = try model.replacingParameters(parameters.filter { trainable[$0.key] != nil })
         return Metrics(loss: loss.value, correct: try correctPredictions(logits, labels), count: labels.count)
