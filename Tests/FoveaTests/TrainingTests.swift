@@ -312,3 +312,70 @@ import Testing
         #expect(throws: FoveaError.self) { try model.truncated(at: "nope") }
     }
 }
+
+@Suite struct TrainingModeTests {
+    @Test func batchNormTrainsOnBatchStatistics() throws {
+        var sweep = Sweep(seed: 51)
+        let layer = try BatchNorm(
+            mean: try sweep.tensor([3]), variance: try Tensor.ones(shape: [3]), scale: try sweep.tensor([3]),
+            offset: try sweep.tensor([3]), epsilon: 1e-3, momentum: 0.9)
+        let x = try sweep.tensor([4, 2, 2, 3], scale: 2)
+        let y = try layer.trainingForward(x, seed: 0)
+        // Each channel's output has mean beta (the batch mean is removed).
+        let out = y.scalars, beta = layer.offset.scalars
+        for c in 0..<3 {
+            let values = stride(from: c, to: out.count, by: 3).map { out[$0] }
+            #expect(abs(values.reduce(0, +) / Float(values.count) - beta[c]) < 1e-4)
+        }
+        // Gradients against central differences of a weighted sum of the outputs.
+        let weights = try sweep.tensor(x.shape)
+        func loss(_ layer: BatchNorm, _ input: Tensor) throws(FoveaError) -> Float {
+            try multiply(try layer.trainingForward(input, seed: 0), weights).scalars.reduce(0, +)
+        }
+        let g = try layer.trainingBackward(input: x, output: y, outputGradient: weights, seed: 0)
+        let dx = try numericalGradient(at: x, epsilon: 1e-2) { (v: Tensor) throws(FoveaError) in try loss(layer, v) }
+        #expect(try gradientError(g.input, dx) < 2e-3)
+        let dGamma = try numericalGradient(at: layer.scale, epsilon: 1e-2) { (v: Tensor) throws(FoveaError) in
+            try loss(try layer.replacingParameters(["gamma": v]), x)
+        }
+        #expect(try gradientError(g.parameters["gamma"]!, dGamma) < 2e-3)
+        // The running mean moves a tenth of the way to the batch mean.
+        let (batchMean, _) = try batchNormStatistics(x)
+        let updated = try layer.updatedStatistics(afterTrainingOn: x)["moving_mean"]!.scalars
+        for c in 0..<3 {
+            #expect(abs(updated[c] - (0.9 * layer.mean.scalars[c] + 0.1 * batchMean.scalars[c])) < 1e-6)
+        }
+    }
+
+    @Test func dropoutDropsReproduciblyAndRoutesGradientsThroughKeptUnits() throws {
+        let layer = try Dropout(rate: 0.25)
+        let x = try Tensor.ones(shape: [1000])
+        let y = try layer.trainingForward(x, seed: 5)
+        #expect(try layer.trainingForward(x, seed: 5) == y)
+        let kept = y.scalars.filter { $0 != 0 }
+        #expect(abs(Float(kept.count) / 1000 - 0.75) < 0.05)
+        #expect(kept.allSatisfy { abs($0 - 4.0 / 3.0) < 1e-6 })
+        let g = try layer.trainingBackward(input: x, output: y, outputGradient: x, seed: 5)
+        #expect(g.input == y)
+        #expect(try layer(x) == x)  // inference: the identity
+    }
+
+    @Test func aTrainerUpdatesRunningStatisticsAndUsesDropout() throws {
+        var g = GraphBuilder()
+        let conv = g.add(try Conv2D(weight: try Initializer.heNormal.tensor(shape: [3, 3, 1, 4], seed: 1)), named: "conv", to: g.input)
+        let norm = g.add(try BatchNorm(mean: try Tensor.zeros(shape: [4]), variance: try Tensor.ones(shape: [4]),
+                                       scale: try Tensor.ones(shape: [4]), offset: try Tensor.zeros(shape: [4])), named: "bn", to: conv)
+        let act = g.add(try ActivationLayer(.relu), named: "relu", to: norm)
+        let flat = g.add(Flatten(), named: "flat", to: act)
+        let drop = g.add(try Dropout(rate: 0.3), named: "drop", to: flat)
+        let logits = g.add(try Dense(weight: try Initializer.glorotUniform.tensor(shape: [16, 2], seed: 2)), named: "fc", to: drop)
+        let model = try g.build(outputs: ["logits": logits])
+        var sweep = Sweep(seed: 52)
+        let data = try LabelledImages(images: try sweep.tensor([16, 4, 4, 1]), labels: (0..<16).map { $0 % 2 }, classes: 2)
+        var trainer = try ClassifierTrainer(model: model, optimizer: try SGD(learningRate: 0.05))
+        _ = try trainer.trainEpoch(data, batchSize: 8, seed: 1)
+        #expect(trainer.steps == 2)
+        #expect(trainer.model.parameters["bn.moving_mean"] != model.parameters["bn.moving_mean"])
+        #expect(trainer.model.parameters["bn.gamma"] != model.parameters["bn.gamma"])
+    }
+}

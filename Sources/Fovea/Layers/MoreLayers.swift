@@ -4,9 +4,15 @@ public struct BatchNorm: Layer {
     public let mean: Tensor, variance: Tensor, scale: Tensor, offset: Tensor
     /// Added to the variance.
     public let epsilon: Float
+    /// How much of the running statistics a training batch keeps (Keras' momentum).
+    public let momentum: Float
 
     /// Creates the layer; the four tensors must share one `[channels]` shape.
-    public init(mean: Tensor, variance: Tensor, scale: Tensor, offset: Tensor, epsilon: Float = 1e-3) throws(FoveaError) {
+    public init(
+        mean: Tensor, variance: Tensor, scale: Tensor, offset: Tensor, epsilon: Float = 1e-3, momentum: Float = 0.99
+    ) throws(FoveaError) {
+        guard momentum >= 0, momentum <= 1 else { throw .invalidParameter("momentum must be in [0, 1], got \(momentum)") }
+        self.momentum = momentum
         try requireRank(mean, 1, "mean", layout: "channels")
         for (tensor, name) in [(variance, "variance"), (scale, "scale"), (offset, "offset")] {
             try requireShape(tensor, mean.shape, name)

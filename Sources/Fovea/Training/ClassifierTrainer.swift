@@ -43,18 +43,27 @@ public struct ClassifierTrainer: Sendable {
         public var accuracy: Float { count == 0 ? 0 : Float(correct) / Float(count) }
     }
 
-    /// One optimisation step on a batch of images and labels.
+    /// Training steps taken (each step's dropout and other draws depend on it).
+    public private(set) var steps: UInt64 = 0
+
+    /// One optimisation step on a batch of images and labels, in training
+    /// mode (dropout active, batch norm on the batch's statistics, running
+    /// statistics updated).
     public mutating func step(images: Tensor, labels: [Int]) throws(FoveaError) -> Metrics {
-        let values = try model.trainingValues(images)
+        steps += 1
+        let values = try model.trainingValues(images, seed: steps)
         let logits = values[logitsNode]
         let loss = try softmaxCrossEntropy(logits: try flattenedLogits(logits), labels: labels)
         let gradients = try model.backpropagate(
-            values: values, seeds: [logitsNode: try loss.gradient.reshaped(to: logits.shape)], inputGradient: false)
+            values: values, seeds: [logitsNode: try loss.gradient.reshaped(to: logits.shape)], inputGradient: false,
+            training: steps)
         var parameters = model.parameters
         let frozen = Set(model.parameterNames(ofLayers: frozenLayers))
         let trainable = gradients.parameters.filter { parameters[$0.key] != nil && !frozen.contains($0.key) }
         try optimizer.update(&parameters, with: trainable)
-        model = try model.replacingParameters(parameters.filter { trainable[$0.key] != nil })
+        var replaced = parameters.filter { trainable[$0.key] != nil }
+        for (name, tensor) in try model.updatedStatistics(values: values) where !frozen.contains(name) { replaced[name] = tensor }
+        model = try model.replacingParameters(replaced)
         return Metrics(loss: loss.value, correct: try correctPredictions(logits, labels), count: labels.count)
     }
 

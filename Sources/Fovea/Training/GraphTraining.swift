@@ -1,6 +1,8 @@
 extension Graph {
-    /// Runs every layer (no fusions) and keeps each node's value for a backward pass.
-    func trainingValues(_ input: Tensor) throws(FoveaError) -> [Tensor] {
+    /// Runs every layer (no fusions) and keeps each node's value for a
+    /// backward pass; with a `seed`, in training mode (dropout, batch statistics),
+    /// node i drawing from `seed` and its index.
+    func trainingValues(_ input: Tensor, seed: UInt64? = nil) throws(FoveaError) -> [Tensor] {
         var values = [Tensor]()
         values.reserveCapacity(nodes.count)
         values.append(input)
@@ -8,7 +10,12 @@ extension Graph {
             do {
                 switch node.operation {
                 case .input, .skipped: values.append(values[node.inputs.first ?? 0])
-                case .layer(let layer): values.append(try layer(values[node.inputs[0]]))
+                case .layer(let layer):
+                    if let seed, let trainable = layer as? any TrainableLayer {
+                        values.append(try trainable.trainingForward(values[node.inputs[0]], seed: nodeSeed(seed, values.count)))
+                    } else {
+                        values.append(try layer(values[node.inputs[0]]))
+                    }
                 case .merge(let layer): values.append(try layer(node.inputs.map { values[$0] }))
                 }
             } catch {
@@ -22,7 +29,7 @@ extension Graph {
     /// the graph and returns ∂L/∂input and ∂L/∂parameter under the names
     /// ``parameters`` uses.
     func backpropagate(
-        values: [Tensor], seeds: [Int: Tensor], inputGradient: Bool = true
+        values: [Tensor], seeds: [Int: Tensor], inputGradient: Bool = true, training seed: UInt64? = nil
     ) throws(FoveaError) -> (input: Tensor?, parameters: [String: Tensor]) {
         var gradients = [Tensor?](repeating: nil, count: nodes.count)
         for (node, gradient) in seeds { gradients[node] = gradient }
@@ -44,7 +51,13 @@ extension Graph {
                         throw FoveaError.unsupported("\(layerTypeName(layer)) has no backward pass yet")
                     }
                     let parameters: [String: Tensor]
-                    if node.inputs[0] == 0 && !inputGradient {
+                    if let seed {
+                        let result = try trainable.trainingBackward(
+                            input: values[node.inputs[0]], output: values[index], outputGradient: gradient,
+                            seed: nodeSeed(seed, index))
+                        if node.inputs[0] != 0 || inputGradient { try accumulate(node.inputs[0], result.input) }
+                        parameters = result.parameters
+                    } else if node.inputs[0] == 0 && !inputGradient {
                         // The network's input: its gradient is not wanted.
                         parameters = try trainable.parameterGradients(
                             input: values[0], output: values[index], outputGradient: gradient)
@@ -68,6 +81,20 @@ extension Graph {
             }
         }
         return (gradients[0], parameterGradients)
+    }
+
+    /// The running statistics of every layer that keeps some, after training on
+    /// the batch whose node values are given (names as ``parameters`` gives them).
+    func updatedStatistics(values: [Tensor]) throws(FoveaError) -> [String: Tensor] {
+        var result = [String: Tensor]()
+        for node in nodes {
+            guard case .layer(let layer) = node.operation, let trainable = layer as? any TrainableLayer else { continue }
+            for (name, tensor) in try trainable.updatedStatistics(afterTrainingOn: values[node.inputs[0]]) {
+                let full = "\(node.name).\(name)"
+                result[parameterAliases[full] ?? full] = tensor
+            }
+        }
+        return result
     }
 
     /// The same graph with new values for the parameters named (as
@@ -153,3 +180,6 @@ func slice(_ tensor: Tensor, to shape: [Int], axis: Int = 0, offset: Int = 0) th
     }
     return result
 }
+
+/// The seed node `index` draws from in a training step seeded `seed`.
+func nodeSeed(_ seed: UInt64, _ index: Int) -> UInt64 { seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(index) }

@@ -27,9 +27,33 @@ public protocol TrainableLayer: Layer {
     /// Only the parameters' gradients: what a network's first layer needs,
     /// whose input gradient nobody reads.
     func parameterGradients(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> [String: Tensor]
+
+    /// The forward pass in training mode (dropout drops units, batch norm
+    /// uses the batch's statistics); `seed` draws any randomness.
+    func trainingForward(_ input: Tensor, seed: UInt64) throws(FoveaError) -> Tensor
+
+    /// The backward pass of ``trainingForward(_:seed:)``, given the same seed.
+    func trainingBackward(input: Tensor, output: Tensor, outputGradient: Tensor, seed: UInt64) throws(FoveaError) -> LayerGradients
+
+    /// Parameters that are not learned by gradient but follow the data
+    /// (batch norm's running statistics): their values after a training batch.
+    func updatedStatistics(afterTrainingOn input: Tensor) throws(FoveaError) -> [String: Tensor]
 }
 
 extension TrainableLayer {
+    /// The inference pass: layers that behave alike in training.
+    public func trainingForward(_ input: Tensor, seed: UInt64) throws(FoveaError) -> Tensor { try self(input) }
+
+    /// ``backward(input:output:outputGradient:)``.
+    public func trainingBackward(
+        input: Tensor, output: Tensor, outputGradient: Tensor, seed: UInt64
+    ) throws(FoveaError) -> LayerGradients {
+        try backward(input: input, output: output, outputGradient: outputGradient)
+    }
+
+    /// None.
+    public func updatedStatistics(afterTrainingOn input: Tensor) throws(FoveaError) -> [String: Tensor] { [:] }
+
     /// The parameter part of ``backward(input:output:outputGradient:)``.
     public func parameterGradients(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> [String: Tensor] {
         try backward(input: input, output: output, outputGradient: outputGradient).parameters
@@ -160,9 +184,111 @@ extension Reshape: TrainableLayer {
 }
 
 extension Dropout: TrainableLayer {
-    /// The identity (this layer drops nothing; see ``Dropout``).
+    /// The identity (at inference nothing is dropped).
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
         LayerGradients(input: outputGradient)
+    }
+
+    /// Inverted dropout: each unit kept with probability `1 − rate` and scaled by `1 / (1 − rate)`.
+    public func trainingForward(_ input: Tensor, seed: UInt64) throws(FoveaError) -> Tensor {
+        try masked(input, seed: seed)
+    }
+
+    /// The gradient through the same units (the mask is drawn again from the seed).
+    public func trainingBackward(
+        input: Tensor, output: Tensor, outputGradient: Tensor, seed: UInt64
+    ) throws(FoveaError) -> LayerGradients {
+        LayerGradients(input: try masked(outputGradient, seed: seed))
+    }
+
+    private func masked(_ x: Tensor, seed: UInt64) throws(FoveaError) -> Tensor {
+        guard rate > 0 else { return x }
+        var generator = SeededGenerator(seed: seed)
+        let keep = 1 / (1 - rate)
+        let result = try Tensor(uninitializedShape: x.shape)
+        let source = x.readPointer, destination = result.writePointer
+        for i in 0..<x.count { destination[i] = generator.nextUnitFloat() < rate ? 0 : source[i] * keep }
+        return result
+    }
+}
+
+extension BatchNorm: TrainableLayer {
+    /// The inference pass's gradients (fixed statistics): a per-channel scale.
+    public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        let channels = mean.count
+        let m = mean.scalars, v = variance.scalars, gamma = scale.scalars
+        let x = input.readPointer, g = outputGradient.readPointer
+        let dx = try Tensor(uninitializedShape: input.shape)
+        let d = dx.writePointer
+        var dScale = [Float](repeating: 0, count: channels), dOffset = dScale
+        let inverse = (0..<channels).map { 1 / (v[$0] + epsilon).squareRoot() }
+        for i in 0..<input.count {
+            let c = i % channels
+            d[i] = g[i] * gamma[c] * inverse[c]
+            dScale[c] += g[i] * (x[i] - m[c]) * inverse[c]
+            dOffset[c] += g[i]
+        }
+        return LayerGradients(input: dx, parameters: [
+            "gamma": try Tensor(shape: [channels], scalars: dScale), "beta": try Tensor(shape: [channels], scalars: dOffset),
+        ])
+    }
+
+    /// Normalises with the batch's own mean and (biased) variance per channel.
+    public func trainingForward(_ input: Tensor, seed: UInt64) throws(FoveaError) -> Tensor {
+        let (batchMean, batchVariance) = try batchNormStatistics(input)
+        return try batchNorm(input, mean: batchMean, variance: batchVariance, scale: scale, offset: offset, epsilon: epsilon)
+    }
+
+    /// The gradient of batch normalisation with batch statistics (the
+    /// statistics depend on every input of the channel).
+    public func trainingBackward(
+        input: Tensor, output: Tensor, outputGradient: Tensor, seed: UInt64
+    ) throws(FoveaError) -> LayerGradients {
+        let channels = mean.count
+        let (batchMean, batchVariance) = try batchNormStatistics(input)
+        let m = batchMean.scalars, v = batchVariance.scalars, gamma = scale.scalars
+        let count = Float(input.count / max(channels, 1))
+        let x = input.readPointer, g = outputGradient.readPointer
+        let inverse = (0..<channels).map { 1 / (v[$0] + epsilon).squareRoot() }
+        var sumG = [Float](repeating: 0, count: channels), sumGX = sumG
+        for i in 0..<input.count {
+            let c = i % channels
+            sumG[c] += g[i]
+            sumGX[c] += g[i] * (x[i] - m[c]) * inverse[c]
+        }
+        let dx = try Tensor(uninitializedShape: input.shape)
+        let d = dx.writePointer
+        for i in 0..<input.count {
+            let c = i % channels
+            let normalized = (x[i] - m[c]) * inverse[c]
+            d[i] = gamma[c] * inverse[c] / count * (count * g[i] - sumG[c] - normalized * sumGX[c])
+        }
+        return LayerGradients(input: dx, parameters: [
+            "gamma": try Tensor(shape: [channels], scalars: sumGX), "beta": try Tensor(shape: [channels], scalars: sumG),
+        ])
+    }
+
+    /// The running statistics moved towards the batch's: `momentum·old + (1 − momentum)·batch`
+    /// (Keras' rule, with the unbiased batch variance).
+    public func updatedStatistics(afterTrainingOn input: Tensor) throws(FoveaError) -> [String: Tensor] {
+        let (batchMean, batchVariance) = try batchNormStatistics(input)
+        let n = Float(input.count / max(mean.count, 1))
+        let unbiased = n > 1 ? n / (n - 1) : 1
+        let (oldMean, oldVariance, newMean, newVariance) = (mean.scalars, variance.scalars, batchMean.scalars, batchVariance.scalars)
+        let a = momentum
+        return [
+            "moving_mean": try Tensor(shape: mean.shape, scalars: (0..<mean.count).map { a * oldMean[$0] + (1 - a) * newMean[$0] }),
+            "moving_variance": try Tensor(
+                shape: mean.shape, scalars: (0..<mean.count).map { a * oldVariance[$0] + (1 - a) * newVariance[$0] * unbiased }),
+        ]
+    }
+
+    /// The layer with new statistics, scale or offset.
+    public func replacingParameters(_ parameters: [String: Tensor]) throws(FoveaError) -> BatchNorm {
+        try BatchNorm(
+            mean: parameters["moving_mean"] ?? mean, variance: parameters["moving_variance"] ?? variance,
+            scale: parameters["gamma"] ?? scale, offset: parameters["beta"] ?? offset, epsilon: epsilon,
+            momentum: momentum)
     }
 }
 
