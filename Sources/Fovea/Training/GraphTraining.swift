@@ -11,7 +11,7 @@ extension Graph {
                 switch node.operation {
                 case .input, .skipped: values.append(values[node.inputs.first ?? 0])
                 case .layer(let layer):
-                    if let seed, let trainable = layer as? any TrainableLayer {
+                    if let seed, let trainable = layer as? any TrainableLayer, !trainable.behavesAlikeInTraining {
                         values.append(try trainable.trainingForward(values[node.inputs[0]], seed: nodeSeed(seed, values.count)))
                     } else {
                         values.append(try layer(values[node.inputs[0]]))
@@ -51,7 +51,7 @@ extension Graph {
                         throw FoveaError.unsupported("\(layerTypeName(layer)) has no backward pass yet")
                     }
                     let parameters: [String: Tensor]
-                    if let seed {
+                    if let seed, !trainable.behavesAlikeInTraining {
                         let result = try trainable.trainingBackward(
                             input: values[node.inputs[0]], output: values[index], outputGradient: gradient,
                             seed: nodeSeed(seed, index))

@@ -38,6 +38,9 @@ public protocol TrainableLayer: Layer {
     /// Parameters that are not learned by gradient but follow the data
     /// (batch norm's running statistics): their values after a training batch.
     func updatedStatistics(afterTrainingOn input: Tensor) throws(FoveaError) -> [String: Tensor]
+
+    /// Whether training mode changes nothing (true but for dropout and batch norm).
+    var behavesAlikeInTraining: Bool { get }
 }
 
 extension TrainableLayer {
@@ -53,6 +56,9 @@ extension TrainableLayer {
 
     /// None.
     public func updatedStatistics(afterTrainingOn input: Tensor) throws(FoveaError) -> [String: Tensor] { [:] }
+
+    /// True: most layers compute the same in training and inference.
+    public var behavesAlikeInTraining: Bool { true }
 
     /// The parameter part of ``backward(input:output:outputGradient:)``.
     public func parameterGradients(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> [String: Tensor] {
@@ -189,6 +195,9 @@ extension Dropout: TrainableLayer {
         LayerGradients(input: outputGradient)
     }
 
+    /// False: training drops units.
+    public var behavesAlikeInTraining: Bool { false }
+
     /// Inverted dropout: each unit kept with probability `1 − rate` and scaled by `1 / (1 − rate)`.
     public func trainingForward(_ input: Tensor, seed: UInt64) throws(FoveaError) -> Tensor {
         try masked(input, seed: seed)
@@ -232,6 +241,9 @@ extension BatchNorm: TrainableLayer {
             "gamma": try Tensor(shape: [channels], scalars: dScale), "beta": try Tensor(shape: [channels], scalars: dOffset),
         ])
     }
+
+    /// False: training uses the batch's statistics.
+    public var behavesAlikeInTraining: Bool { false }
 
     /// Normalises with the batch's own mean and (biased) variance per channel.
     public func trainingForward(_ input: Tensor, seed: UInt64) throws(FoveaError) -> Tensor {
