@@ -108,9 +108,60 @@ inline __attribute__((always_inline)) void global_pool(int64_t spatial, int64_t 
     }
 }
 
+// The gradient of average pooling for images [begin, end): each output
+// gradient, divided as the forward pass divided, added to its window's
+// inputs. An image's input gradient is written by its own chunk only, in a
+// fixed order, so the result does not depend on the thread count.
+template <int W>
+inline __attribute__((always_inline)) void avg_backward(const fovea_pool_desc &d, const float *dy, float *dx,
+                                                        int64_t begin, int64_t end) {
+    const int64_t C = d.channels;
+    const int64_t in_image = d.in_size[0] * d.in_size[1] * d.in_size[2] * C;
+    const int64_t out_image = d.out_size[0] * d.out_size[1] * d.out_size[2] * C;
+    for (int64_t n = begin; n < end; ++n) {
+        float *image = dx + n * in_image;
+        std::fill(image, image + in_image, 0.0f);
+        for (int64_t od = 0; od < d.out_size[0]; ++od) {
+            const AxisWindow wd = axis_window(d, 0, od);
+            for (int64_t oh = 0; oh < d.out_size[1]; ++oh) {
+                const AxisWindow wh = axis_window(d, 1, oh);
+                for (int64_t ow = 0; ow < d.out_size[2]; ++ow) {
+                    const AxisWindow ww = axis_window(d, 2, ow);
+                    const int64_t taps = wd.count * wh.count * ww.count;
+                    if (taps == 0) continue;
+                    const float divisor =
+                        float(d.count_include_pad ? wd.padded_count * wh.padded_count * ww.padded_count : taps);
+                    const float *g = dy + n * out_image + ((od * d.out_size[1] + oh) * d.out_size[2] + ow) * C;
+                    for (int64_t c0 = 0; c0 < C; c0 += W) {
+                        const int64_t valid = C - c0;
+                        Vec<W> share;
+                        load<W>(share, g + c0, valid);
+                        share = share / divisor;
+                        for (int64_t a = 0; a < wd.count; ++a) {
+                            const int64_t iz = wd.start + (wd.first + a) * d.dilation[0];
+                            for (int64_t b = 0; b < wh.count; ++b) {
+                                const int64_t iy = wh.start + (wh.first + b) * d.dilation[1];
+                                for (int64_t e = 0; e < ww.count; ++e) {
+                                    const int64_t ix = ww.start + (ww.first + e) * d.dilation[2];
+                                    float *target = image + ((iz * d.in_size[1] + iy) * d.in_size[2] + ix) * C + c0;
+                                    Vec<W> sum;
+                                    load<W>(sum, target, valid);
+                                    sum += share;
+                                    store<W>(target, sum, valid);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 struct Kernels {
     void (*max)(const fovea_pool_desc &, const float *, float *, int64_t, int64_t);
     void (*avg)(const fovea_pool_desc &, const float *, float *, int64_t, int64_t);
+    void (*avg_backward)(const fovea_pool_desc &, const float *, float *, int64_t, int64_t);
     void (*global_max)(int64_t, int64_t, const float *, float *, int64_t, int64_t);
     void (*global_avg)(int64_t, int64_t, const float *, float *, int64_t, int64_t);
 };

@@ -20,6 +20,14 @@ fovea_status window_forward(const fovea_pool_desc *d, const float *x, float *y) 
     return FOVEA_STATUS_SUCCESS;
 }
 
+// Split by images: each image's input gradient belongs to one chunk.
+template <pool::Kernels (*Get)()>
+fovea_status average_backward(const fovea_pool_desc *d, const float *dy, float *dx) {
+    const pool::Kernels k = Get();
+    parallel_for(d->batch, 1, [&](int64_t begin, int64_t end) { k.avg_backward(*d, dy, dx, begin, end); });
+    return FOVEA_STATUS_SUCCESS;
+}
+
 template <pool::Kernels (*Get)(), bool Max>
 fovea_status global_forward(int64_t batch, int64_t spatial, int64_t channels, const float *x, float *y) {
     const pool::Kernels k = Get();
@@ -33,7 +41,7 @@ template <pool::Kernels (*Get)()>
 constexpr PoolTable vectorised() {
     return {window_forward<Get, true>,          window_forward<Get, false>,
             fovea_reference_pool_lp_forward,    fovea_reference_pool_max_backward,
-            fovea_reference_pool_avg_backward,  global_forward<Get, false>,
+            average_backward<Get>,              global_forward<Get, false>,
             global_forward<Get, true>};
 }
 
