@@ -127,6 +127,25 @@ import Testing
         #expect(try model.summary(inputShape: [2, 9, 8, 4]).contains("pad (ZeroPadding2D)"))
     }
 
+    /// A depthwise convolution read only by a 1x1 convolution runs as one
+    /// depthwise-separable block; the results equal the layers run one by one.
+    @Test func depthwiseThenPointwiseRunsFused() throws {
+        var sweep = Sweep(seed: 19)
+        var g = GraphBuilder()
+        let depthwise = g.add(try ConvBatchNorm2D(
+            weight: try sweep.tensor([3, 3, 1, 24]), mean: try sweep.tensor([24]),
+            variance: try Tensor.randomUniform(shape: [24], in: 0.5...1.5, seed: 1), scale: try sweep.tensor([24]),
+            offset: try sweep.tensor([24]), stride: 2, padding: .same, groups: 24, activation: .relu6), named: "dw", to: g.input)
+        let pointwise = g.add(try Conv2D(weight: try sweep.tensor([1, 1, 24, 40]), bias: try sweep.tensor([40])), named: "pw", to: depthwise)
+        let model = try g.build(outputs: ["y": pointwise])
+        #expect(model.executed.contains { if case .skipped = $0.operation { return true } else { return false } })
+        let x = try sweep.tensor([2, 15, 12, 24])
+        let fused = try model(x)
+        let layerByLayer = try model.trainingValues(x).last!
+        #expect(fused.shape == [2, 8, 6, 40])
+        expectClose(fused.scalars, layerByLayer.scalars, "fused separable block")
+    }
+
     @Test func badGraphsAndInputsThrowWithTheLayerName() throws {
         var g = GraphBuilder()
         let a = g.add(Flatten(), named: "same", to: g.input)

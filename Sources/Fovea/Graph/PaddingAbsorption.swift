@@ -43,9 +43,29 @@ extension ConvBatchNorm2D: PaddingAbsorbing {
     }
 }
 
+/// The 2-D convolution a layer runs (directly, or folded with its batch norm).
+private func convolutionCore(of layer: any Layer) -> ConvolutionCore? {
+    if let conv = layer as? Conv2D { return conv.core }
+    if let folded = layer as? ConvBatchNorm2D { return folded.folded.core }
+    return nil
+}
+
+extension ConvolutionCore {
+    /// Depthwise (one group per input channel) and 2-D.
+    var isDepthwise: Bool { spatialRank == 2 && groups > 1 && groups == inChannels }
+
+    /// 1x1, stride 1, unpadded, one group: a per-pixel matrix product.
+    var isPointwise: Bool {
+        spatialRank == 2 && groups == 1 && weight.shape[0] == 1 && weight.shape[1] == 1 && stride.values.allSatisfy { $0 == 1 }
+            && (padding == .valid || padding == .explicit(begin: [0], end: [0]))
+    }
+}
+
 extension Graph {
     /// The nodes as they run: a zero padding whose only reader can absorb it
-    /// becomes a pass-through and its reader reads the unpadded input. The
+    /// becomes a pass-through and its reader reads the unpadded input; a
+    /// depthwise convolution read only by a 1x1 convolution runs with it as
+    /// one depthwise-separable block, the intermediate kept in cache. The
     /// graph's own nodes (its summary, shapes and parameters) are unchanged.
     static func executionNodes(
         _ nodes: [GraphBuilder.Node], outputs: [(String, Int)]
@@ -64,6 +84,16 @@ extension Graph {
                   let absorbed = try? absorbing.absorbing(top: pad.top, left: pad.left, bottom: pad.bottom, right: pad.right)
             else { continue }
             executed[reader].operation = .layer(absorbed)
+            executed[reader].inputs = node.inputs
+            executed[index].operation = .skipped
+        }
+        for (index, node) in executed.enumerated() {
+            guard case .layer(let layer) = node.operation, let depthwise = convolutionCore(of: layer), depthwise.isDepthwise,
+                  !outputNodes.contains(index), readers[index].count == 1 else { continue }
+            let reader = readers[index][0]
+            guard case .layer(let next) = executed[reader].operation, let pointwise = convolutionCore(of: next),
+                  pointwise.isPointwise, pointwise.algorithm == .auto || pointwise.algorithm == .gemm else { continue }
+            executed[reader].operation = .layer(SeparableConv2D(depthwise: depthwise, pointwise: pointwise))
             executed[reader].inputs = node.inputs
             executed[index].operation = .skipped
         }

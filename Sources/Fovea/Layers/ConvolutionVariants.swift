@@ -43,6 +43,14 @@ public struct SeparableConv2D: Layer {
         self.depthwiseActivation = depthwise.activation
     }
 
+    /// The pair of a depthwise and a 1x1 convolution already made (a graph
+    /// fusing two layers that follow each other).
+    init(depthwise: ConvolutionCore, pointwise: ConvolutionCore) {
+        self.depthwise = depthwise
+        self.pointwise = pointwise
+        depthwiseActivation = depthwise.activation
+    }
+
     /// The output shape for an NHWC input shape.
     public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
         try pointwise.geometry(for: try depthwise.geometry(for: inputShape).outputShape).outputShape
