@@ -63,9 +63,8 @@ struct TrainCommand: ParsableCommand {
             train = try LabelledImages.fashionMNIST(.train, folder: folder)
             test = try LabelledImages.fashionMNIST(.test, folder: folder)
         case "mnist-5k":
-            let cache = ProcessInfo.processInfo.environment["FOVEA_CACHE"]
-                ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/fovea").path
-            let file = URL(fileURLWithPath: dataFolder ?? "\(cache)/mnist-5k").appendingPathComponent("mnist_5k.csv.gz")
+            let folder = dataFolder.map { URL(fileURLWithPath: $0) } ?? FileCache.directory.appendingPathComponent("mnist-5k")
+            let file = folder.appendingPathComponent("mnist_5k.csv.gz")
             guard FileManager.default.fileExists(atPath: file.path) else {
                 throw .io("\(file.path) is missing: run Scripts/fetch-datasets")
             }

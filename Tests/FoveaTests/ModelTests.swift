@@ -301,9 +301,7 @@ import Testing
 
     /// Darknet's own files, fetched by Scripts/fetch-models (run by Scripts/setup --tests).
     static var darknetFiles: (configuration: URL, weights: URL) {
-        let cache = ProcessInfo.processInfo.environment["FOVEA_CACHE"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/fovea")
-        let folder = cache.appendingPathComponent("yolov3-tiny")
+        let folder = FileCache.directory.appendingPathComponent("yolov3-tiny")
         return (folder.appendingPathComponent("yolov3-tiny.cfg"), folder.appendingPathComponent("yolov3-tiny.weights"))
     }
 

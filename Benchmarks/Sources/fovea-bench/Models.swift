@@ -16,9 +16,7 @@ struct ModelBenchmark: Sendable {
         .deletingLastPathComponent().appendingPathComponent("Tests/Fixtures/models")
 
     static var darknetWeights: URL {
-        let cache = ProcessInfo.processInfo.environment["FOVEA_CACHE"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/fovea")
-        return cache.appendingPathComponent("yolov3-tiny/yolov3-tiny.weights")
+        FileCache.directory.appendingPathComponent("yolov3-tiny/yolov3-tiny.weights")
     }
 
     static let all: [ModelBenchmark] = [

@@ -52,12 +52,13 @@ public struct LabelledImages: Sendable {
     /// The images and labels at `indices`, in that order.
     public func subset(_ indices: [Int]) throws(FoveaError) -> (images: Tensor, labels: [Int]) {
         let perImage = images.count / max(count, 1)
-        var batch = try Tensor(uninitializedShape: [indices.count] + Array(images.shape.dropFirst()))
-        let source = images.readPointer
-        batch.withUnsafeMutableBufferPointer { destination in
-            for (row, index) in indices.enumerated() {
-                for i in 0..<perImage { destination[row * perImage + i] = source[index * perImage + i] }
-            }
+        guard indices.allSatisfy({ $0 >= 0 && $0 < count }) else {
+            throw .invalidParameter("an image index lies outside 0..<\(count)")
+        }
+        let batch = try Tensor(uninitializedShape: [indices.count] + Array(images.shape.dropFirst()))
+        let source = images.readPointer, destination = batch.writePointer
+        for (row, index) in indices.enumerated() {
+            (destination + row * perImage).update(from: source + index * perImage, count: perImage)
         }
         return (batch, indices.map { labels[$0] })
     }
