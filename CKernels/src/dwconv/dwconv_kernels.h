@@ -3,12 +3,14 @@
 // dwconv_*.cpp.
 //
 // Depthwise layers do 9 or 25 multiply-adds per value they load, so they are
-// bound by loads, not by arithmetic. Interior pixels therefore go in runs of
-// R along the row: each input vector loaded for one kernel row feeds every
-// output of the run it touches (a sliding window in registers), and each
-// kernel tap's weights are loaded once per run. Pixels whose window crosses the
-// left or right edge take a per-pixel path with the taps clipped to the image;
-// kernel rows outside the image are skipped for the whole row.
+// bound by loads, not by arithmetic. Pixels therefore go in runs of R along
+// the row: each input vector loaded for one kernel row feeds every output of
+// the run it touches (a sliding window in registers), and each kernel tap's
+// weights are loaded once per run. With AVX-512, 3x3 stride-1 rows go in
+// pairs, which read four input rows instead of six. Runs whose window crosses
+// the left or right edge read the columns outside as zero; the others are
+// compiled without that test. Kernel rows outside the image are skipped for
+// the whole row. The activation is chosen once per call, not per vector.
 #pragma once
 
 #include <algorithm>
@@ -65,12 +67,40 @@ inline __attribute__((always_inline)) void pixel(const Args &a, const float *ima
     }
 }
 
+// The fused activations that are a clamp (none, ReLU, ReLU6, clamp) as the
+// bounds [lo, hi], leaky ReLU as its slope; written so that NaN passes
+// through, as in reference::activate.
+template <int W, bool LEAKY>
+struct Finish {
+    Vec<W> lo, hi;
+    float slope;
+    explicit Finish(const fovea_activation &act) {
+        constexpr float inf = __builtin_huge_valf();
+        float l = -inf, h = inf;
+        switch (act.kind) {
+            case FOVEA_ACTIVATION_RELU: l = 0; break;
+            case FOVEA_ACTIVATION_RELU6: l = 0, h = 6; break;
+            case FOVEA_ACTIVATION_CLAMP: l = act.alpha, h = act.beta; break;
+            default: break;
+        }
+        lo = l, hi = h, slope = act.alpha;
+    }
+    inline __attribute__((always_inline)) void operator()(Vec<W> &v) const {
+        if constexpr (LEAKY) {
+            v = v < Vec<W>(0) ? slope * v : v;
+        } else {
+            v = lo > v ? lo : v;
+            v = v > hi ? hi : v;
+        }
+    }
+};
+
 // R consecutive output pixels of a row, every whole channel block, kernel
 // width KW and stride S fixed at compile time, no dilation. Input columns
 // outside [0, width) read as zero, so runs may cross the left and right edges.
 // The channel loop is innermost so that the address arithmetic of a run is
 // paid once for all its channel blocks.
-template <int W, int R, int KW, int S>
+template <int W, int R, int KW, int S, bool LEAKY, bool INSIDE = false>
 inline __attribute__((always_inline)) void run(const Args &a, const float *image, float *out, int64_t oh, int64_t ow,
                                                int64_t kh_begin, int64_t kh_end, int64_t full) {
     const int64_t C = a.channels;
@@ -79,10 +109,11 @@ inline __attribute__((always_inline)) void run(const Args &a, const float *image
     // Columns [valid_begin, valid_end) of the span lie inside the image.
     const int64_t valid_begin = left < 0 ? -left : 0;
     const int64_t valid_end = std::min<int64_t>(span, a.width - left);
-    const bool inside = valid_begin == 0 && valid_end == span;
+    const bool inside = INSIDE || (valid_begin == 0 && valid_end == span);
     const float *rows = image + ((top + kh_begin) * a.width + left) * C;
     const float *weights = a.w + kh_begin * KW * C;
     float *store_at = out + ow * C;
+    const Finish<W, LEAKY> finish(a.activation);
     // Whole vectors; channels past the last one (C not a multiple of W) are
     // covered by one more vector ending at C, overlapping the previous one:
     // it recomputes a few channels with identical results instead of masking.
@@ -113,35 +144,139 @@ inline __attribute__((always_inline)) void run(const Args &a, const float *image
         }
 #pragma clang loop unroll(full)
         for (int r = 0; r < R; ++r) {
-            activate<W>(acc[r], a.activation);
+            finish(acc[r]);
             std::memcpy(store_at + r * C + c0, &acc[r], sizeof acc[r]);
         }
     }
 }
 
 // The last, shorter run of a row.
-template <int W, int KW, int S, int R>
+template <int W, int KW, int S, int R, bool LEAKY>
 inline __attribute__((always_inline)) void short_run(const Args &a, const float *image, float *out, int64_t oh,
                                                      int64_t ow, int64_t count, int64_t kh_begin, int64_t kh_end,
                                                      int64_t full) {
     if constexpr (R > 1) {
         if (count < R) {
-            short_run<W, KW, S, R - 1>(a, image, out, oh, ow, count, kh_begin, kh_end, full);
+            short_run<W, KW, S, R - 1, LEAKY>(a, image, out, oh, ow, count, kh_begin, kh_end, full);
             return;
         }
     }
-    run<W, R, KW, S>(a, image, out, oh, ow, kh_begin, kh_end, full);
+    run<W, R, KW, S, LEAKY>(a, image, out, oh, ow, kh_begin, kh_end, full);
 }
 
-template <int W, int KW, int S>
+// One output row, runs of R pixels; the runs whose windows lie inside the
+// image horizontally skip the edge tests.
+template <int W, int KW, int S, bool LEAKY>
 inline __attribute__((always_inline)) void row_fast(const Args &a, const float *image, float *out, int64_t oh,
                                                     int64_t kh_begin, int64_t kh_end) {
     // Registers: R accumulators, (R - 1) * S + KW inputs, KW weights.
     constexpr int R = S == 1 ? 8 : 6;
     const int64_t full = a.channels / W * W;
     int64_t ow = 0;
-    for (; ow + R <= a.out_width; ow += R) run<W, R, KW, S>(a, image, out, oh, ow, kh_begin, kh_end, full);
-    if (ow < a.out_width) short_run<W, KW, S, R - 1>(a, image, out, oh, ow, a.out_width - ow, kh_begin, kh_end, full);
+    for (; ow + R <= a.out_width; ow += R) {
+        const int64_t left = ow * S - a.pad_left;
+        if (left >= 0 && left + (R - 1) * S + KW <= a.width)
+            run<W, R, KW, S, LEAKY, true>(a, image, out, oh, ow, kh_begin, kh_end, full);
+        else
+            run<W, R, KW, S, LEAKY>(a, image, out, oh, ow, kh_begin, kh_end, full);
+    }
+    if (ow < a.out_width)
+        short_run<W, KW, S, R - 1, LEAKY>(a, image, out, oh, ow, a.out_width - ow, kh_begin, kh_end, full);
+}
+
+// Two output rows at once (3x3, stride 1, every kernel row of both inside
+// the image, the run inside horizontally): the four input rows they read are
+// loaded once for both, and the nine weights once per channel block.
+template <int W, int R, bool LEAKY>
+inline __attribute__((always_inline)) void pair_run(const Args &a, const float *image, float *out, int64_t oh,
+                                                    int64_t ow, int64_t full) {
+    const int64_t C = a.channels;
+    const int64_t top = oh - a.pad_top, left = ow - a.pad_left;
+    const float *rows = image + (top * a.width + left) * C;
+    const Finish<W, LEAKY> finish(a.activation);
+    const int64_t blocks = full / W + (full < C && C >= W ? 1 : 0);
+    for (int64_t block = 0; block < blocks; ++block) {
+        const int64_t c0 = std::min<int64_t>(block * W, C - W);
+        Vec<W> wv[9];
+#pragma clang loop unroll(full)
+        for (int k = 0; k < 9; ++k) std::memcpy(&wv[k], a.w + k * C + c0, sizeof wv[k]);
+        Vec<W> acc[2][R];
+        Vec<W> bias = 0;
+        if (a.bias) std::memcpy(&bias, a.bias + c0, sizeof bias);
+#pragma clang loop unroll(full)
+        for (int r = 0; r < R; ++r) acc[0][r] = acc[1][r] = bias;
+#pragma clang loop unroll(full)
+        for (int j = 0; j < 4; ++j) {
+            const float *row = rows + j * a.width * C + c0;
+            Vec<W> in[R + 2];
+#pragma clang loop unroll(full)
+            for (int i = 0; i < R + 2; ++i) std::memcpy(&in[i], row + i * C, sizeof in[i]);
+#pragma clang loop unroll(full)
+            for (int q = 0; q < 2; ++q) {
+                const int kh = j - q;
+                if (kh < 0 || kh > 2) continue;
+#pragma clang loop unroll(full)
+                for (int r = 0; r < R; ++r)
+#pragma clang loop unroll(full)
+                    for (int kw = 0; kw < 3; ++kw) acc[q][r] += in[r + kw] * wv[kh * 3 + kw];
+            }
+        }
+#pragma clang loop unroll(full)
+        for (int q = 0; q < 2; ++q)
+#pragma clang loop unroll(full)
+            for (int r = 0; r < R; ++r) {
+                finish(acc[q][r]);
+                std::memcpy(out + q * a.out_width * C + (ow + r) * C + c0, &acc[q][r], sizeof acc[q][r]);
+            }
+    }
+}
+
+// Output rows oh and oh + 1 (3x3, stride 1, every kernel row inside the
+// image), in runs of R; runs at the left and right edges go row by row.
+// Registers: 2R accumulators, R + 2 inputs, 9 weights.
+template <int W, bool LEAKY>
+inline __attribute__((always_inline)) void row_pair(const Args &a, const float *image, float *out, int64_t oh) {
+    constexpr int R = 6;
+    const int64_t full = a.channels / W * W;
+    float *next = out + a.out_width * a.channels;
+    int64_t ow = 0;
+    for (; ow < a.out_width; ow += R) {
+        const int64_t count = std::min<int64_t>(R, a.out_width - ow);
+        const int64_t left = ow - a.pad_left;
+        if (count == R && left >= 0 && left + R + 2 <= a.width) {
+            pair_run<W, R, LEAKY>(a, image, out, oh, ow, full);
+        } else {
+            short_run<W, 3, 1, R, LEAKY>(a, image, out, oh, ow, count, 0, 3, full);
+            short_run<W, 3, 1, R, LEAKY>(a, image, next, oh + 1, ow, count, 0, 3, full);
+        }
+    }
+}
+
+// Output rows [a.row_begin, a.row_end) of the fast shapes (multiplier 1, no
+// dilation, 3x3 or 5x5 kernel columns, stride 1 or 2 along the row).
+template <int W, bool LEAKY>
+inline __attribute__((always_inline)) void rows_fast(const Args &a) {
+    // Row pairs need 29 vector registers: AVX-512 only.
+    const bool pairs = W == 16 && a.kernel_h == 3 && a.kernel_w == 3 && a.stride_h == 1 && a.stride_w == 1 &&
+                       a.out_width >= 16;
+    for (int64_t r = a.row_begin; r < a.row_end; ++r) {
+        const int64_t n = r / a.out_height, oh = r % a.out_height;
+        const float *image = a.x + n * a.height * a.width * a.channels;
+        float *out = a.y + (r - a.y_first_row) * a.out_width * a.channels;
+        // Kernel rows inside the image, for the whole row of outputs.
+        const int64_t top = oh * a.stride_h - a.pad_top;
+        if (pairs && r + 1 < a.row_end && oh + 1 < a.out_height && top >= 0 && top + 4 <= a.height) {
+            row_pair<W, LEAKY>(a, image, out, oh);
+            ++r;
+            continue;
+        }
+        const int64_t kh_begin = std::min<int64_t>(a.kernel_h, std::max<int64_t>(0, -top));
+        const int64_t kh_end = std::max<int64_t>(kh_begin, std::min<int64_t>(a.kernel_h, a.height - top));
+        if (a.kernel_w == 3 && a.stride_w == 1) row_fast<W, 3, 1, LEAKY>(a, image, out, oh, kh_begin, kh_end);
+        else if (a.kernel_w == 3) row_fast<W, 3, 2, LEAKY>(a, image, out, oh, kh_begin, kh_end);
+        else if (a.stride_w == 1) row_fast<W, 5, 1, LEAKY>(a, image, out, oh, kh_begin, kh_end);
+        else row_fast<W, 5, 2, LEAKY>(a, image, out, oh, kh_begin, kh_end);
+    }
 }
 
 template <int W>
@@ -149,7 +284,11 @@ inline __attribute__((always_inline)) void depthwise(const Args &a) {
     const int64_t C = a.channels * a.multiplier;
     const bool fast_shape = a.multiplier == 1 && a.dilation_h == 1 && a.dilation_w == 1 &&
                             (a.kernel_w == 3 || a.kernel_w == 5) && (a.stride_w == 1 || a.stride_w == 2);
-    const int64_t full = a.channels / W * W;  // 0 when there are fewer channels than a vector
+    if (fast_shape && a.channels >= W) {
+        if (a.activation.kind == FOVEA_ACTIVATION_LEAKY_RELU) rows_fast<W, true>(a);
+        else rows_fast<W, false>(a);
+        return;
+    }
     for (int64_t r = a.row_begin; r < a.row_end; ++r) {
         const int64_t n = r / a.out_height, oh = r % a.out_height;
         const float *image = a.x + n * a.height * a.width * a.channels;
@@ -185,33 +324,26 @@ inline __attribute__((always_inline)) void depthwise(const Args &a) {
             for (int64_t ow = 0; ow < a.out_width; ++ow) pixel<W>(a, image, out, oh, ow);
             continue;
         }
-        // Kernel rows inside the image, for the whole row of outputs.
+        // Fewer channels than one vector: one masked vector per pixel.
         const int64_t top = oh * a.stride_h - a.pad_top;
         const int64_t kh_begin = std::min<int64_t>(a.kernel_h, std::max<int64_t>(0, -top));
         const int64_t kh_end = std::max<int64_t>(kh_begin, std::min<int64_t>(a.kernel_h, a.height - top));
-        if (a.kernel_w == 3 && a.stride_w == 1) row_fast<W, 3, 1>(a, image, out, oh, kh_begin, kh_end);
-        else if (a.kernel_w == 3) row_fast<W, 3, 2>(a, image, out, oh, kh_begin, kh_end);
-        else if (a.stride_w == 1) row_fast<W, 5, 1>(a, image, out, oh, kh_begin, kh_end);
-        else row_fast<W, 5, 2>(a, image, out, oh, kh_begin, kh_end);
-        if (a.channels < W) {
-            // Fewer channels than one vector: one masked vector per pixel.
-            const int64_t valid = a.channels - full;
-            for (int64_t ow = 0; ow < a.out_width; ++ow) {
-                const int64_t left = ow * a.stride_w - a.pad_left;
-                Vec<W> acc = 0;
-                if (a.bias) load<W>(acc, a.bias + full, valid);
-                for (int64_t kh = kh_begin; kh < kh_end; ++kh)
-                    for (int64_t kw = 0; kw < a.kernel_w; ++kw) {
-                        const int64_t iw = left + kw;
-                        if (iw < 0 || iw >= a.width) continue;
-                        Vec<W> xv, wv;
-                        load<W>(xv, image + ((top + kh) * a.width + iw) * a.channels + full, valid);
-                        load<W>(wv, a.w + (kh * a.kernel_w + kw) * a.channels + full, valid);
-                        acc += xv * wv;
-                    }
-                activate<W>(acc, a.activation);
-                store<W>(out + ow * a.channels + full, acc, valid);
-            }
+        const int64_t valid = a.channels;
+        for (int64_t ow = 0; ow < a.out_width; ++ow) {
+            const int64_t left = ow * a.stride_w - a.pad_left;
+            Vec<W> acc = 0;
+            if (a.bias) load<W>(acc, a.bias, valid);
+            for (int64_t kh = kh_begin; kh < kh_end; ++kh)
+                for (int64_t kw = 0; kw < a.kernel_w; ++kw) {
+                    const int64_t iw = left + kw;
+                    if (iw < 0 || iw >= a.width) continue;
+                    Vec<W> xv, wv;
+                    load<W>(xv, image + ((top + kh) * a.width + iw) * a.channels, valid);
+                    load<W>(wv, a.w + (kh * a.kernel_w + kw) * a.channels, valid);
+                    acc += xv * wv;
+                }
+            activate<W>(acc, a.activation);
+            store<W>(out + ow * a.channels, acc, valid);
         }
     }
 }
