@@ -88,6 +88,33 @@ extension ISASweep {
             return geometry
         }
 
+        /// The weight gradient of 1-D and 2-D convolutions without im2col (up to
+        /// two vectors of output channels at each level) and past it, against
+        /// the reference: many taps (several register chunks), padding, stride,
+        /// dilation, batches.
+        @Test func weightGradientMatchesReference() throws {
+            var sweep = Sweep(seed: 31)
+            try forEachInstructionSet { level in
+                for trial in 0..<40 {
+                    var g = Self.randomConvolution(&sweep)
+                    guard g.spatialRank < 3 else { continue }
+                    g.groups = 1
+                    g.inChannels = sweep.int(1...21)
+                    g.outChannels = [1, 3, 6, 8, 9, 16, 17, 24, 32, 33, 40][sweep.int(0...10)]
+                    let weightShape = g.kernel + [g.inChannels, g.outChannels]
+                    let x = try sweep.tensor(g.inputShape).scalars
+                    let dy = try sweep.tensor(g.outputShape).scalars
+                    var desc = g.descriptor()
+                    let count = weightShape.reduce(1, *)
+                    var fast = nanBuffer(count), reference = nanBuffer(count)
+                    #expect(fovea_conv_backward_filter(&desc, x, dy, &fast) == FOVEA_STATUS_SUCCESS)
+                    #expect(fovea_reference_conv_backward_filter(&desc, x, dy, &reference) == FOVEA_STATUS_SUCCESS)
+                    expectClose(fast, reference,
+                                "\(level) weight gradient trial \(trial) in\(g.inputShape) w\(weightShape) s\(g.stride) d\(g.dilation) p\(g.padBegin)/\(g.padEnd)")
+                }
+            }
+        }
+
         @Test func convolutionMatchesReference() throws {
             var sweep = Sweep(seed: 3)
             try forEachInstructionSet { level in

@@ -6,13 +6,18 @@
 // geometry, which runs as one GEMM plus a gather (conv_transpose.cpp).
 // ∂L/∂w is im2col(x)ᵀ · ∂L/∂y: blocks of im2col rows multiplied into the
 // weight gradient with the SGEMM, accumulating over blocks and images in a
-// fixed order, so the result does not depend on the thread count.
+// fixed order, so the result does not depend on the thread count. Layers
+// with at most two vectors of output channels skip the im2col copy
+// (convgrad/filter_grad_kernels.h).
 #include <algorithm>
 #include <memory>
 #include <vector>
 
 #include "common/guard.h"
 #include "conv/conv_plan.h"
+#include "convgrad/filter_grad_kernels.h"
+#include "dispatch/dispatch.h"
+#include "threadpool/threadpool.h"
 #include "reference/reference.h"
 
 namespace fovea::conv {
@@ -97,9 +102,68 @@ fovea_status backward_data_fast(const fovea_conv_desc *desc, const float *dy, co
     });
 }
 
+namespace {
+
+// The direct weight-gradient kernel of the active level and its vector width.
+convgrad::FilterKernel filter_kernel(int &lanes) {
+#if defined(__x86_64__)
+    const fovea_isa isa = active_isa();
+    if (isa_allows(isa, FOVEA_ISA_AVX512)) return lanes = 16, convgrad::filter_kernel_avx512();
+    if (isa_allows(isa, FOVEA_ISA_AVX2)) return lanes = 8, convgrad::filter_kernel_avx2();
+#endif
+    return lanes = 4, convgrad::filter_kernel_scalar();
+}
+
+// 1-D and 2-D convolutions with few output channels: no im2col. Returns false
+// when the layer is not one of those.
+bool backward_filter_direct(const fovea_conv_desc &d, const float *x, const float *dy, float *dw) {
+    if (d.kernel[0] != 1 || d.in_size[0] != 1 || d.out_size[0] != 1) return false;
+    int lanes = 0;
+    const convgrad::FilterKernel kernel = filter_kernel(lanes);
+    const int64_t most = convgrad::max_taps_per_chunk(d.out_channels, lanes);
+    if (most == 0) return false;
+    const int64_t taps = d.kernel[1] * d.kernel[2] * d.in_channels;
+    // Equal chunks, as few as the registers allow, at least one per thread.
+    int64_t chunks = (taps + most - 1) / most;
+    const int64_t pixels = d.batch * d.out_size[1] * d.out_size[2];
+    if (pixels * taps * d.out_channels >= (int64_t(1) << 18))
+        chunks = std::min<int64_t>(taps, std::max<int64_t>(chunks, fovea_threads_get()));
+    convgrad::FilterArgs base{};
+    base.x = x;
+    base.dy = dy;
+    base.dw = dw;
+    base.batch = d.batch;
+    base.height = d.in_size[1];
+    base.width = d.in_size[2];
+    base.channels = d.in_channels;
+    base.out_channels = d.out_channels;
+    base.out_height = d.out_size[1];
+    base.out_width = d.out_size[2];
+    base.kernel_h = d.kernel[1];
+    base.kernel_w = d.kernel[2];
+    base.stride_h = d.stride[1];
+    base.stride_w = d.stride[2];
+    base.dilation_h = d.dilation[1];
+    base.dilation_w = d.dilation[2];
+    base.pad_top = d.pad_begin[1];
+    base.pad_left = d.pad_begin[2];
+    base.taps_per_chunk = (taps + chunks - 1) / chunks;
+    chunks = (taps + base.taps_per_chunk - 1) / base.taps_per_chunk;
+    parallel_for(chunks, 1, [&](int64_t begin, int64_t end) {
+        convgrad::FilterArgs a = base;
+        a.chunk_begin = begin;
+        a.chunk_end = end;
+        kernel(a);
+    });
+    return true;
+}
+
+}  // namespace
+
 fovea_status backward_filter_fast(const fovea_conv_desc *desc, const float *x, const float *dy, float *dw) {
     if (desc->groups != 1) return fovea_reference_conv_backward_filter(desc, x, dy, dw);
     return guarded([&] {
+        if (backward_filter_direct(*desc, x, dy, dw)) return FOVEA_STATUS_SUCCESS;
         const Problem p = make_problem(*desc);
         const fovea_conv_desc &d = p.d;
         const int64_t depth = p.kernel_volume * d.in_channels, K = d.out_channels;
