@@ -31,14 +31,18 @@ struct FilterArgs {
     int64_t taps_per_chunk;
 };
 
+constexpr int clip(int taps, int most) { return taps < most ? taps : most; }
+
 using simd::Vec;
 using simd::load;
 using simd::store;
 
 // Accumulators available per instruction set: AVX-512 has 32 vector
-// registers, the others 16.
+// registers, the others 16. Each tap of a chunk also holds its offset in a
+// general register (16 in all), which caps a chunk at kMaxTaps taps.
 template <int W>
 constexpr int kAccumulators = W == 16 ? 24 : 12;
+constexpr int kMaxTaps = 12;
 
 // Taps [t0, t0 + count) (count ≤ T) for output channels [0, K), K ≤ KB·W.
 template <int W, int T, int KB>
@@ -111,17 +115,18 @@ inline __attribute__((always_inline)) void chunk(const FilterArgs &a, int64_t t0
             }
         }
     }
-    for (int64_t t = 0; t < count; ++t)
+    // Unrolled with constant indices: a loop to `count` would index the
+    // accumulators at run time and push them out of registers.
+#pragma clang loop unroll(full)
+    for (int t = 0; t < T; ++t)
 #pragma clang loop unroll(full)
         for (int b = 0; b < KB; ++b)
-            if (b * W < K) store<W>(a.dw + (t0 + t) * K + b * W, acc[t][b], K - b * W);
+            if (t < count && b * W < K) store<W>(a.dw + (t0 + t) * K + b * W, acc[t][b], K - b * W);
 }
-
-constexpr int clip(int taps, int most) { return taps < most ? taps : most; }
 
 template <int W, int KB>
 inline __attribute__((always_inline)) void chunks(const FilterArgs &a) {
-    constexpr int kMax = kAccumulators<W> / KB;
+    constexpr int kMax = clip(kAccumulators<W> / KB, kMaxTaps);
     const int64_t taps = a.kernel_h * a.kernel_w * a.channels;
     for (int64_t i = a.chunk_begin; i < a.chunk_end; ++i) {
         const int64_t t0 = i * a.taps_per_chunk;
@@ -149,7 +154,7 @@ inline __attribute__((always_inline)) void filter_gradient(const FilterArgs &a) 
 inline int64_t max_taps_per_chunk(int64_t out_channels, int lanes) {
     const int accumulators = lanes == 16 ? 24 : 12;
     if (out_channels > 2 * lanes) return 0;
-    return out_channels <= lanes ? accumulators : accumulators / 2;
+    return clip(out_channels <= lanes ? accumulators : accumulators / 2, kMaxTaps);
 }
 
 using FilterKernel = void (*)(const FilterArgs &);
