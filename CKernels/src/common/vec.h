@@ -101,6 +101,35 @@ inline __attribute__((always_inline)) void activate(Vec<W> &v, const fovea_activ
     }
 }
 
+// activate() with the choice of activation taken once, outside the kernel's
+// loops: the activations that are a clamp (none, ReLU, ReLU6, clamp) as the
+// bounds [lo, hi], leaky ReLU (LEAKY) as its slope. NaN passes through, as in
+// reference::activate. Sigmoid and tanh are left alone, as in activate().
+template <int W, bool LEAKY>
+struct FusedActivation {
+    Vec<W> lo, hi;
+    float slope;
+    explicit FusedActivation(const fovea_activation &act) {
+        constexpr float inf = __builtin_huge_valf();
+        float l = -inf, h = inf;
+        switch (act.kind) {
+            case FOVEA_ACTIVATION_RELU: l = 0; break;
+            case FOVEA_ACTIVATION_RELU6: l = 0, h = 6; break;
+            case FOVEA_ACTIVATION_CLAMP: l = act.alpha, h = act.beta; break;
+            default: break;
+        }
+        lo = l, hi = h, slope = act.alpha;
+    }
+    inline __attribute__((always_inline)) void operator()(Vec<W> &v) const {
+        if constexpr (LEAKY) {
+            v = v < Vec<W>(0) ? slope * v : v;
+        } else {
+            v = lo > v ? lo : v;
+            v = v > hi ? hi : v;
+        }
+    }
+};
+
 // The larger of acc and v as reference max pooling takes it: a NaN wins and
 // the first NaN is kept.
 template <int W>

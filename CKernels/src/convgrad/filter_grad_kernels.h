@@ -37,12 +37,11 @@ using simd::Vec;
 using simd::load;
 using simd::store;
 
-// Accumulators available per instruction set: AVX-512 has 32 vector
-// registers, the others 16. Each tap of a chunk also holds its offset in a
-// general register (16 in all), which caps a chunk at kMaxTaps taps.
-template <int W>
-constexpr int kAccumulators = W == 16 ? 24 : 12;
-constexpr int kMaxTaps = 12;
+// The most taps a chunk holds, at vector width `lanes` with `blocks` vectors of
+// output channels: accumulators are taps × blocks, 24 of AVX-512's 32 vector
+// registers and 12 of the others' 16; and each tap keeps its offset in a
+// general register (16 in all), which caps a chunk at 12 taps.
+constexpr int chunk_limit(int lanes, int blocks) { return clip((lanes == 16 ? 24 : 12) / blocks, 12); }
 
 // Taps [t0, t0 + count) (count ≤ T) for output channels [0, K), K ≤ KB·W.
 template <int W, int T, int KB>
@@ -126,7 +125,7 @@ inline __attribute__((always_inline)) void chunk(const FilterArgs &a, int64_t t0
 
 template <int W, int KB>
 inline __attribute__((always_inline)) void chunks(const FilterArgs &a) {
-    constexpr int kMax = clip(kAccumulators<W> / KB, kMaxTaps);
+    constexpr int kMax = chunk_limit(W, KB);
     const int64_t taps = a.kernel_h * a.kernel_w * a.channels;
     for (int64_t i = a.chunk_begin; i < a.chunk_end; ++i) {
         const int64_t t0 = i * a.taps_per_chunk;
@@ -135,9 +134,6 @@ inline __attribute__((always_inline)) void chunks(const FilterArgs &a) {
         // small; count never exceeds kMax (max_taps_per_chunk).
         if (count <= 4) chunk<W, clip(4, kMax), KB>(a, t0, count);
         else if (count <= 8) chunk<W, clip(8, kMax), KB>(a, t0, count);
-        else if (count <= 12) chunk<W, clip(12, kMax), KB>(a, t0, count);
-        else if (count <= 16) chunk<W, clip(16, kMax), KB>(a, t0, count);
-        else if (count <= 20) chunk<W, clip(20, kMax), KB>(a, t0, count);
         else chunk<W, kMax, KB>(a, t0, count);
     }
 }
@@ -152,9 +148,8 @@ inline __attribute__((always_inline)) void filter_gradient(const FilterArgs &a) 
 // The largest number of taps a chunk may hold for K output channels, or 0
 // when K is too wide for this kernel at vector width `lanes`.
 inline int64_t max_taps_per_chunk(int64_t out_channels, int lanes) {
-    const int accumulators = lanes == 16 ? 24 : 12;
     if (out_channels > 2 * lanes) return 0;
-    return clip(out_channels <= lanes ? accumulators : accumulators / 2, kMaxTaps);
+    return chunk_limit(lanes, out_channels <= lanes ? 1 : 2);
 }
 
 using FilterKernel = void (*)(const FilterArgs &);

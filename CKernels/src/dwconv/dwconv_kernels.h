@@ -67,33 +67,13 @@ inline __attribute__((always_inline)) void pixel(const Args &a, const float *ima
     }
 }
 
-// The fused activations that are a clamp (none, ReLU, ReLU6, clamp) as the
-// bounds [lo, hi], leaky ReLU as its slope; written so that NaN passes
-// through, as in reference::activate.
-template <int W, bool LEAKY>
-struct Finish {
-    Vec<W> lo, hi;
-    float slope;
-    explicit Finish(const fovea_activation &act) {
-        constexpr float inf = __builtin_huge_valf();
-        float l = -inf, h = inf;
-        switch (act.kind) {
-            case FOVEA_ACTIVATION_RELU: l = 0; break;
-            case FOVEA_ACTIVATION_RELU6: l = 0, h = 6; break;
-            case FOVEA_ACTIVATION_CLAMP: l = act.alpha, h = act.beta; break;
-            default: break;
-        }
-        lo = l, hi = h, slope = act.alpha;
-    }
-    inline __attribute__((always_inline)) void operator()(Vec<W> &v) const {
-        if constexpr (LEAKY) {
-            v = v < Vec<W>(0) ? slope * v : v;
-        } else {
-            v = lo > v ? lo : v;
-            v = v > hi ? hi : v;
-        }
-    }
-};
+// Channel blocks of a run (C >= W): whole vectors, and channels past the last
+// one covered by one more vector ending at C, overlapping the previous one: it
+// recomputes a few channels with identical results instead of masking.
+template <int W>
+inline int64_t vector_blocks(int64_t C) {
+    return (C + W - 1) / W;
+}
 
 // R consecutive output pixels of a row, every whole channel block, kernel
 // width KW and stride S fixed at compile time, no dilation. Input columns
@@ -102,7 +82,7 @@ struct Finish {
 // paid once for all its channel blocks.
 template <int W, int R, int KW, int S, bool LEAKY, bool INSIDE = false>
 inline __attribute__((always_inline)) void run(const Args &a, const float *image, float *out, int64_t oh, int64_t ow,
-                                               int64_t kh_begin, int64_t kh_end, int64_t full) {
+                                               int64_t kh_begin, int64_t kh_end) {
     const int64_t C = a.channels;
     const int64_t top = oh * a.stride_h - a.pad_top, left = ow * S - a.pad_left;
     constexpr int span = (R - 1) * S + KW;
@@ -113,11 +93,8 @@ inline __attribute__((always_inline)) void run(const Args &a, const float *image
     const float *rows = image + ((top + kh_begin) * a.width + left) * C;
     const float *weights = a.w + kh_begin * KW * C;
     float *store_at = out + ow * C;
-    const Finish<W, LEAKY> finish(a.activation);
-    // Whole vectors; channels past the last one (C not a multiple of W) are
-    // covered by one more vector ending at C, overlapping the previous one:
-    // it recomputes a few channels with identical results instead of masking.
-    const int64_t blocks = full / W + (full < C && C >= W ? 1 : 0);
+    const simd::FusedActivation<W, LEAKY> finish(a.activation);
+    const int64_t blocks = vector_blocks<W>(C);
     for (int64_t block = 0; block < blocks; ++block) {
         const int64_t c0 = std::min<int64_t>(block * W, C - W);
         Vec<W> acc[R];
@@ -153,15 +130,14 @@ inline __attribute__((always_inline)) void run(const Args &a, const float *image
 // The last, shorter run of a row.
 template <int W, int KW, int S, int R, bool LEAKY>
 inline __attribute__((always_inline)) void short_run(const Args &a, const float *image, float *out, int64_t oh,
-                                                     int64_t ow, int64_t count, int64_t kh_begin, int64_t kh_end,
-                                                     int64_t full) {
+                                                     int64_t ow, int64_t count, int64_t kh_begin, int64_t kh_end) {
     if constexpr (R > 1) {
         if (count < R) {
-            short_run<W, KW, S, R - 1, LEAKY>(a, image, out, oh, ow, count, kh_begin, kh_end, full);
+            short_run<W, KW, S, R - 1, LEAKY>(a, image, out, oh, ow, count, kh_begin, kh_end);
             return;
         }
     }
-    run<W, R, KW, S, LEAKY>(a, image, out, oh, ow, kh_begin, kh_end, full);
+    run<W, R, KW, S, LEAKY>(a, image, out, oh, ow, kh_begin, kh_end);
 }
 
 // One output row, runs of R pixels; the runs whose windows lie inside the
@@ -171,17 +147,16 @@ inline __attribute__((always_inline)) void row_fast(const Args &a, const float *
                                                     int64_t kh_begin, int64_t kh_end) {
     // Registers: R accumulators, (R - 1) * S + KW inputs, KW weights.
     constexpr int R = S == 1 ? 8 : 6;
-    const int64_t full = a.channels / W * W;
     int64_t ow = 0;
     for (; ow + R <= a.out_width; ow += R) {
         const int64_t left = ow * S - a.pad_left;
         if (left >= 0 && left + (R - 1) * S + KW <= a.width)
-            run<W, R, KW, S, LEAKY, true>(a, image, out, oh, ow, kh_begin, kh_end, full);
+            run<W, R, KW, S, LEAKY, true>(a, image, out, oh, ow, kh_begin, kh_end);
         else
-            run<W, R, KW, S, LEAKY>(a, image, out, oh, ow, kh_begin, kh_end, full);
+            run<W, R, KW, S, LEAKY>(a, image, out, oh, ow, kh_begin, kh_end);
     }
     if (ow < a.out_width)
-        short_run<W, KW, S, R - 1, LEAKY>(a, image, out, oh, ow, a.out_width - ow, kh_begin, kh_end, full);
+        short_run<W, KW, S, R - 1, LEAKY>(a, image, out, oh, ow, a.out_width - ow, kh_begin, kh_end);
 }
 
 // Two output rows at once (3x3, stride 1, every kernel row of both inside
@@ -189,12 +164,12 @@ inline __attribute__((always_inline)) void row_fast(const Args &a, const float *
 // loaded once for both, and the nine weights once per channel block.
 template <int W, int R, bool LEAKY>
 inline __attribute__((always_inline)) void pair_run(const Args &a, const float *image, float *out, int64_t oh,
-                                                    int64_t ow, int64_t full) {
+                                                    int64_t ow) {
     const int64_t C = a.channels;
     const int64_t top = oh - a.pad_top, left = ow - a.pad_left;
     const float *rows = image + (top * a.width + left) * C;
-    const Finish<W, LEAKY> finish(a.activation);
-    const int64_t blocks = full / W + (full < C && C >= W ? 1 : 0);
+    const simd::FusedActivation<W, LEAKY> finish(a.activation);
+    const int64_t blocks = vector_blocks<W>(C);
     for (int64_t block = 0; block < blocks; ++block) {
         const int64_t c0 = std::min<int64_t>(block * W, C - W);
         Vec<W> wv[9];
@@ -237,17 +212,16 @@ inline __attribute__((always_inline)) void pair_run(const Args &a, const float *
 template <int W, bool LEAKY>
 inline __attribute__((always_inline)) void row_pair(const Args &a, const float *image, float *out, int64_t oh) {
     constexpr int R = 6;
-    const int64_t full = a.channels / W * W;
     float *next = out + a.out_width * a.channels;
     int64_t ow = 0;
     for (; ow < a.out_width; ow += R) {
         const int64_t count = std::min<int64_t>(R, a.out_width - ow);
         const int64_t left = ow - a.pad_left;
         if (count == R && left >= 0 && left + R + 2 <= a.width) {
-            pair_run<W, R, LEAKY>(a, image, out, oh, ow, full);
+            pair_run<W, R, LEAKY>(a, image, out, oh, ow);
         } else {
-            short_run<W, 3, 1, R, LEAKY>(a, image, out, oh, ow, count, 0, 3, full);
-            short_run<W, 3, 1, R, LEAKY>(a, image, next, oh + 1, ow, count, 0, 3, full);
+            short_run<W, 3, 1, R, LEAKY>(a, image, out, oh, ow, count, 0, 3);
+            short_run<W, 3, 1, R, LEAKY>(a, image, next, oh + 1, ow, count, 0, 3);
         }
     }
 }
