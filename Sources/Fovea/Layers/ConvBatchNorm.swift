@@ -19,6 +19,8 @@ public struct ConvBatchNorm2D: Layer {
     public let mean: Tensor?, variance: Tensor?
     /// The normalisation's scale (gamma) and offset (beta), `[outChannels]` each.
     public let scale: Tensor, offset: Tensor
+    /// Where the normalisation adds its epsilon, and how much.
+    public let epsilon: Epsilon
     var folded: Conv2D
 
     /// Creates the layer and packs the folded weights.
@@ -59,6 +61,7 @@ public struct ConvBatchNorm2D: Layer {
             activation: activation, algorithm: algorithm)
         self.weight = weight
         self.bias = bias
+        self.epsilon = epsilon
         (self.mean, self.variance, self.scale, self.offset) = (mean, variance, scale, offset)
     }
 

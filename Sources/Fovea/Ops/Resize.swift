@@ -99,3 +99,79 @@ public func upsample2d(
         coordinates: method == .linear ? .halfPixel : .asymmetric,
         scale: (Double(factor), Double(factor)))
 }
+
+/// The gradient of ``resize(_:height:width:method:coordinates:scale:)`` with
+/// respect to its input, given the gradient of its output.
+///
+/// Both interpolations are separable: each output row is a weighted sum of a
+/// few input rows and each output column of a few input columns. The
+/// weights are read off the forward kernel itself (by resizing unit
+/// vectors), so the adjoint follows every coordinate rule and rounding the
+/// forward pass implements.
+public func resizeBackward(
+    outputGradient: Tensor, inputShape: [Int], method: ResizeMethod = .linear,
+    coordinates: CoordinateTransform = .halfPixel, scale: (height: Double, width: Double)? = nil
+) throws(FoveaError) -> Tensor {
+    try requireRank(outputGradient, 4, "output gradient", layout: "NHWC")
+    guard inputShape.count == 4, inputShape[0] == outputGradient.shape[0], inputShape[3] == outputGradient.shape[3],
+          inputShape[1] >= 1, inputShape[2] >= 1 else {
+        throw .shapeMismatch(
+            "a resize of \(describe(inputShape)) cannot have the output gradient \(describe(outputGradient.shape))")
+    }
+    let (n, h, w, c) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
+    let (outH, outW) = (outputGradient.shape[1], outputGradient.shape[2])
+    let scales = scale ?? (Double(outH) / Double(h), Double(outW) / Double(w))
+    let rows = try resizeTaps(length: h, resized: outH, alongHeight: true, method, coordinates, scales)
+    let columns = try resizeTaps(length: w, resized: outW, alongHeight: false, method, coordinates, scales)
+    // Rows first, into [n, h, outW, c]; then columns, into [n, h, w, c].
+    var partial = [Float](repeating: 0, count: n * h * outW * c)
+    let rowLength = outW * c
+    let g = outputGradient.readPointer
+    partial.withUnsafeMutableBufferPointer { t in
+        for image in 0..<n {
+            for (y, taps) in rows.enumerated() {
+                let source = g + (image * outH + y) * rowLength
+                for (i, weight) in taps {
+                    let target = t.baseAddress! + (image * h + i) * rowLength
+                    for k in 0..<rowLength { target[k] += weight * source[k] }
+                }
+            }
+        }
+    }
+    var result = [Float](repeating: 0, count: n * h * w * c)
+    result.withUnsafeMutableBufferPointer { r in
+        partial.withUnsafeBufferPointer { t in
+            for row in 0..<(n * h) {
+                for (x, taps) in columns.enumerated() {
+                    let source = t.baseAddress! + (row * outW + x) * c
+                    for (j, weight) in taps {
+                        let target = r.baseAddress! + (row * w + j) * c
+                        for k in 0..<c { target[k] += weight * source[k] }
+                    }
+                }
+            }
+        }
+    }
+    return try Tensor(shape: inputShape, scalars: result)
+}
+
+/// For each output position along one axis, the input positions it reads and
+/// their weights, found by resizing each unit vector of that axis.
+private func resizeTaps(
+    length: Int, resized: Int, alongHeight: Bool, _ method: ResizeMethod, _ coordinates: CoordinateTransform,
+    _ scales: (height: Double, width: Double)
+) throws(FoveaError) -> [[(Int, Float)]] {
+    var basis = [Float](repeating: 0, count: length * length)
+    for i in 0..<length { basis[i * length + i] = 1 }
+    let units = try Tensor(shape: alongHeight ? [length, length, 1, 1] : [length, 1, length, 1], scalars: basis)
+    let images = try resize(
+        units, height: alongHeight ? resized : 1, width: alongHeight ? 1 : resized, method: method,
+        coordinates: coordinates, scale: alongHeight ? (scales.height, 1) : (1, scales.width))
+    let weights = images.scalars  // [unit][output position]
+    return (0..<resized).map { position in
+        (0..<length).compactMap { unit in
+            let weight = weights[unit * resized + position]
+            return weight == 0 ? nil : (unit, weight)
+        }
+    }
+}

@@ -144,3 +144,68 @@ public func conv3dTransposed(
         spatialRank: 3, input, weight: weight, bias: bias, stride: stride, padding: padding,
         outputPadding: outputPadding, dilation: dilation, groups: groups)
 }
+
+/// The gradients of a transposed convolution.
+///
+/// A transposed convolution is the adjoint of the forward convolution that
+/// maps its output back onto its input (same weight, stride, dilation and
+/// padding), so its input gradient is that forward convolution applied to
+/// the output gradient, and its weight gradient is that convolution's weight
+/// gradient with the roles of input and output exchanged.
+func transposedConvolutionBackward(
+    spatialRank rank: Int, input: Tensor, weight: Tensor, outputGradient: Tensor, stride: Spatial,
+    padding: Padding, outputPadding: Spatial, dilation: Spatial, groups: Int
+) throws(FoveaError) -> ConvolutionGradients {
+    let t = try transposedGeometry(
+        spatialRank: rank, input: input.shape, weight: weight.shape, bias: nil, stride: stride, padding: padding,
+        outputPadding: outputPadding, dilation: dilation, groups: groups)
+    try requireShape(outputGradient, t.outputShape, "output gradient")
+    var padEnd = [Int]()
+    for axis in 0..<rank {
+        let span: Int = (t.kernel[axis] - 1) * t.dilation[axis] + 1
+        let covered: Int = (t.inSize[axis] - 1) * t.stride[axis] + span
+        padEnd.append(covered - t.outSize[axis] - t.padBegin[axis])
+    }
+    let adjoint = ConvolutionGeometry(
+        spatialRank: rank, batch: t.batch, inChannels: t.outChannels, outChannels: t.inChannels, groups: t.groups,
+        inSize: t.outSize, outSize: t.inSize, kernel: t.kernel, stride: t.stride, dilation: t.dilation,
+        padBegin: t.padBegin, padEnd: padEnd)
+    var desc = adjoint.descriptor(), transposedDesc = t.descriptor()
+    let dx = try Tensor(uninitializedShape: input.shape)
+    let dw = try Tensor(uninitializedShape: weight.shape)
+    let db = try Tensor(uninitializedShape: [t.outChannels])
+    let dy = outputGradient.readPointer
+    // Negative padding (an output extended with zeros) is outside what the
+    // fast kernels take; the reference kernels accept any geometry.
+    if (t.padBegin + padEnd).allSatisfy({ $0 >= 0 }) {
+        var bytes = 0
+        try check(fovea_conv_forward_workspace_size(&desc, &bytes), "transposed convolution backward (input)")
+        let workspace = try Workspace(bytes: bytes)
+        try check(
+            fovea_conv_forward(&desc, dy, weight.readPointer, nil, dx.writePointer, workspace.pointer, bytes),
+            "transposed convolution backward (input)")
+        try check(
+            fovea_conv_backward_filter(&desc, dy, input.readPointer, dw.writePointer),
+            "transposed convolution backward (weight)")
+    } else {
+        try check(
+            fovea_reference_conv_forward(&desc, dy, weight.readPointer, nil, dx.writePointer),
+            "transposed convolution backward (input)")
+        try check(
+            fovea_reference_conv_backward_filter(&desc, dy, input.readPointer, dw.writePointer),
+            "transposed convolution backward (weight)")
+    }
+    try check(fovea_conv_backward_bias(&transposedDesc, dy, db.writePointer), "transposed convolution backward (bias)")
+    return ConvolutionGradients(input: dx, weight: dw, bias: db)
+}
+
+/// Gradients of ``conv2dTransposed(_:weight:bias:stride:padding:outputPadding:dilation:groups:)``
+/// given the gradient of the loss with respect to its output (NHWC).
+public func conv2dTransposedBackward(
+    input: Tensor, weight: Tensor, outputGradient: Tensor, stride: Spatial = 1, padding: Padding = .valid,
+    outputPadding: Spatial = 0, dilation: Spatial = 1, groups: Int = 1
+) throws(FoveaError) -> ConvolutionGradients {
+    try transposedConvolutionBackward(
+        spatialRank: 2, input: input, weight: weight, outputGradient: outputGradient, stride: stride,
+        padding: padding, outputPadding: outputPadding, dilation: dilation, groups: groups)
+}

@@ -7,28 +7,49 @@ import Foundation
 /// layer, the loss is computed from its input (the logits), which is exact and
 /// stable; otherwise the output is taken as logits.
 public struct ClassifierTrainer: Sendable {
-    /// The model as trained so far.
+    /// The model as trained so far, as it trains: every batch norm folded
+    /// into a convolution is split out again (``Graph/unfoldedForTraining()``).
+    /// ``trainedModel()`` folds them back for fast inference.
     public private(set) var model: Graph
+    /// The model as given, whose layout ``trainedModel()`` restores.
+    let original: Graph
     /// The optimizer (its state included).
     public var optimizer: any Optimizer
     /// Layers whose parameters stay as they are (transfer learning: a frozen
-    /// backbone; unfreeze its last blocks to fine-tune).
+    /// backbone; unfreeze its last blocks to fine-tune). They compute as at
+    /// inference, batch norms on their running statistics, as in Keras.
     public var frozenLayers: Set<String> = []
     let logitsNode: Int
 
     /// A trainer of `model` (its first output unless `output` names another).
     public init(model: Graph, optimizer: any Optimizer, output: String? = nil) throws(FoveaError) {
-        let chosen = output.map { name in model.outputIndices.first { $0.name == name } } ?? model.outputIndices.first
+        let network = try model.unfoldedForTraining()
+        let chosen = output.map { name in network.outputIndices.first { $0.name == name } } ?? network.outputIndices.first
         guard let node = chosen?.node else {
             throw .invalidParameter("the model has no output named \"\(output ?? "")\"")
         }
-        if case .layer(let layer) = model.nodes[node].operation, layer is Softmax {
-            logitsNode = model.nodes[node].inputs[0]
+        if case .layer(let layer) = network.nodes[node].operation, layer is Softmax {
+            logitsNode = network.nodes[node].inputs[0]
         } else {
             logitsNode = node
         }
-        self.model = model
+        self.model = network
+        self.original = model
         self.optimizer = optimizer
+    }
+
+    /// The trained model in the layout it was given (batch norms folded into
+    /// their convolutions again).
+    public func trainedModel() throws(FoveaError) -> Graph {
+        try original.replacingParameters(model.parameters)
+    }
+
+    /// The nodes of the frozen layers (a split batch norm's parts included).
+    var frozenNodes: Set<Int> {
+        Set(model.nodes.indices.filter { index in
+            let name = model.nodes[index].name
+            return frozenLayers.contains(name) || frozenLayers.contains { name.hasPrefix("\($0).") }
+        })
     }
 
     /// The result of one training step or one evaluation.
@@ -51,18 +72,19 @@ public struct ClassifierTrainer: Sendable {
     /// statistics updated).
     public mutating func step(images: Tensor, labels: [Int]) throws(FoveaError) -> Metrics {
         steps += 1
-        let values = try model.trainingValues(images, seed: steps)
+        let inference = frozenNodes
+        let values = try model.trainingValues(images, seed: steps, inference: inference)
         let logits = values[logitsNode]
         let loss = try softmaxCrossEntropy(logits: try flattenedLogits(logits), labels: labels)
         let gradients = try model.backpropagate(
             values: values, seeds: [logitsNode: try loss.gradient.reshaped(to: logits.shape)], inputGradient: false,
-            training: steps)
+            training: steps, inference: inference)
         var parameters = model.parameters
-        let frozen = Set(model.parameterNames(ofLayers: frozenLayers))
+        let frozen = Set(model.parameterNames(ofLayers: Set(inference.map { model.nodes[$0].name })))
         let trainable = gradients.parameters.filter { parameters[$0.key] != nil && !frozen.contains($0.key) }
         try optimizer.update(&parameters, with: trainable)
         var replaced = parameters.filter { trainable[$0.key] != nil }
-        for (name, tensor) in try model.updatedStatistics(values: values) where !frozen.contains(name) { replaced[name] = tensor }
+        for (name, tensor) in try model.updatedStatistics(values: values, skipping: inference) { replaced[name] = tensor }
         model = try model.replacingParameters(replaced)
         return Metrics(loss: loss.value, correct: try correctPredictions(logits, labels), count: labels.count)
     }

@@ -1,8 +1,8 @@
 extension Graph {
     /// Runs every layer (no fusions) and keeps each node's value for a
     /// backward pass; with a `seed`, in training mode (dropout, batch statistics),
-    /// node i drawing from `seed` and its index.
-    func trainingValues(_ input: Tensor, seed: UInt64? = nil) throws(FoveaError) -> [Tensor] {
+    /// node i drawing from `seed` and its index, except the `inference` nodes.
+    func trainingValues(_ input: Tensor, seed: UInt64? = nil, inference: Set<Int> = []) throws(FoveaError) -> [Tensor] {
         var values = [Tensor]()
         values.reserveCapacity(nodes.count)
         values.append(input)
@@ -11,7 +11,8 @@ extension Graph {
                 switch node.operation {
                 case .input, .skipped: values.append(values[node.inputs.first ?? 0])
                 case .layer(let layer):
-                    if let seed, let trainable = layer as? any TrainableLayer, !trainable.behavesAlikeInTraining {
+                    if let seed, let trainable = layer as? any TrainableLayer, !trainable.behavesAlikeInTraining,
+                       !inference.contains(values.count) {
                         values.append(try trainable.trainingForward(values[node.inputs[0]], seed: nodeSeed(seed, values.count)))
                     } else {
                         values.append(try layer(values[node.inputs[0]]))
@@ -29,7 +30,8 @@ extension Graph {
     /// the graph and returns ∂L/∂input and ∂L/∂parameter under the names
     /// ``parameters`` uses.
     func backpropagate(
-        values: [Tensor], seeds: [Int: Tensor], inputGradient: Bool = true, training seed: UInt64? = nil
+        values: [Tensor], seeds: [Int: Tensor], inputGradient: Bool = true, training seed: UInt64? = nil,
+        inference: Set<Int> = []
     ) throws(FoveaError) -> (input: Tensor?, parameters: [String: Tensor]) {
         var gradients = [Tensor?](repeating: nil, count: nodes.count)
         for (node, gradient) in seeds { gradients[node] = gradient }
@@ -51,7 +53,7 @@ extension Graph {
                         throw FoveaError.unsupported("\(layerTypeName(layer)) has no backward pass yet")
                     }
                     let parameters: [String: Tensor]
-                    if let seed, !trainable.behavesAlikeInTraining {
+                    if let seed, !trainable.behavesAlikeInTraining, !inference.contains(index) {
                         let result = try trainable.trainingBackward(
                             input: values[node.inputs[0]], output: values[index], outputGradient: gradient,
                             seed: nodeSeed(seed, index))
@@ -85,9 +87,9 @@ extension Graph {
 
     /// The running statistics of every layer that keeps some, after training on
     /// the batch whose node values are given (names as ``parameters`` gives them).
-    func updatedStatistics(values: [Tensor]) throws(FoveaError) -> [String: Tensor] {
+    func updatedStatistics(values: [Tensor], skipping frozen: Set<Int> = []) throws(FoveaError) -> [String: Tensor] {
         var result = [String: Tensor]()
-        for node in nodes {
+        for (index, node) in nodes.enumerated() where !frozen.contains(index) {
             guard case .layer(let layer) = node.operation, let trainable = layer as? any TrainableLayer else { continue }
             for (name, tensor) in try trainable.updatedStatistics(afterTrainingOn: values[node.inputs[0]]) {
                 let full = "\(node.name).\(name)"
@@ -114,7 +116,8 @@ extension Graph {
         }
         var updated = nodes
         for (node, parameters) in byNode {
-            guard case .layer(let layer) = nodes[node].operation, let trainable = layer as? any TrainableLayer else {
+            guard case .layer(let layer) = nodes[node].operation,
+                  layer is any TrainableLayer || layer is ConvBatchNorm2D else {
                 throw .unsupported("layer \"\(nodes[node].name)\" cannot take new parameters")
             }
             for (name, tensor) in parameters {
@@ -126,7 +129,11 @@ extension Graph {
                         "parameter \"\(nodes[node].name).\(name)\" has shape \(describe(old.shape)), the update \(describe(tensor.shape))")
                 }
             }
-            updated[node].operation = .layer(try trainable.replacingParameters(parameters))
+            if let fused = layer as? ConvBatchNorm2D {
+                updated[node].operation = .layer(try fused.replacingParameters(parameters))
+            } else if let trainable = layer as? any TrainableLayer {
+                updated[node].operation = .layer(try trainable.replacingParameters(parameters))
+            }
         }
         return Graph(nodes: updated, outputs: outputIndices.map { ($0.name, $0.node) }, parameterAliases: parameterAliases)
     }
@@ -143,6 +150,17 @@ func mergeBackward(
     case let padded as PaddedAdd:
         let delta = try activationBackward(padded.activation, output: output, outputGradient: gradient)
         return try inputs.map { (input: Tensor) throws(FoveaError) -> Tensor in try slice(delta, to: input.shape) }
+    case is CroppingConcatenate:
+        // Each input's centre window received a slice of the channels; the cropped border gets nothing.
+        var offset = 0
+        return try inputs.map { (input: Tensor) throws(FoveaError) -> Tensor in
+            defer { offset += input.shape[3] }
+            let part = try slice(gradient, to: Array(output.shape.dropLast()) + [input.shape[3]], axis: 3, offset: offset)
+            let (top, left) = ((input.shape[1] - output.shape[1]) / 2, (input.shape[2] - output.shape[2]) / 2)
+            return try pad(part, begin: [0, top, left, 0], end: [
+                0, input.shape[1] - output.shape[1] - top, input.shape[2] - output.shape[2] - left, 0,
+            ])
+        }
     case let join as Concatenate:
         let axis = join.axis < 0 ? join.axis + output.rank : join.axis
         var offset = 0

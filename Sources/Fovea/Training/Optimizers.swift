@@ -11,6 +11,13 @@ public protocol Optimizer: Sendable {
     var learningRate: Float { get set }
     /// Applies one step to every parameter that has a gradient.
     mutating func update(_ parameters: inout [String: Tensor], with gradients: [String: Tensor]) throws(FoveaError)
+    /// The per-parameter state (momentum, moment estimates, step counts) as
+    /// named tensors, `<buffer>/<parameter>`: what a checkpoint saves so that
+    /// training resumes exactly where it stopped.
+    var state: [String: Tensor] { get }
+    /// Takes back a state that ``state`` gave (hyper-parameters are not part
+    /// of it). Throws, changing nothing, on a name or shape it does not know.
+    mutating func restore(_ state: [String: Tensor]) throws(FoveaError)
 }
 
 extension Optimizer {
@@ -26,6 +33,37 @@ extension Optimizer {
             }
         }
     }
+}
+
+/// The named tensors of per-parameter buffers: `<buffer>/<parameter>`.
+private func exported(_ buffers: [String: [[Float]]], names: [String]) -> [String: Tensor] {
+    var result = [String: Tensor]()
+    for (parameter, values) in buffers {
+        for (name, buffer) in zip(names, values) {
+            result["\(name)/\(parameter)"] = try? Tensor(shape: [buffer.count], scalars: buffer)
+        }
+    }
+    return result
+}
+
+/// Per-parameter buffers back from ``exported(_:names:)``'s tensors.
+private func imported(_ state: [String: Tensor], names: [String], skipping other: Set<String> = []) throws(FoveaError) -> [String: [[Float]]] {
+    var grouped = [String: [Int: [Float]]]()
+    for (key, tensor) in state {
+        guard let slash = key.firstIndex(of: "/"), let buffer = names.firstIndex(of: String(key[..<slash])) else {
+            if let slash = key.firstIndex(of: "/"), other.contains(String(key[..<slash])) { continue }
+            throw .invalidParameter("optimizer state \"\(key)\" is not one of \(names.map { "\($0)/<parameter>" })")
+        }
+        grouped[String(key[key.index(after: slash)...]), default: [:]][buffer] = tensor.scalars
+    }
+    var result = [String: [[Float]]]()
+    for (parameter, buffers) in grouped {
+        guard buffers.count == names.count, Set(buffers.values.map(\.count)).count == 1 else {
+            throw .invalidParameter("optimizer state for \"\(parameter)\" needs \(names.joined(separator: ", ")) of one size")
+        }
+        result[parameter] = names.indices.map { buffers[$0]! }
+    }
+    return result
 }
 
 /// Runs `body` over a parameter's values, its gradient and a state buffer of
@@ -58,6 +96,13 @@ public struct SGD: Optimizer {
         guard momentum >= 0, momentum < 1 else { throw .invalidParameter("momentum must be in [0, 1), got \(momentum)") }
         guard !nesterov || momentum > 0 else { throw .invalidParameter("Nesterov momentum needs a positive momentum") }
         (self.learningRate, self.momentum, self.nesterov, self.weightDecay) = (learningRate, momentum, nesterov, weightDecay)
+    }
+
+    /// `velocity/<parameter>`.
+    public var state: [String: Tensor] { exported(velocity, names: ["velocity"]) }
+
+    public mutating func restore(_ state: [String: Tensor]) throws(FoveaError) {
+        velocity = try imported(state, names: ["velocity"])
     }
 
     public mutating func update(_ parameters: inout [String: Tensor], with gradients: [String: Tensor]) throws(FoveaError) {
@@ -96,6 +141,13 @@ public struct RMSprop: Optimizer {
         try checkHyperparameters(learningRate: learningRate, weightDecay: weightDecay)
         guard rho >= 0, rho < 1, epsilon > 0 else { throw .invalidParameter("RMSprop needs rho in [0, 1) and a positive epsilon") }
         (self.learningRate, self.rho, self.epsilon, self.weightDecay) = (learningRate, rho, epsilon, weightDecay)
+    }
+
+    /// `square_average/<parameter>`.
+    public var state: [String: Tensor] { exported(average, names: ["square_average"]) }
+
+    public mutating func restore(_ state: [String: Tensor]) throws(FoveaError) {
+        average = try imported(state, names: ["square_average"])
     }
 
     public mutating func update(_ parameters: inout [String: Tensor], with gradients: [String: Tensor]) throws(FoveaError) {
@@ -148,6 +200,29 @@ public struct Adam: Optimizer {
         weightDecay: Float = 0.01
     ) throws(FoveaError) -> Adam {
         try Adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay, decoupled: true)
+    }
+
+    /// `exp_avg/<parameter>`, `exp_avg_sq/<parameter>` (PyTorch's names) and
+    /// `step/<parameter>` (one value).
+    public var state: [String: Tensor] {
+        var all = exported(moments, names: ["exp_avg", "exp_avg_sq"])
+        for (name, count) in steps { all["step/\(name)"] = try? Tensor(shape: [1], scalars: [Float(count)]) }
+        return all
+    }
+
+    public mutating func restore(_ state: [String: Tensor]) throws(FoveaError) {
+        let restoredMoments = try imported(state, names: ["exp_avg", "exp_avg_sq"], skipping: ["step"])
+        var restoredSteps = [String: Int]()
+        for (key, tensor) in state where key.hasPrefix("step/") {
+            guard tensor.count == 1, let count = Int(exactly: tensor.scalars[0]), count >= 1 else {
+                throw .invalidParameter("optimizer state \"\(key)\" must be one positive whole number")
+            }
+            restoredSteps[String(key.dropFirst(5))] = count
+        }
+        guard Set(restoredSteps.keys) == Set(restoredMoments.keys) else {
+            throw .invalidParameter("Adam's state needs a step count for exactly the parameters that have moments")
+        }
+        (moments, steps) = (restoredMoments, restoredSteps)
     }
 
     public mutating func update(_ parameters: inout [String: Tensor], with gradients: [String: Tensor]) throws(FoveaError) {

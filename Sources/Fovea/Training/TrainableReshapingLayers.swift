@@ -1,0 +1,81 @@
+/// Backward passes of the layers that move, repeat or rescale values without
+/// learned weights (PReLU's slopes aside).
+
+extension Upsample2D: TrainableLayer {
+    /// Each input pixel collects the gradients of the outputs it was copied or
+    /// interpolated into.
+    public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        LayerGradients(input: try resizeBackward(
+            outputGradient: outputGradient, inputShape: input.shape, method: method,
+            coordinates: method == .linear ? .halfPixel : .asymmetric, scale: (Double(factor), Double(factor))))
+    }
+}
+
+extension PReLU: TrainableLayer {
+    /// `∂x = g` where `x > 0` and `slope·g` elsewhere; `∂slope = Σ g·x` over the negative inputs.
+    public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        _ = try outputShape(for: input.shape)
+        try requireShape(outputGradient, input.shape, "output gradient")
+        let channels = input.shape.last ?? 1
+        let slopes = slope.scalars, shared = slope.count == 1
+        let x = input.readPointer, g = outputGradient.readPointer
+        let dx = try Tensor(uninitializedShape: input.shape)
+        let d = dx.writePointer
+        var dSlope = [Float](repeating: 0, count: channels)
+        var index = 0
+        while index < input.count {
+            for c in 0..<channels {
+                let value = x[index + c], gradient = g[index + c]
+                if value > 0 {
+                    d[index + c] = gradient
+                } else {
+                    d[index + c] = gradient * slopes[shared ? 0 : c]
+                    dSlope[c] += gradient * value
+                }
+            }
+            index += channels
+        }
+        let slopeGradient = shared
+            ? try Tensor(shape: slope.shape, scalars: [dSlope.reduce(0, +)])
+            : try Tensor(shape: slope.shape, scalars: dSlope)
+        return LayerGradients(input: dx, parameters: ["weight": slopeGradient])
+    }
+
+    /// The layer with new slopes.
+    public func replacingParameters(_ parameters: [String: Tensor]) throws(FoveaError) -> PReLU {
+        try PReLU(slope: parameters["weight"] ?? slope)
+    }
+}
+
+extension Permute: TrainableLayer {
+    /// The gradient put back in the input's order.
+    public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        var inverse = [Int](repeating: 0, count: dims.count + 1)
+        for (position, axis) in ([0] + dims).enumerated() { inverse[axis] = position }
+        return LayerGradients(input: try outputGradient.transposed(inverse))
+    }
+}
+
+extension ChannelPadding: TrainableLayer {
+    /// The gradient of the original channels (the added ones are constants).
+    public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        LayerGradients(input: try slice(outputGradient, to: input.shape, axis: input.rank - 1))
+    }
+}
+
+extension Rescaling: TrainableLayer {
+    /// The gradient times each channel's scale.
+    public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        try requireShape(outputGradient, input.shape, "output gradient")
+        let channels = input.shape.last ?? 1
+        let scales = (0..<channels).map { scale[scale.count == 1 ? 0 : $0] }
+        let dx = try Tensor(uninitializedShape: input.shape)
+        let g = outputGradient.readPointer, d = dx.writePointer
+        var index = 0
+        while index < input.count {
+            for c in 0..<channels { d[index + c] = g[index + c] * scales[c] }
+            index += channels
+        }
+        return LayerGradients(input: dx)
+    }
+}
