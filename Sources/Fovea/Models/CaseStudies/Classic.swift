@@ -1,8 +1,8 @@
 extension CaseStudies {
     /// LeNet-5 (LeCun et al. 1998) as the course draws it: 32x32x1 input,
     /// two 5x5 tanh convolutions each followed by 2x2 average pooling, then
-    /// dense 120, 84 (tanh) and 10 (softmax). 61,706 parameters.
-    public static func lenet5(_ weights: ModelWeights = .random()) throws(FoveaError) -> Graph {
+    /// dense 120, 84 (tanh) and 10 (softmax). 61,706 parameters with ten classes.
+    public static func lenet5(_ weights: ModelWeights = .random(), classes: Int = 10) throws(FoveaError) -> Graph {
         var b = NetworkBuilder(weights: weights)
         var x = try b.conv("conv1", b.input, (5, 5), 1, 6, activation: .tanh)
         x = b.add(try AvgPool2D(size: 2), "pool1", x)
@@ -11,7 +11,7 @@ extension CaseStudies {
         x = b.add(Flatten(), "flatten", x)
         x = try b.dense("fc1", x, 400, 120, activation: .tanh)
         x = try b.dense("fc2", x, 120, 84, activation: .tanh)
-        x = try b.dense("fc3", x, 84, 10)
+        x = try b.dense("fc3", x, 84, classes)
         let probabilities = b.add(Softmax(), "softmax", x)
         return try b.build(outputs: [("probabilities", probabilities)])
     }
