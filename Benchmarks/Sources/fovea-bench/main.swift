@@ -9,11 +9,12 @@ import Foundation
 import Fovea
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-guard let command = arguments.first, ["conv-layers", "winograd-accuracy", "models", "profile"].contains(command) else {
+guard let command = arguments.first, ["conv-layers", "winograd-accuracy", "models", "profile", "pooling"].contains(command) else {
     FileHandle.standardError.write("""
         usage: fovea-bench conv-layers --threads N [--quick] --layers-file PATH [--only a,b]
                fovea-bench winograd-accuracy --layers-file PATH [--only a,b]
                fovea-bench models --threads N [--quick] [--only resnet50,...]
+               fovea-bench pooling --threads N [--quick]
 
         """.data(using: .utf8)!)
     exit(2)
@@ -27,6 +28,10 @@ do {
 }
 if command == "profile" {
     profileModels(options: options)
+    exit(0)
+}
+if command == "pooling" {
+    benchmarkPooling(options: options)
     exit(0)
 }
 if command == "models" {

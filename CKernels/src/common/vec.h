@@ -22,14 +22,14 @@ using DVec = double __attribute__((ext_vector_type(W)));
 
 // Halves of a vector and back, for the partial loads and stores below.
 template <int W, size_t... I>
-inline __attribute__((always_inline)) Vec<W / 2> half(const Vec<W> &v, std::index_sequence<I...>) {
-    return __builtin_shufflevector(v, v, I...);
+inline __attribute__((always_inline)) void half(Vec<W / 2> &out, const Vec<W> &v, std::index_sequence<I...>) {
+    out = __builtin_shufflevector(v, v, I...);
 }
 
 template <int W, size_t... I>
-inline __attribute__((always_inline)) Vec<W> join(const Vec<W / 2> &lo, const Vec<W / 2> &hi,
-                                                  std::index_sequence<I...>) {
-    return __builtin_shufflevector(lo, hi, I...);
+inline __attribute__((always_inline)) void join(Vec<W> &out, const Vec<W / 2> &lo, const Vec<W / 2> &hi,
+                                                std::index_sequence<I...>) {
+    out = __builtin_shufflevector(lo, hi, I...);
 }
 
 template <int W>
@@ -61,7 +61,7 @@ inline __attribute__((always_inline)) void load(Vec<W> &v, const float *p, int64
             load<W / 2>(lo, p, valid, fill);
             hi = fill;
         }
-        v = join<W>(lo, hi, std::make_index_sequence<W>());
+        join<W>(v, lo, hi, std::make_index_sequence<W>());
     }
 }
 
@@ -73,10 +73,12 @@ inline __attribute__((always_inline)) void store(float *p, const Vec<W> &v, int6
     } else if constexpr (W <= 4) {
         for (int64_t i = 0; i < valid; ++i) p[i] = v[i];
     } else {
-        const Vec<W / 2> lo = half<W>(v, LowHalf<W>());
+        Vec<W / 2> lo, hi;
+        half<W>(lo, v, LowHalf<W>());
         if (valid >= W / 2) {
             std::memcpy(p, &lo, sizeof lo);
-            store<W / 2>(p + W / 2, half<W>(v, HighHalf<W>()), valid - W / 2);
+            half<W>(hi, v, HighHalf<W>());
+            store<W / 2>(p + W / 2, hi, valid - W / 2);
         } else {
             store<W / 2>(p, lo, valid);
         }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -72,6 +73,60 @@ inline __attribute__((always_inline)) void window_pool(const fovea_pool_desc &d,
                 }
                 if (!Max) acc = taps > 0 ? acc / divisor : Vec<W>(0);
                 store<W>(out + ow * C + c0, acc, valid);
+            }
+        }
+    }
+}
+
+// Lp pooling, output rows [begin, end) as window_pool: (sum of |x|^p over the
+// window's taps in x)^(1/p), summed in double as the reference does (x² of a
+// large float overflows float). p = 1 and p = 2 run as vector arithmetic; any
+// other p takes a pow per element, which no vector unit here does.
+template <int W>
+inline __attribute__((always_inline)) void lp_pool(const fovea_pool_desc &d, const float *x, float *y, int64_t begin,
+                                                   int64_t end) {
+    const int64_t C = d.channels;
+    const int64_t rows_per_image = d.out_size[0] * d.out_size[1];
+    const double p = d.p;
+    const int kind = d.p == 1.0f ? 1 : d.p == 2.0f ? 2 : 0;
+    for (int64_t r = begin; r < end; ++r) {
+        const int64_t n = r / rows_per_image, od = (r % rows_per_image) / d.out_size[1], oh = r % d.out_size[1];
+        const AxisWindow wd = axis_window(d, 0, od), wh = axis_window(d, 1, oh);
+        const float *image = x + n * d.in_size[0] * d.in_size[1] * d.in_size[2] * C;
+        float *out = y + r * d.out_size[2] * C;
+        for (int64_t ow = 0; ow < d.out_size[2]; ++ow) {
+            const AxisWindow ww = axis_window(d, 2, ow);
+            for (int64_t c0 = 0; c0 < C; c0 += W) {
+                const int64_t valid = C - c0;
+                DVec<W> acc = 0.0;
+                for (int64_t a = 0; a < wd.count; ++a) {
+                    const int64_t iz = wd.start + (wd.first + a) * d.dilation[0];
+                    for (int64_t b = 0; b < wh.count; ++b) {
+                        const int64_t iy = wh.start + (wh.first + b) * d.dilation[1];
+                        const float *row = image + (iz * d.in_size[1] + iy) * d.in_size[2] * C + c0;
+                        for (int64_t e = 0; e < ww.count; ++e) {
+                            const int64_t ix = ww.start + (ww.first + e) * d.dilation[2];
+                            Vec<W> v;
+                            load<W>(v, row + ix * C, valid, 0.0f);
+                            DVec<W> wide = __builtin_convertvector(v, DVec<W>);
+                            if (kind == 2) {
+                                acc += wide * wide;
+                            } else {
+                                wide = wide < 0.0 ? -wide : wide;
+                                if (kind == 0) {
+                                    for (int k = 0; k < W; ++k) wide[k] = std::pow(double(wide[k]), p);
+                                }
+                                acc += wide;
+                            }
+                        }
+                    }
+                }
+                Vec<W> result;
+                for (int k = 0; k < W; ++k) {
+                    const double sum = acc[k];
+                    result[k] = float(kind == 1 ? sum : kind == 2 ? std::sqrt(sum) : std::pow(sum, 1.0 / p));
+                }
+                store<W>(out + ow * C + c0, result, valid);
             }
         }
     }
@@ -158,10 +213,82 @@ inline __attribute__((always_inline)) void avg_backward(const fovea_pool_desc &d
     }
 }
 
+// The gradient of max pooling for images [begin, end): each output gradient
+// added to its window's first arg-max (the first NaN when there is one, as the
+// forward pass keeps it). A first pass over the taps finds, a vector of
+// channels at a time, each lane's winning tap (its ordinal, exact in float); a
+// second adds the gradient to every tap in the lanes it won.
+template <int W>
+inline __attribute__((always_inline)) void max_backward(const fovea_pool_desc &d, const float *x, const float *dy,
+                                                        float *dx, int64_t begin, int64_t end) {
+    const int64_t C = d.channels;
+    const int64_t in_image = d.in_size[0] * d.in_size[1] * d.in_size[2] * C;
+    const int64_t out_image = d.out_size[0] * d.out_size[1] * d.out_size[2] * C;
+    for (int64_t n = begin; n < end; ++n) {
+        const float *image = x + n * in_image;
+        float *gradient = dx + n * in_image;
+        std::fill(gradient, gradient + in_image, 0.0f);
+        for (int64_t od = 0; od < d.out_size[0]; ++od) {
+            const AxisWindow wd = axis_window(d, 0, od);
+            for (int64_t oh = 0; oh < d.out_size[1]; ++oh) {
+                const AxisWindow wh = axis_window(d, 1, oh);
+                for (int64_t ow = 0; ow < d.out_size[2]; ++ow) {
+                    const AxisWindow ww = axis_window(d, 2, ow);
+                    if (wd.count * wh.count * ww.count == 0) continue;  // no tap in x: no arg-max
+                    auto offset = [&](int64_t a, int64_t b, int64_t e) {
+                        const int64_t iz = wd.start + (wd.first + a) * d.dilation[0];
+                        const int64_t iy = wh.start + (wh.first + b) * d.dilation[1];
+                        const int64_t ix = ww.start + (ww.first + e) * d.dilation[2];
+                        return ((iz * d.in_size[1] + iy) * d.in_size[2] + ix) * C;
+                    };
+                    const float *g = dy + n * out_image + ((od * d.out_size[1] + oh) * d.out_size[2] + ow) * C;
+                    for (int64_t c0 = 0; c0 < C; c0 += W) {
+                        const int64_t valid = C - c0;
+                        Vec<W> best, winner = 0.0f;
+                        load<W>(best, image + offset(0, 0, 0) + c0, valid, 0.0f);
+                        float ordinal = 0.0f;
+                        for (int64_t a = 0; a < wd.count; ++a) {
+                            for (int64_t b = 0; b < wh.count; ++b) {
+                                const float *row = image + offset(a, b, 0) + c0;
+                                for (int64_t e = 0; e < ww.count; ++e, ordinal += 1.0f) {
+                                    Vec<W> v;
+                                    load<W>(v, row + e * d.dilation[2] * C, valid, 0.0f);
+                                    const auto wins = v > best || (v != v && best == best);
+                                    best = wins ? v : best;
+                                    winner = wins ? Vec<W>(ordinal) : winner;
+                                }
+                            }
+                        }
+                        // Each tap takes the gradient in the lanes it won: one masked add per
+                        // tap, as average pooling's backward adds its share.
+                        Vec<W> share;
+                        load<W>(share, g + c0, valid);
+                        ordinal = 0.0f;
+                        for (int64_t a = 0; a < wd.count; ++a) {
+                            for (int64_t b = 0; b < wh.count; ++b) {
+                                float *row = gradient + offset(a, b, 0) + c0;
+                                for (int64_t e = 0; e < ww.count; ++e, ordinal += 1.0f) {
+                                    float *target = row + e * d.dilation[2] * C;
+                                    Vec<W> sum;
+                                    load<W>(sum, target, valid);
+                                    sum += winner == Vec<W>(ordinal) ? share : Vec<W>(0.0f);
+                                    store<W>(target, sum, valid);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 struct Kernels {
     void (*max)(const fovea_pool_desc &, const float *, float *, int64_t, int64_t);
     void (*avg)(const fovea_pool_desc &, const float *, float *, int64_t, int64_t);
     void (*avg_backward)(const fovea_pool_desc &, const float *, float *, int64_t, int64_t);
+    void (*max_backward)(const fovea_pool_desc &, const float *, const float *, float *, int64_t, int64_t);
+    void (*lp)(const fovea_pool_desc &, const float *, float *, int64_t, int64_t);
     void (*global_max)(int64_t, int64_t, const float *, float *, int64_t, int64_t);
     void (*global_avg)(int64_t, int64_t, const float *, float *, int64_t, int64_t);
 };

@@ -10,21 +10,29 @@ namespace {
 
 // The vectorised kernels, split across threads by output rows (forward) or
 // images (global): every output element is written by one chunk.
-template <pool::Kernels (*Get)(), bool Max>
+enum class Window { max, average, lp };
+
+template <pool::Kernels (*Get)(), Window Kind>
 fovea_status window_forward(const fovea_pool_desc *d, const float *x, float *y) {
     const pool::Kernels k = Get();
+    const auto kernel = Kind == Window::max ? k.max : Kind == Window::average ? k.avg : k.lp;
     const int64_t rows = d->batch * d->out_size[0] * d->out_size[1];
-    parallel_for(rows, grain_for(rows, 1), [&](int64_t begin, int64_t end) {
-        (Max ? k.max : k.avg)(*d, x, y, begin, end);
-    });
+    parallel_for(rows, grain_for(rows, 1), [&](int64_t begin, int64_t end) { kernel(*d, x, y, begin, end); });
     return FOVEA_STATUS_SUCCESS;
 }
 
-// Split by images: each image's input gradient belongs to one chunk.
+// Split by images (both gradients): each image's input gradient belongs to one chunk.
 template <pool::Kernels (*Get)()>
 fovea_status average_backward(const fovea_pool_desc *d, const float *dy, float *dx) {
     const pool::Kernels k = Get();
     parallel_for(d->batch, 1, [&](int64_t begin, int64_t end) { k.avg_backward(*d, dy, dx, begin, end); });
+    return FOVEA_STATUS_SUCCESS;
+}
+
+template <pool::Kernels (*Get)()>
+fovea_status maximum_backward(const fovea_pool_desc *d, const float *x, const float *dy, float *dx) {
+    const pool::Kernels k = Get();
+    parallel_for(d->batch, 1, [&](int64_t begin, int64_t end) { k.max_backward(*d, x, dy, dx, begin, end); });
     return FOVEA_STATUS_SUCCESS;
 }
 
@@ -39,9 +47,9 @@ fovea_status global_forward(int64_t batch, int64_t spatial, int64_t channels, co
 
 template <pool::Kernels (*Get)()>
 constexpr PoolTable vectorised() {
-    return {window_forward<Get, true>,          window_forward<Get, false>,
-            fovea_reference_pool_lp_forward,    fovea_reference_pool_max_backward,
-            average_backward<Get>,              global_forward<Get, false>,
+    return {window_forward<Get, Window::max>, window_forward<Get, Window::average>,
+            window_forward<Get, Window::lp>,  maximum_backward<Get>,
+            average_backward<Get>,            global_forward<Get, false>,
             global_forward<Get, true>};
 }
 
