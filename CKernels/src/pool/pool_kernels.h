@@ -39,6 +39,39 @@ inline AxisWindow axis_window(const fovea_pool_desc &d, int axis, int64_t o) {
     return {start, first, count, padded};
 }
 
+// Fewer channels than a vector (LeNet-5's six) waste most of every partial
+// load; such rows are pooled in two passes instead: the window's rows reduced
+// into one row, whole vectors at a time, then each output's columns read from
+// that row. The reduced row lives on the stack, hence the bound.
+constexpr int64_t kReducedRow = 4096;
+
+template <int W>
+inline bool reduces_rows(const fovea_pool_desc &d) {
+    return d.channels < W && d.in_size[2] * d.channels <= kReducedRow;
+}
+
+// The window's rows [wd] x [wh] reduced element-wise into `reduced`.
+template <int W, bool Max>
+inline __attribute__((always_inline)) void reduce_rows(const fovea_pool_desc &d, const float *image,
+                                                       const AxisWindow &wd, const AxisWindow &wh, float *reduced) {
+    const int64_t length = d.in_size[2] * d.channels;
+    for (int64_t i = 0; i < length; i += W) {
+        const int64_t valid = length - i;
+        Vec<W> acc = Max ? Vec<W>(-std::numeric_limits<float>::infinity()) : Vec<W>(0);
+        for (int64_t a = 0; a < wd.count; ++a) {
+            const int64_t iz = wd.start + (wd.first + a) * d.dilation[0];
+            for (int64_t b = 0; b < wh.count; ++b) {
+                const int64_t iy = wh.start + (wh.first + b) * d.dilation[1];
+                Vec<W> v;
+                load<W>(v, image + (iz * d.in_size[1] + iy) * length + i, valid, 0.0f);
+                if (Max) simd::keep_max<W>(acc, v);
+                else acc += v;
+            }
+        }
+        store<W>(reduced + i, acc, valid);
+    }
+}
+
 // Output rows [begin, end) over batch * out_depth * out_height.
 template <int W, bool Max>
 inline __attribute__((always_inline)) void window_pool(const fovea_pool_desc &d, const float *x, float *y,
@@ -50,6 +83,25 @@ inline __attribute__((always_inline)) void window_pool(const fovea_pool_desc &d,
         const AxisWindow wd = axis_window(d, 0, od), wh = axis_window(d, 1, oh);
         const float *image = x + n * d.in_size[0] * d.in_size[1] * d.in_size[2] * C;
         float *out = y + r * d.out_size[2] * C;
+        if (reduces_rows<W>(d)) {
+            float reduced[kReducedRow];
+            reduce_rows<W, Max>(d, image, wd, wh, reduced);
+            for (int64_t ow = 0; ow < d.out_size[2]; ++ow) {
+                const AxisWindow ww = axis_window(d, 2, ow);
+                const int64_t taps = wd.count * wh.count * ww.count;
+                const float divisor = float(d.count_include_pad ? wd.padded_count * wh.padded_count * ww.padded_count : taps);
+                for (int64_t c = 0; c < C; ++c) {
+                    float acc = Max ? -std::numeric_limits<float>::infinity() : 0.0f;
+                    for (int64_t e = 0; e < ww.count; ++e) {
+                        const float v = reduced[(ww.start + (ww.first + e) * d.dilation[2]) * C + c];
+                        if (!Max) acc += v;
+                        else if (v > acc || (v != v && acc == acc)) acc = v;
+                    }
+                    out[ow * C + c] = Max ? acc : taps > 0 ? acc / divisor : 0.0f;
+                }
+            }
+            continue;
+        }
         for (int64_t ow = 0; ow < d.out_size[2]; ++ow) {
             const AxisWindow ww = axis_window(d, 2, ow);
             const int64_t taps = wd.count * wh.count * ww.count;
@@ -173,6 +225,7 @@ inline __attribute__((always_inline)) void avg_backward(const fovea_pool_desc &d
     const int64_t C = d.channels;
     const int64_t in_image = d.in_size[0] * d.in_size[1] * d.in_size[2] * C;
     const int64_t out_image = d.out_size[0] * d.out_size[1] * d.out_size[2] * C;
+    const int64_t length = d.in_size[2] * C;
     for (int64_t n = begin; n < end; ++n) {
         float *image = dx + n * in_image;
         std::fill(image, image + in_image, 0.0f);
@@ -180,6 +233,38 @@ inline __attribute__((always_inline)) void avg_backward(const fovea_pool_desc &d
             const AxisWindow wd = axis_window(d, 0, od);
             for (int64_t oh = 0; oh < d.out_size[1]; ++oh) {
                 const AxisWindow wh = axis_window(d, 1, oh);
+                if (reduces_rows<W>(d)) {
+                    // The output row's shares spread over one input row, which
+                    // then adds, whole vectors at a time, to every row of the window.
+                    float spread[kReducedRow];
+                    std::fill(spread, spread + length, 0.0f);
+                    const float *g = dy + n * out_image + (od * d.out_size[1] + oh) * d.out_size[2] * C;
+                    for (int64_t ow = 0; ow < d.out_size[2]; ++ow) {
+                        const AxisWindow ww = axis_window(d, 2, ow);
+                        const int64_t taps = wd.count * wh.count * ww.count;
+                        if (taps == 0) continue;
+                        const float divisor =
+                            float(d.count_include_pad ? wd.padded_count * wh.padded_count * ww.padded_count : taps);
+                        for (int64_t e = 0; e < ww.count; ++e) {
+                            float *target = spread + (ww.start + (ww.first + e) * d.dilation[2]) * C;
+                            for (int64_t c = 0; c < C; ++c) target[c] += g[ow * C + c] / divisor;
+                        }
+                    }
+                    for (int64_t a = 0; a < wd.count; ++a) {
+                        const int64_t iz = wd.start + (wd.first + a) * d.dilation[0];
+                        for (int64_t b = 0; b < wh.count; ++b) {
+                            float *row = image + (iz * d.in_size[1] + wh.start + (wh.first + b) * d.dilation[1]) * length;
+                            for (int64_t i = 0; i < length; i += W) {
+                                Vec<W> sum, add;
+                                load<W>(sum, row + i, length - i);
+                                load<W>(add, spread + i, length - i);
+                                sum += add;
+                                store<W>(row + i, sum, length - i);
+                            }
+                        }
+                    }
+                    continue;
+                }
                 for (int64_t ow = 0; ow < d.out_size[2]; ++ow) {
                     const AxisWindow ww = axis_window(d, 2, ow);
                     const int64_t taps = wd.count * wh.count * ww.count;

@@ -35,19 +35,24 @@ extension Optimizer {
     }
 }
 
+/// Per-parameter state: `buffers` arrays of the parameter's size, stored end
+/// to end in one array so an update walks them through one pointer.
+typealias OptimizerState = [String: [Float]]
+
 /// The named tensors of per-parameter buffers: `<buffer>/<parameter>`.
-private func exported(_ buffers: [String: [[Float]]], names: [String]) -> [String: Tensor] {
+private func exported(_ state: OptimizerState, names: [String]) -> [String: Tensor] {
     var result = [String: Tensor]()
-    for (parameter, values) in buffers {
-        for (name, buffer) in zip(names, values) {
-            result["\(name)/\(parameter)"] = try? Tensor(shape: [buffer.count], scalars: buffer)
+    for (parameter, values) in state {
+        let size = values.count / names.count
+        for (index, name) in names.enumerated() {
+            result["\(name)/\(parameter)"] = try? Tensor(shape: [size], scalars: Array(values[(index * size)..<((index + 1) * size)]))
         }
     }
     return result
 }
 
 /// Per-parameter buffers back from ``exported(_:names:)``'s tensors.
-private func imported(_ state: [String: Tensor], names: [String], skipping other: Set<String> = []) throws(FoveaError) -> [String: [[Float]]] {
+private func imported(_ state: [String: Tensor], names: [String], skipping other: Set<String> = []) throws(FoveaError) -> OptimizerState {
     var grouped = [String: [Int: [Float]]]()
     for (key, tensor) in state {
         guard let slash = key.firstIndex(of: "/"), let buffer = names.firstIndex(of: String(key[..<slash])) else {
@@ -56,25 +61,32 @@ private func imported(_ state: [String: Tensor], names: [String], skipping other
         }
         grouped[String(key[key.index(after: slash)...]), default: [:]][buffer] = tensor.scalars
     }
-    var result = [String: [[Float]]]()
+    var result = OptimizerState()
     for (parameter, buffers) in grouped {
         guard buffers.count == names.count, Set(buffers.values.map(\.count)).count == 1 else {
             throw .invalidParameter("optimizer state for \"\(parameter)\" needs \(names.joined(separator: ", ")) of one size")
         }
-        result[parameter] = names.indices.map { buffers[$0]! }
+        result[parameter] = names.indices.flatMap { buffers[$0]! }
     }
     return result
 }
 
-/// Runs `body` over a parameter's values, its gradient and a state buffer of
-/// the same size (created as zeros on first use).
+/// Runs `body` over a parameter's values, its gradient and its state
+/// buffers (created as zeros on first use), all of `count` elements. The
+/// state is taken out of the dictionary while it changes, so it is never
+/// copied, and the parameter is copied once (the model's layers share it).
 private func step(
-    _ parameters: inout [String: Tensor], _ name: String, _ gradient: Tensor, _ states: inout [String: [[Float]]],
-    buffers: Int, _ body: (UnsafeMutableBufferPointer<Float>, [Float], inout [[Float]]) -> Void
+    _ parameters: inout [String: Tensor], _ name: String, _ gradient: Tensor, _ states: inout OptimizerState,
+    buffers: Int,
+    _ body: (_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ state: UnsafeMutablePointer<Float>, _ count: Int) -> Void
 ) {
-    var state = states[name] ?? Array(repeating: [Float](repeating: 0, count: gradient.count), count: buffers)
-    let g = gradient.scalars
-    parameters[name]!.withUnsafeMutableBufferPointer { p in body(p, g, &state) }
+    let count = gradient.count
+    var state = states.removeValue(forKey: name) ?? [Float](repeating: 0, count: buffers * count)
+    withExtendedLifetime(gradient) {
+        state.withUnsafeMutableBufferPointer { s in
+            parameters[name]!.withUnsafeMutableBufferPointer { p in body(p.baseAddress!, gradient.readPointer, s.baseAddress!, count) }
+        }
+    }
     states[name] = state
 }
 
@@ -88,7 +100,7 @@ public struct SGD: Optimizer {
     public let nesterov: Bool
     /// L2 penalty coefficient.
     public let weightDecay: Float
-    private var velocity: [String: [[Float]]] = [:]
+    private var velocity = OptimizerState()
 
     /// An SGD optimizer; `nesterov` needs a positive momentum.
     public init(learningRate: Float, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) throws(FoveaError) {
@@ -110,12 +122,12 @@ public struct SGD: Optimizer {
         let (lr, mu, nesterov, decay) = (learningRate, momentum, nesterov, weightDecay)
         for (name, gradient) in gradients {
             let first = velocity[name] == nil
-            step(&parameters, name, gradient, &velocity, buffers: 1) { p, g, state in
-                for i in 0..<p.count {
+            step(&parameters, name, gradient, &velocity, buffers: 1) { p, g, v, count in
+                for i in 0..<count {
                     var d = g[i] + decay * p[i]
                     if mu > 0 {
-                        state[0][i] = first ? d : mu * state[0][i] + d
-                        d = nesterov ? d + mu * state[0][i] : state[0][i]
+                        v[i] = first ? d : mu * v[i] + d
+                        d = nesterov ? d + mu * v[i] : v[i]
                     }
                     p[i] -= lr * d
                 }
@@ -134,7 +146,7 @@ public struct RMSprop: Optimizer {
     public let epsilon: Float
     /// L2 penalty coefficient.
     public let weightDecay: Float
-    private var average: [String: [[Float]]] = [:]
+    private var average = OptimizerState()
 
     /// An RMSprop optimizer.
     public init(learningRate: Float = 0.01, rho: Float = 0.99, epsilon: Float = 1e-8, weightDecay: Float = 0) throws(FoveaError) {
@@ -154,11 +166,11 @@ public struct RMSprop: Optimizer {
         try validate(parameters, gradients)
         let (lr, rho, eps, decay) = (learningRate, rho, epsilon, weightDecay)
         for (name, gradient) in gradients {
-            step(&parameters, name, gradient, &average, buffers: 1) { p, g, state in
-                for i in 0..<p.count {
+            step(&parameters, name, gradient, &average, buffers: 1) { p, g, v, count in
+                for i in 0..<count {
                     let d = g[i] + decay * p[i]
-                    state[0][i] = rho * state[0][i] + (1 - rho) * d * d
-                    p[i] -= lr * d / (state[0][i].squareRoot() + eps)
+                    v[i] = rho * v[i] + (1 - rho) * d * d
+                    p[i] -= lr * d / (v[i].squareRoot() + eps)
                 }
             }
         }
@@ -178,7 +190,7 @@ public struct Adam: Optimizer {
     public let weightDecay: Float
     /// Whether the decay is decoupled from the gradient (AdamW).
     public let decoupled: Bool
-    private var moments: [String: [[Float]]] = [:]
+    private var moments = OptimizerState()
     private var steps: [String: Int] = [:]
 
     /// An Adam optimizer (AdamW with `decoupled: true`).
@@ -234,13 +246,14 @@ public struct Adam: Optimizer {
             // Bias corrections in double: beta^t underflows float's precision slowly but surely.
             let c1 = Float(1 - Foundation.pow(Double(b1), Double(t)))
             let c2 = Float(1 - Foundation.pow(Double(b2), Double(t)))
-            step(&parameters, name, gradient, &moments, buffers: 2) { p, g, state in
-                for i in 0..<p.count {
+            step(&parameters, name, gradient, &moments, buffers: 2) { p, g, state, count in
+                let (m, v) = (state, state + count)
+                for i in 0..<count {
                     var d = g[i]
                     if decoupled { p[i] *= 1 - lr * decay } else { d += decay * p[i] }
-                    state[0][i] = b1 * state[0][i] + (1 - b1) * d
-                    state[1][i] = b2 * state[1][i] + (1 - b2) * d * d
-                    p[i] -= lr * (state[0][i] / c1) / ((state[1][i] / c2).squareRoot() + eps)
+                    m[i] = b1 * m[i] + (1 - b1) * d
+                    v[i] = b2 * v[i] + (1 - b2) * d * d
+                    p[i] -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
                 }
             }
         }
