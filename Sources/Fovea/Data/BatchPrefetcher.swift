@@ -34,6 +34,7 @@ public final class BatchPrefetcher: Sendable {
         let batches = try data.batches(size: batchSize, shuffledWith: seed)
         let queue = self.queue
         let thread = Thread {
+            runOnlyWhenACoreIsIdle()
             var failure: FoveaError?
             for (index, indices) in batches.enumerated() {
                 let batch: Batch
@@ -58,6 +59,7 @@ public final class BatchPrefetcher: Sendable {
             queue.condition.unlock()
         }
         thread.name = "fovea.prefetch"
+        thread.qualityOfService = .background
         thread.start()
     }
 
@@ -82,4 +84,18 @@ public final class BatchPrefetcher: Sendable {
         queue.condition.broadcast()
         queue.condition.unlock()
     }
+}
+
+/// Puts the calling thread in Linux's idle scheduling class. The library's
+/// pool workers spin briefly between parallel loops; a prefetching thread of
+/// normal priority would preempt one of them, and a loop waiting on a
+/// preempted worker stalls for a whole time slice. An idle-class thread
+/// runs only on a core nobody else wants (the second core of a one-thread
+/// run, or while the trainer waits for its batch).
+private func runOnlyWhenACoreIsIdle() {
+    #if os(Linux)
+    var parameters = sched_param()
+    parameters.sched_priority = 0
+    _ = pthread_setschedparam(pthread_self(), 5 /* SCHED_IDLE, a GNU extension Glibc does not export */, &parameters)
+    #endif
 }
