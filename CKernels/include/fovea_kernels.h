@@ -375,6 +375,15 @@ fovea_status fovea_batchnorm_forward_inference(int64_t rows, int64_t channels, c
 /** Batch mean and biased variance per channel over all rows. */
 fovea_status fovea_batchnorm_statistics(int64_t rows, int64_t channels, const float *x,
                                         float *mean, float *variance);
+/** Gradients of batch normalisation y = (x - mean) / sqrt(variance + epsilon) * scale + offset
+ *  given dy. With batch_statistics = 1, mean and variance are the batch's own (biased), so
+ *  they depend on x: dx = a (dy - sum(dy)/rows - xhat sum(dy xhat)/rows), a = scale/sqrt(var+eps);
+ *  with 0 they are fixed: dx = a dy. Always dscale = sum(dy xhat), doffset = sum(dy), summed
+ *  over the rows (in double). dx, dscale and doffset are overwritten. */
+fovea_status fovea_batchnorm_backward(int64_t rows, int64_t channels, const float *x, const float *dy,
+                                      const float *mean, const float *variance, const float *scale,
+                                      float epsilon, int32_t batch_statistics, float *dx,
+                                      float *dscale, float *doffset);
 /** x [N, spatial, channels]: mean and biased variance per (n, c) over space. */
 fovea_status fovea_instancenorm_forward(int64_t batch, int64_t spatial, int64_t channels,
                                         const float *x, const float *scale, const float *bias,
@@ -387,6 +396,11 @@ fovea_status fovea_reference_batchnorm_forward_inference(int64_t rows, int64_t c
                                                          float epsilon, float *y);
 fovea_status fovea_reference_batchnorm_statistics(int64_t rows, int64_t channels, const float *x,
                                                   float *mean, float *variance);
+fovea_status fovea_reference_batchnorm_backward(int64_t rows, int64_t channels, const float *x,
+                                                const float *dy, const float *mean,
+                                                const float *variance, const float *scale,
+                                                float epsilon, int32_t batch_statistics,
+                                                float *dx, float *dscale, float *doffset);
 fovea_status fovea_reference_instancenorm_forward(int64_t batch, int64_t spatial,
                                                   int64_t channels, const float *x,
                                                   const float *scale, const float *bias,

@@ -8,7 +8,7 @@ extension ISASweep {
             let folders = try ConformanceCase.directories(in: Fixtures.conformance)
             #expect(folders.count == 218)
             let cases = try folders.map { try ConformanceCase(directory: $0) }
-            try forEachInstructionSet { level in
+            forEachInstructionSet { level in
                 var failures = [String]()
                 for testCase in cases {
                     let result = testCase.run()

@@ -149,7 +149,7 @@ extension ISASweep {
             var desc = g.descriptor(activation: .relu)
             var reference = nanBuffer(g.outputShape.reduce(1, *))
             #expect(fovea_reference_conv_forward(&desc, x, w, bias, &reference) == FOVEA_STATUS_SUCCESS)
-            try forEachInstructionSet { level in
+            forEachInstructionSet { level in
                 for (algorithm, name, tolerance) in Self.algorithms where name.hasPrefix("winograd") {
                     var plan: OpaquePointer?
                     #expect(fovea_conv_plan_create(&desc, algorithm, w, bias, &plan) == FOVEA_STATUS_SUCCESS)

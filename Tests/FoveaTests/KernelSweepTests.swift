@@ -260,6 +260,20 @@ extension ISASweep {
                     #expect(fovea_instancenorm_forward(Int64(batch), Int64(spatial), Int64(channels), x, scale, bias, 1e-5, &fast) == FOVEA_STATUS_SUCCESS)
                     #expect(fovea_reference_instancenorm_forward(Int64(batch), Int64(spatial), Int64(channels), x, scale, bias, 1e-5, &reference) == FOVEA_STATUS_SUCCESS)
                     expectClose(fast, reference, atol: 1e-4, rtol: 1e-4, "\(level) instance norm trial \(trial)")
+                    // Backward, with fixed and with batch statistics (the batch's own, as in training).
+                    let dy = try sweep.tensor([rows * channels]).scalars
+                    for batchStatistics in [Int32(0), 1] {
+                        let (m, v) = batchStatistics == 1 ? (referenceMean, referenceVariance) : (mean, variance)
+                        var fastDx = nanBuffer(rows * channels), referenceDx = nanBuffer(rows * channels)
+                        var fastScale = nanBuffer(channels), fastOffset = nanBuffer(channels)
+                        var referenceScale = nanBuffer(channels), referenceOffset = nanBuffer(channels)
+                        #expect(fovea_batchnorm_backward(Int64(rows), Int64(channels), x, dy, m, v, scale, 1e-3, batchStatistics, &fastDx, &fastScale, &fastOffset) == FOVEA_STATUS_SUCCESS)
+                        #expect(fovea_reference_batchnorm_backward(Int64(rows), Int64(channels), x, dy, m, v, scale, 1e-3, batchStatistics, &referenceDx, &referenceScale, &referenceOffset) == FOVEA_STATUS_SUCCESS)
+                        let context = "\(level) batchnorm backward (batch statistics \(batchStatistics)) trial \(trial)"
+                        expectClose(fastDx, referenceDx, atol: 1e-5, rtol: 1e-4, context)
+                        expectClose(fastScale, referenceScale, atol: 1e-5, rtol: 1e-5, context + " dscale")
+                        expectClose(fastOffset, referenceOffset, atol: 1e-5, rtol: 1e-5, context + " doffset")
+                    }
                 }
             }
         }

@@ -43,6 +43,9 @@ struct NormTable {
                                                 const float *, const float *, const float *,
                                                 float, float *);
     fovea_status (*batchnorm_statistics)(int64_t, int64_t, const float *, float *, float *);
+    fovea_status (*batchnorm_backward)(int64_t, int64_t, const float *, const float *, const float *,
+                                       const float *, const float *, float, int32_t, float *, float *,
+                                       float *);
     fovea_status (*instancenorm_forward)(int64_t, int64_t, int64_t, const float *, const float *,
                                          const float *, float, float *);
 };

@@ -12,9 +12,17 @@ FOVEA_TARGET_AVX512 void affine_avx512(int64_t c, const float *x, const float *m
 FOVEA_TARGET_AVX512 void moments_avx512(int64_t rows, int64_t c, const float *x, double *s, double *q, int64_t c0, int64_t c1) {
     moments<16>(rows, c, x, s, q, c0, c1);
 }
+FOVEA_TARGET_AVX512 void gradient_sums_avx512(int64_t rows, int64_t c, const float *x, const float *dy, const float *m, double *s,
+                  double *q, int64_t c0, int64_t c1) {
+    gradient_sums<16>(rows, c, x, dy, m, s, q, c0, c1);
+}
+FOVEA_TARGET_AVX512 void gradient_affine_avx512(int64_t c, const float *x, const float *dy, const float *m, const float *a, const float *k,
+                    const float *b, float *dx, int64_t r0, int64_t r1) {
+    gradient_affine<16>(c, x, dy, m, a, k, b, dx, r0, r1);
+}
 }  // namespace
 
-Kernels kernels_avx512() { return {affine_avx512, moments_avx512, 16}; }
+Kernels kernels_avx512() { return {affine_avx512, moments_avx512, gradient_sums_avx512, gradient_affine_avx512, 16}; }
 
 }  // namespace fovea::norm
 #endif

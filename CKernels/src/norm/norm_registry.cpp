@@ -47,6 +47,39 @@ fovea_status statistics(int64_t rows, int64_t channels, const float *x, float *m
     return FOVEA_STATUS_SUCCESS;
 }
 
+// Two passes: the per-channel sums (channel blocks over all rows, as the
+// statistics), then dx as a per-channel affine function of dy and x.
+template <norm::Kernels (*Get)()>
+fovea_status backward(int64_t rows, int64_t channels, const float *x, const float *dy, const float *mean,
+                      const float *variance, const float *scale, float epsilon, int32_t batch_statistics, float *dx,
+                      float *dscale, float *doffset) {
+    const norm::Kernels k = Get();
+    const size_t count = static_cast<size_t>(channels);
+    std::vector<double> sum_dy(count), sum_dy_centred(count);
+    const int64_t blocks = (channels + k.width - 1) / k.width;
+    parallel_for(blocks, 1, [&](int64_t begin, int64_t end) {
+        k.gradient_sums(rows, channels, x, dy, mean, sum_dy.data(), sum_dy_centred.data(), begin * k.width,
+                        std::min(channels, end * k.width));
+    });
+    std::vector<float> a(count), slope(count), shift(count);
+    for (size_t c = 0; c < count; ++c) {
+        const double inverse = 1.0 / std::sqrt(double(variance[c]) + double(epsilon));
+        const double gain = double(scale[c]) * inverse;
+        dscale[c] = float(sum_dy_centred[c] * inverse);
+        doffset[c] = float(sum_dy[c]);
+        a[c] = float(gain);
+        if (batch_statistics != 0 && rows > 0) {
+            slope[c] = float(-gain * inverse * inverse * sum_dy_centred[c] / double(rows));
+            shift[c] = float(-gain * sum_dy[c] / double(rows));
+        }
+    }
+    parallel_for(rows, grain_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, channels))),
+                 [&](int64_t begin, int64_t end) {
+                     k.gradient_affine(channels, x, dy, mean, a.data(), slope.data(), shift.data(), dx, begin, end);
+                 });
+    return FOVEA_STATUS_SUCCESS;
+}
+
 template <norm::Kernels (*Get)()>
 fovea_status instance(int64_t batch, int64_t spatial, int64_t channels, const float *x, const float *scale,
                       const float *bias, float epsilon, float *y) {
@@ -73,7 +106,7 @@ fovea_status instance(int64_t batch, int64_t spatial, int64_t channels, const fl
 
 template <norm::Kernels (*Get)()>
 constexpr NormTable vectorised() {
-    return {inference<Get>, statistics<Get>, instance<Get>};
+    return {inference<Get>, statistics<Get>, backward<Get>, instance<Get>};
 }
 
 const Implementation<NormTable> kNormImplementations[] = {
@@ -120,5 +153,15 @@ extern "C" fovea_status fovea_instancenorm_forward(int64_t batch, int64_t spatia
     return fovea::guarded([&] {
         return fovea::norm_dispatch().table().instancenorm_forward(batch, spatial, channels, x,
                                                                    scale, bias, epsilon, y);
+    });
+}
+
+extern "C" fovea_status fovea_batchnorm_backward(int64_t rows, int64_t channels, const float *x, const float *dy,
+                                                 const float *mean, const float *variance, const float *scale,
+                                                 float epsilon, int32_t batch_statistics, float *dx,
+                                                 float *dscale, float *doffset) {
+    return fovea::guarded([&] {
+        return fovea::norm_dispatch().table().batchnorm_backward(rows, channels, x, dy, mean, variance, scale,
+                                                                 epsilon, batch_statistics, dx, dscale, doffset);
     });
 }

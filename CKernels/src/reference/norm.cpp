@@ -45,6 +45,38 @@ extern "C" fovea_status fovea_reference_batchnorm_statistics(int64_t rows, int64
     });
 }
 
+// Batch norm's gradients from their definition, channel by channel in double.
+extern "C" fovea_status fovea_reference_batchnorm_backward(int64_t rows, int64_t channels, const float *x,
+                                                           const float *dy, const float *mean,
+                                                           const float *variance, const float *scale,
+                                                           float epsilon, int32_t batch_statistics,
+                                                           float *dx, float *dscale, float *doffset) {
+    return fovea::guarded([&] {
+        for (int64_t c = 0; c < channels; ++c) {
+            const double inverse = 1.0 / std::sqrt(double(variance[c]) + double(epsilon));
+            double sum_dy = 0.0, sum_dy_xhat = 0.0;
+            for (int64_t r = 0; r < rows; ++r) {
+                const double g = dy[r * channels + c];
+                sum_dy += g;
+                sum_dy_xhat += g * (double(x[r * channels + c]) - double(mean[c])) * inverse;
+            }
+            dscale[c] = float(sum_dy_xhat);
+            doffset[c] = float(sum_dy);
+            const double gain = double(scale[c]) * inverse;
+            for (int64_t r = 0; r < rows; ++r) {
+                const double g = dy[r * channels + c];
+                double value = gain * g;
+                if (batch_statistics != 0) {
+                    const double xhat = (double(x[r * channels + c]) - double(mean[c])) * inverse;
+                    value = gain * (g - sum_dy / double(rows) - xhat * sum_dy_xhat / double(rows));
+                }
+                dx[r * channels + c] = float(value);
+            }
+        }
+        return FOVEA_STATUS_SUCCESS;
+    });
+}
+
 extern "C" fovea_status fovea_reference_instancenorm_forward(int64_t batch, int64_t spatial,
                                                              int64_t channels, const float *x,
                                                              const float *scale,

@@ -224,22 +224,7 @@ extension Dropout: TrainableLayer {
 extension BatchNorm: TrainableLayer {
     /// The inference pass's gradients (fixed statistics): a per-channel scale.
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
-        let channels = mean.count
-        let m = mean.scalars, v = variance.scalars, gamma = scale.scalars
-        let x = input.readPointer, g = outputGradient.readPointer
-        let dx = try Tensor(uninitializedShape: input.shape)
-        let d = dx.writePointer
-        var dScale = [Float](repeating: 0, count: channels), dOffset = dScale
-        let inverse = (0..<channels).map { 1 / (v[$0] + epsilon).squareRoot() }
-        for i in 0..<input.count {
-            let c = i % channels
-            d[i] = g[i] * gamma[c] * inverse[c]
-            dScale[c] += g[i] * (x[i] - m[c]) * inverse[c]
-            dOffset[c] += g[i]
-        }
-        return LayerGradients(input: dx, parameters: [
-            "gamma": try Tensor(shape: [channels], scalars: dScale), "beta": try Tensor(shape: [channels], scalars: dOffset),
-        ])
+        try gradients(input, outputGradient, mean: mean, variance: variance, batchStatistics: false)
     }
 
     /// False: training uses the batch's statistics.
@@ -256,28 +241,27 @@ extension BatchNorm: TrainableLayer {
     public func trainingBackward(
         input: Tensor, output: Tensor, outputGradient: Tensor, seed: UInt64
     ) throws(FoveaError) -> LayerGradients {
-        let channels = mean.count
         let (batchMean, batchVariance) = try batchNormStatistics(input)
-        let m = batchMean.scalars, v = batchVariance.scalars, gamma = scale.scalars
-        let count = Float(input.count / max(channels, 1))
-        let x = input.readPointer, g = outputGradient.readPointer
-        let inverse = (0..<channels).map { 1 / (v[$0] + epsilon).squareRoot() }
-        var sumG = [Float](repeating: 0, count: channels), sumGX = sumG
-        for i in 0..<input.count {
-            let c = i % channels
-            sumG[c] += g[i]
-            sumGX[c] += g[i] * (x[i] - m[c]) * inverse[c]
+        return try gradients(input, outputGradient, mean: batchMean, variance: batchVariance, batchStatistics: true)
+    }
+
+    private func gradients(
+        _ input: Tensor, _ outputGradient: Tensor, mean: Tensor, variance: Tensor, batchStatistics: Bool
+    ) throws(FoveaError) -> LayerGradients {
+        let channels = mean.count
+        guard input.shape.last == channels else {
+            throw .shapeMismatch("batch norm of \(channels) channels cannot take shape \(describe(input.shape))")
         }
+        try requireShape(outputGradient, input.shape, "output gradient")
         let dx = try Tensor(uninitializedShape: input.shape)
-        let d = dx.writePointer
-        for i in 0..<input.count {
-            let c = i % channels
-            let normalized = (x[i] - m[c]) * inverse[c]
-            d[i] = gamma[c] * inverse[c] / count * (count * g[i] - sumG[c] - normalized * sumGX[c])
-        }
-        return LayerGradients(input: dx, parameters: [
-            "gamma": try Tensor(shape: [channels], scalars: sumGX), "beta": try Tensor(shape: [channels], scalars: sumG),
-        ])
+        let dScale = try Tensor(uninitializedShape: [channels]), dOffset = try Tensor(uninitializedShape: [channels])
+        try check(
+            fovea_batchnorm_backward(
+                Int64(input.count / max(channels, 1)), Int64(channels), input.readPointer, outputGradient.readPointer,
+                mean.readPointer, variance.readPointer, scale.readPointer, epsilon, batchStatistics ? 1 : 0,
+                dx.writePointer, dScale.writePointer, dOffset.writePointer),
+            "batch norm backward")
+        return LayerGradients(input: dx, parameters: ["gamma": dScale, "beta": dOffset])
     }
 
     /// The running statistics moved towards the batch's: `momentum·old + (1 − momentum)·batch`
