@@ -39,6 +39,31 @@ inline AxisWindow axis_window(const fovea_pool_desc &d, int axis, int64_t o) {
     return {start, first, count, padded};
 }
 
+// What an average over the window divides by: its taps inside x, or inside
+// the padded extent when the padding counts.
+inline float average_divisor(const fovea_pool_desc &d, const AxisWindow &wd, const AxisWindow &wh,
+                             const AxisWindow &ww) {
+    return float(d.count_include_pad ? wd.padded_count * wh.padded_count * ww.padded_count
+                                     : wd.count * wh.count * ww.count);
+}
+
+// Calls body(offset) for each tap of the window [wd] x [wh] x [ww] inside x,
+// in depth, row, column order; offset is the tap's first float within its
+// image.
+template <class Body>
+inline __attribute__((always_inline)) void for_each_tap(const fovea_pool_desc &d, const AxisWindow &wd,
+                                                        const AxisWindow &wh, const AxisWindow &ww, Body &&body) {
+    for (int64_t a = 0; a < wd.count; ++a) {
+        const int64_t iz = wd.start + (wd.first + a) * d.dilation[0];
+        for (int64_t b = 0; b < wh.count; ++b) {
+            const int64_t iy = wh.start + (wh.first + b) * d.dilation[1];
+            const int64_t row = (iz * d.in_size[1] + iy) * d.in_size[2];
+            for (int64_t e = 0; e < ww.count; ++e)
+                body((row + ww.start + (ww.first + e) * d.dilation[2]) * d.channels);
+        }
+    }
+}
+
 // Fewer channels than a vector (LeNet-5's six) waste most of every partial
 // load; such rows are pooled in two passes instead: the window's rows reduced
 // into one row, whole vectors at a time, then each output's columns read from
@@ -89,7 +114,7 @@ inline __attribute__((always_inline)) void window_pool(const fovea_pool_desc &d,
             for (int64_t ow = 0; ow < d.out_size[2]; ++ow) {
                 const AxisWindow ww = axis_window(d, 2, ow);
                 const int64_t taps = wd.count * wh.count * ww.count;
-                const float divisor = float(d.count_include_pad ? wd.padded_count * wh.padded_count * ww.padded_count : taps);
+                const float divisor = average_divisor(d, wd, wh, ww);
                 for (int64_t c = 0; c < C; ++c) {
                     float acc = Max ? -std::numeric_limits<float>::infinity() : 0.0f;
                     for (int64_t e = 0; e < ww.count; ++e) {
@@ -105,24 +130,16 @@ inline __attribute__((always_inline)) void window_pool(const fovea_pool_desc &d,
         for (int64_t ow = 0; ow < d.out_size[2]; ++ow) {
             const AxisWindow ww = axis_window(d, 2, ow);
             const int64_t taps = wd.count * wh.count * ww.count;
-            const float divisor = float(d.count_include_pad ? wd.padded_count * wh.padded_count * ww.padded_count : taps);
+            const float divisor = average_divisor(d, wd, wh, ww);
             for (int64_t c0 = 0; c0 < C; c0 += W) {
                 const int64_t valid = C - c0;
                 Vec<W> acc = Max ? Vec<W>(-std::numeric_limits<float>::infinity()) : Vec<W>(0);
-                for (int64_t a = 0; a < wd.count; ++a) {
-                    const int64_t iz = wd.start + (wd.first + a) * d.dilation[0];
-                    for (int64_t b = 0; b < wh.count; ++b) {
-                        const int64_t iy = wh.start + (wh.first + b) * d.dilation[1];
-                        const float *row = image + (iz * d.in_size[1] + iy) * d.in_size[2] * C + c0;
-                        for (int64_t c = 0; c < ww.count; ++c) {
-                            const int64_t ix = ww.start + (ww.first + c) * d.dilation[2];
-                            Vec<W> v;
-                            load<W>(v, row + ix * C, valid, 0.0f);
-                            if (Max) simd::keep_max<W>(acc, v);
-                            else acc += v;
-                        }
-                    }
-                }
+                for_each_tap(d, wd, wh, ww, [&](int64_t offset) __attribute__((always_inline)) {
+                    Vec<W> v;
+                    load<W>(v, image + offset + c0, valid, 0.0f);
+                    if (Max) simd::keep_max<W>(acc, v);
+                    else acc += v;
+                });
                 if (!Max) acc = taps > 0 ? acc / divisor : Vec<W>(0);
                 store<W>(out + ow * C + c0, acc, valid);
             }
@@ -151,28 +168,20 @@ inline __attribute__((always_inline)) void lp_pool(const fovea_pool_desc &d, con
             for (int64_t c0 = 0; c0 < C; c0 += W) {
                 const int64_t valid = C - c0;
                 DVec<W> acc = 0.0;
-                for (int64_t a = 0; a < wd.count; ++a) {
-                    const int64_t iz = wd.start + (wd.first + a) * d.dilation[0];
-                    for (int64_t b = 0; b < wh.count; ++b) {
-                        const int64_t iy = wh.start + (wh.first + b) * d.dilation[1];
-                        const float *row = image + (iz * d.in_size[1] + iy) * d.in_size[2] * C + c0;
-                        for (int64_t e = 0; e < ww.count; ++e) {
-                            const int64_t ix = ww.start + (ww.first + e) * d.dilation[2];
-                            Vec<W> v;
-                            load<W>(v, row + ix * C, valid, 0.0f);
-                            DVec<W> wide = __builtin_convertvector(v, DVec<W>);
-                            if (kind == 2) {
-                                acc += wide * wide;
-                            } else {
-                                wide = wide < 0.0 ? -wide : wide;
-                                if (kind == 0) {
-                                    for (int k = 0; k < W; ++k) wide[k] = std::pow(double(wide[k]), p);
-                                }
-                                acc += wide;
-                            }
+                for_each_tap(d, wd, wh, ww, [&](int64_t offset) __attribute__((always_inline)) {
+                    Vec<W> v;
+                    load<W>(v, image + offset + c0, valid, 0.0f);
+                    DVec<W> wide = __builtin_convertvector(v, DVec<W>);
+                    if (kind == 2) {
+                        acc += wide * wide;
+                    } else {
+                        wide = wide < 0.0 ? -wide : wide;
+                        if (kind == 0) {
+                            for (int k = 0; k < W; ++k) wide[k] = std::pow(double(wide[k]), p);
                         }
+                        acc += wide;
                     }
-                }
+                });
                 Vec<W> result;
                 for (int k = 0; k < W; ++k) {
                     const double sum = acc[k];
@@ -241,10 +250,8 @@ inline __attribute__((always_inline)) void avg_backward(const fovea_pool_desc &d
                     const float *g = dy + n * out_image + (od * d.out_size[1] + oh) * d.out_size[2] * C;
                     for (int64_t ow = 0; ow < d.out_size[2]; ++ow) {
                         const AxisWindow ww = axis_window(d, 2, ow);
-                        const int64_t taps = wd.count * wh.count * ww.count;
-                        if (taps == 0) continue;
-                        const float divisor =
-                            float(d.count_include_pad ? wd.padded_count * wh.padded_count * ww.padded_count : taps);
+                        if (wd.count * wh.count * ww.count == 0) continue;
+                        const float divisor = average_divisor(d, wd, wh, ww);
                         for (int64_t e = 0; e < ww.count; ++e) {
                             float *target = spread + (ww.start + (ww.first + e) * d.dilation[2]) * C;
                             for (int64_t c = 0; c < C; ++c) target[c] += g[ow * C + c] / divisor;
@@ -267,30 +274,20 @@ inline __attribute__((always_inline)) void avg_backward(const fovea_pool_desc &d
                 }
                 for (int64_t ow = 0; ow < d.out_size[2]; ++ow) {
                     const AxisWindow ww = axis_window(d, 2, ow);
-                    const int64_t taps = wd.count * wh.count * ww.count;
-                    if (taps == 0) continue;
-                    const float divisor =
-                        float(d.count_include_pad ? wd.padded_count * wh.padded_count * ww.padded_count : taps);
+                    if (wd.count * wh.count * ww.count == 0) continue;
+                    const float divisor = average_divisor(d, wd, wh, ww);
                     const float *g = dy + n * out_image + ((od * d.out_size[1] + oh) * d.out_size[2] + ow) * C;
                     for (int64_t c0 = 0; c0 < C; c0 += W) {
                         const int64_t valid = C - c0;
                         Vec<W> share;
                         load<W>(share, g + c0, valid);
                         share = share / divisor;
-                        for (int64_t a = 0; a < wd.count; ++a) {
-                            const int64_t iz = wd.start + (wd.first + a) * d.dilation[0];
-                            for (int64_t b = 0; b < wh.count; ++b) {
-                                const int64_t iy = wh.start + (wh.first + b) * d.dilation[1];
-                                for (int64_t e = 0; e < ww.count; ++e) {
-                                    const int64_t ix = ww.start + (ww.first + e) * d.dilation[2];
-                                    float *target = image + ((iz * d.in_size[1] + iy) * d.in_size[2] + ix) * C + c0;
-                                    Vec<W> sum;
-                                    load<W>(sum, target, valid);
-                                    sum += share;
-                                    store<W>(target, sum, valid);
-                                }
-                            }
-                        }
+                        for_each_tap(d, wd, wh, ww, [&](int64_t offset) __attribute__((always_inline)) {
+                            Vec<W> sum;
+                            load<W>(sum, image + offset + c0, valid);
+                            sum += share;
+                            store<W>(image + offset + c0, sum, valid);
+                        });
                     }
                 }
             }
@@ -320,47 +317,33 @@ inline __attribute__((always_inline)) void max_backward(const fovea_pool_desc &d
                 for (int64_t ow = 0; ow < d.out_size[2]; ++ow) {
                     const AxisWindow ww = axis_window(d, 2, ow);
                     if (wd.count * wh.count * ww.count == 0) continue;  // no tap in x: no arg-max
-                    auto offset = [&](int64_t a, int64_t b, int64_t e) {
-                        const int64_t iz = wd.start + (wd.first + a) * d.dilation[0];
-                        const int64_t iy = wh.start + (wh.first + b) * d.dilation[1];
-                        const int64_t ix = ww.start + (ww.first + e) * d.dilation[2];
-                        return ((iz * d.in_size[1] + iy) * d.in_size[2] + ix) * C;
-                    };
                     const float *g = dy + n * out_image + ((od * d.out_size[1] + oh) * d.out_size[2] + ow) * C;
                     for (int64_t c0 = 0; c0 < C; c0 += W) {
                         const int64_t valid = C - c0;
-                        Vec<W> best, winner = 0.0f;
-                        load<W>(best, image + offset(0, 0, 0) + c0, valid, 0.0f);
+                        // From -inf, the first tap wins unless it is -inf itself, and then
+                        // tap 0 is the winner already: the reference's first-tap start.
+                        Vec<W> best = -std::numeric_limits<float>::infinity(), winner = 0.0f;
                         float ordinal = 0.0f;
-                        for (int64_t a = 0; a < wd.count; ++a) {
-                            for (int64_t b = 0; b < wh.count; ++b) {
-                                const float *row = image + offset(a, b, 0) + c0;
-                                for (int64_t e = 0; e < ww.count; ++e, ordinal += 1.0f) {
-                                    Vec<W> v;
-                                    load<W>(v, row + e * d.dilation[2] * C, valid, 0.0f);
-                                    const auto wins = v > best || (v != v && best == best);
-                                    best = wins ? v : best;
-                                    winner = wins ? Vec<W>(ordinal) : winner;
-                                }
-                            }
-                        }
+                        for_each_tap(d, wd, wh, ww, [&](int64_t offset) __attribute__((always_inline)) {
+                            Vec<W> v;
+                            load<W>(v, image + offset + c0, valid, 0.0f);
+                            const auto wins = v > best || (v != v && best == best);
+                            best = wins ? v : best;
+                            winner = wins ? Vec<W>(ordinal) : winner;
+                            ordinal += 1.0f;
+                        });
                         // Each tap takes the gradient in the lanes it won: one masked add per
                         // tap, as average pooling's backward adds its share.
                         Vec<W> share;
                         load<W>(share, g + c0, valid);
                         ordinal = 0.0f;
-                        for (int64_t a = 0; a < wd.count; ++a) {
-                            for (int64_t b = 0; b < wh.count; ++b) {
-                                float *row = gradient + offset(a, b, 0) + c0;
-                                for (int64_t e = 0; e < ww.count; ++e, ordinal += 1.0f) {
-                                    float *target = row + e * d.dilation[2] * C;
-                                    Vec<W> sum;
-                                    load<W>(sum, target, valid);
-                                    sum += winner == Vec<W>(ordinal) ? share : Vec<W>(0.0f);
-                                    store<W>(target, sum, valid);
-                                }
-                            }
-                        }
+                        for_each_tap(d, wd, wh, ww, [&](int64_t offset) __attribute__((always_inline)) {
+                            Vec<W> sum;
+                            load<W>(sum, gradient + offset + c0, valid);
+                            sum += winner == Vec<W>(ordinal) ? share : Vec<W>(0.0f);
+                            store<W>(gradient + offset + c0, sum, valid);
+                            ordinal += 1.0f;
+                        });
                     }
                 }
             }
