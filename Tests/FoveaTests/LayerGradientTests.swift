@@ -66,6 +66,43 @@ import Testing
         try Self.check(try Rescaling(scale: [0.5, -2, 3], offset: [1]), input: [2, 3, 4, 3], seed: 9, "rescaling")
     }
 
+    /// The layers the graph test of `BackpropagationTests` does not reach:
+    /// 1-D and 3-D convolutions (strided, dilated, grouped, padded), global
+    /// pooling, reshaping, and every activation (inputs kept off the kinks of
+    /// the piecewise ones: their derivative jumps there).
+    @Test func convolutionsOfOtherRanksPoolingReshapeAndActivations() throws {
+        var s = Sweep(seed: 12)
+        try Self.check(
+            try Conv1D(weight: try s.tensor([3, 2, 6]), bias: try s.tensor([6]), stride: 2, padding: .same, dilation: 1,
+                       groups: 2, activation: .tanh),
+            input: [2, 9, 4], seed: 13, "conv1d")
+        try Self.check(
+            try Conv3D(weight: try s.tensor([2, 3, 2, 3, 4]), bias: try s.tensor([4]), padding: .explicit(begin: [1, 0, 1], end: [0, 1, 0]),
+                       dilation: Spatial([1, 2, 1]), activation: .sigmoid),
+            input: [2, 3, 5, 4, 3], seed: 14, "conv3d")
+        try Self.check(GlobalAvgPool2D(), input: [2, 3, 5, 4], seed: 15, "global average pooling")
+        try Self.check(try Reshape([6, 5]), input: [2, 3, 2, 5], seed: 16, "reshape")
+        for activation in [Activation.tanh, .sigmoid, .relu, .relu6, .leakyRelu(alpha: 0.2), .clamp(min: -0.5, max: 0.5)] {
+            var sweep = Sweep(seed: 17)
+            // Magnitudes from 0.05 to 8 (both sides of ReLU6's and the clamp's
+            // limits), kept off the kinks at 0, ±0.5 and 6.
+            let values = try sweep.tensor([2, 3, 3, 4]).scalars.map { value -> Float in
+                var magnitude = 0.05 + abs(value) * 8
+                if [0.5, 6].contains(where: { abs(magnitude - $0) < 0.02 }) { magnitude += 0.05 }
+                return value < 0 ? -magnitude : magnitude
+            }
+            let layer = try ActivationLayer(activation)
+            let x = try Tensor(shape: [2, 3, 3, 4], scalars: values)
+            let y = try layer(x)
+            let r = try sweep.tensor(y.shape)
+            let analytic = try layer.backward(input: x, output: y, outputGradient: r).input
+            let numeric = try numericalGradient(at: x, epsilon: 1e-3) { (v: Tensor) throws(FoveaError) in
+                zip(try layer(v).scalars, r.scalars).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+            }
+            #expect(try gradientError(analytic, numeric) < 2e-3, "\(activation)")
+        }
+    }
+
     /// A resize's adjoint at sizes that are not multiples: `<resize(x), g> == <x, resizeBackward(g)>`.
     @Test func resizeBackwardIsTheAdjoint() throws {
         var s = Sweep(seed: 10)
