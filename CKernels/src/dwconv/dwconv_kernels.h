@@ -226,10 +226,76 @@ inline __attribute__((always_inline)) void row_pair(const Args &a, const float *
     }
 }
 
+// Images at most 8 pixels wide (3x3, stride 1, one column of padding on each
+// side: the last layers of MobileNets, 7x7), channel blocks outermost: a
+// block's nine weights are loaded once for all its rows instead of once per
+// row, and a whole row is one run whose two edge columns are zeros known at
+// compile time. Registers: OW accumulators, OW + 2 inputs, 9 weights (AVX-512).
+template <int W, int OW, bool LEAKY>
+inline __attribute__((always_inline)) void narrow_rows(const Args &a) {
+    const int64_t C = a.channels;
+    const simd::FusedActivation<W, LEAKY> finish(a.activation);
+    const int64_t blocks = vector_blocks<W>(C);
+    for (int64_t block = 0; block < blocks; ++block) {
+        const int64_t c0 = std::min<int64_t>(block * W, C - W);
+        Vec<W> wv[9];
+#pragma clang loop unroll(full)
+        for (int k = 0; k < 9; ++k) std::memcpy(&wv[k], a.w + k * C + c0, sizeof wv[k]);
+        Vec<W> bias = 0;
+        if (a.bias) std::memcpy(&bias, a.bias + c0, sizeof bias);
+        for (int64_t r = a.row_begin; r < a.row_end; ++r) {
+            const int64_t n = r / a.out_height, oh = r % a.out_height;
+            const float *image = a.x + n * a.height * OW * C + c0;
+            float *out = a.y + (r - a.y_first_row) * OW * C + c0;
+            const int64_t top = oh - a.pad_top;
+            Vec<W> acc[OW];
+#pragma clang loop unroll(full)
+            for (int i = 0; i < OW; ++i) acc[i] = bias;
+#pragma clang loop unroll(full)
+            for (int kh = 0; kh < 3; ++kh) {
+                const int64_t ih = top + kh;
+                if (ih < 0 || ih >= a.height) continue;
+                Vec<W> in[OW + 2];
+                in[0] = in[OW + 1] = 0;
+#pragma clang loop unroll(full)
+                for (int i = 0; i < OW; ++i) std::memcpy(&in[i + 1], image + (ih * OW + i) * C, sizeof in[i + 1]);
+#pragma clang loop unroll(full)
+                for (int i = 0; i < OW; ++i)
+#pragma clang loop unroll(full)
+                    for (int kw = 0; kw < 3; ++kw) acc[i] += in[i + kw] * wv[kh * 3 + kw];
+            }
+#pragma clang loop unroll(full)
+            for (int i = 0; i < OW; ++i) {
+                finish(acc[i]);
+                std::memcpy(out + i * C, &acc[i], sizeof acc[i]);
+            }
+        }
+    }
+}
+
+// narrow_rows for the image's width, 1 to 8.
+template <int W, bool LEAKY, int OW = 8>
+inline __attribute__((always_inline)) void narrow_image(const Args &a) {
+    if constexpr (OW > 1) {
+        if (a.out_width < OW) {
+            narrow_image<W, LEAKY, OW - 1>(a);
+            return;
+        }
+    }
+    narrow_rows<W, OW, LEAKY>(a);
+}
+
 // Output rows [a.row_begin, a.row_end) of the fast shapes (multiplier 1, no
 // dilation, 3x3 or 5x5 kernel columns, stride 1 or 2 along the row).
 template <int W, bool LEAKY>
 inline __attribute__((always_inline)) void rows_fast(const Args &a) {
+    if constexpr (W == 16) {
+        if (a.kernel_h == 3 && a.kernel_w == 3 && a.stride_h == 1 && a.stride_w == 1 && a.pad_left == 1 &&
+            a.width == a.out_width && a.out_width <= 8) {
+            narrow_image<W, LEAKY>(a);
+            return;
+        }
+    }
     // Row pairs need 29 vector registers: AVX-512 only.
     const bool pairs = W == 16 && a.kernel_h == 3 && a.kernel_w == 3 && a.stride_h == 1 && a.stride_w == 1 &&
                        a.out_width >= 16;
