@@ -111,9 +111,20 @@ inline __attribute__((always_inline)) void multiply(const Block &b, int64_t begi
         const int64_t lda = packed_rows ? MR : C;
         for (int64_t j = i0 / NR; j < col_panels; ++j) {
             const bool packed_columns = j * NR + NR > C;
-            tile<W, MR, NV>(a, lda, packed_columns ? b.packed_b : b.x + j * NR, packed_columns ? NR : C, b.depth,
-                            b.g + i0 * C + j * NR, C, std::min<int64_t>(MR, C - i0), std::min<int64_t>(NR, C - j * NR),
-                            b.accumulate);
+            const float *panel = packed_columns ? b.packed_b : b.x + j * NR;
+            const int64_t ldb = packed_columns ? NR : C, rows = std::min<int64_t>(MR, C - i0);
+            if constexpr (NV > 1) {
+                // On the diagonal, a row tile past the panel's first vector of
+                // columns needs only the rest: those columns lie below the diagonal.
+                if (i0 >= j * NR + W) {
+                    if (j * NR + W < C)
+                        tile<W, MR, NV - 1>(a, lda, panel + W, ldb, b.depth, b.g + i0 * C + j * NR + W, C, rows,
+                                            std::min<int64_t>(NR - W, C - j * NR - W), b.accumulate);
+                    continue;
+                }
+            }
+            tile<W, MR, NV>(a, lda, panel, ldb, b.depth, b.g + i0 * C + j * NR, C, rows,
+                            std::min<int64_t>(NR, C - j * NR), b.accumulate);
         }
     }
 }
