@@ -113,10 +113,12 @@ public struct SGD: Optimizer {
     /// `velocity/<parameter>`.
     public var state: [String: Tensor] { exported(velocity, names: ["velocity"]) }
 
+    /// Takes back the buffers ``state`` gave; throws, changing nothing, on any other name.
     public mutating func restore(_ state: [String: Tensor]) throws(FoveaError) {
         velocity = try imported(state, names: ["velocity"])
     }
 
+    /// One step of this rule for every parameter that has a gradient.
     public mutating func update(_ parameters: inout [String: Tensor], with gradients: [String: Tensor]) throws(FoveaError) {
         try validate(parameters, gradients)
         let (lr, mu, nesterov, decay) = (learningRate, momentum, nesterov, weightDecay)
@@ -158,10 +160,12 @@ public struct RMSprop: Optimizer {
     /// `square_average/<parameter>`.
     public var state: [String: Tensor] { exported(average, names: ["square_average"]) }
 
+    /// Takes back the buffers ``state`` gave; throws, changing nothing, on any other name.
     public mutating func restore(_ state: [String: Tensor]) throws(FoveaError) {
         average = try imported(state, names: ["square_average"])
     }
 
+    /// One step of this rule for every parameter that has a gradient.
     public mutating func update(_ parameters: inout [String: Tensor], with gradients: [String: Tensor]) throws(FoveaError) {
         try validate(parameters, gradients)
         let (lr, rho, eps, decay) = (learningRate, rho, epsilon, weightDecay)
@@ -222,6 +226,7 @@ public struct Adam: Optimizer {
         return all
     }
 
+    /// Takes back the buffers ``state`` gave; throws, changing nothing, on any other name.
     public mutating func restore(_ state: [String: Tensor]) throws(FoveaError) {
         let restoredMoments = try imported(state, names: ["exp_avg", "exp_avg_sq"], skipping: ["step"])
         var restoredSteps = [String: Int]()
@@ -237,6 +242,7 @@ public struct Adam: Optimizer {
         (moments, steps) = (restoredMoments, restoredSteps)
     }
 
+    /// One step of this rule for every parameter that has a gradient.
     public mutating func update(_ parameters: inout [String: Tensor], with gradients: [String: Tensor]) throws(FoveaError) {
         try validate(parameters, gradients)
         let (lr, b1, b2, eps, decay, decoupled) = (learningRate, beta1, beta2, epsilon, weightDecay, decoupled)
