@@ -113,6 +113,12 @@ fovea_status fovea_threads_set(int32_t count);
 int32_t fovea_threads_get(void);
 /** The number of cores the library sees. */
 int32_t fovea_threads_hardware(void);
+/** With a nonzero argument, every kernel called from the calling thread runs
+ *  on that thread alone, never through the pool: for a low-priority helper
+ *  thread, which must not hold the pool's workers while it waits for a core.
+ *  The pool is started first if need be (its workers then do not inherit the
+ *  helper's scheduling). */
+void fovea_threads_inline_here(int32_t inline_only);
 
 /* ------------------------------------------------------------------------ */
 /* Workspace memory                                                          */

@@ -61,6 +61,7 @@ struct TrainCommand: ParsableCommand {
 
     private func execute() throws(FoveaError) {
         if let threads { try Threads.setCount(threads) }
+        guard epochs >= 1, epochs <= 100_000 else { throw .invalidParameter("--epochs must be in 1...100000, got \(epochs)") }
         let name = try parseModelName(model)
         guard name.isClassifier else {
             let names = ModelName.allCases.filter(\.isClassifier).map(\.rawValue).joined(separator: ", ")
@@ -85,10 +86,21 @@ struct TrainCommand: ParsableCommand {
         }
         var trainer = try ClassifierTrainer(model: network, optimizer: chosen)
         trainer.imageAdapter = try adapter(for: name, images: train.images.shape)
+        // What a checkpoint must share with this run for the run to continue it exactly.
+        let recipe = ["seed": String(seed), "batch_size": String(batchSize), "augment": augment ? "yes" : "no"]
         var firstEpoch = 0
         if let resumed, let path = resume {
+            for (key, value) in recipe.sorted(by: { $0.key < $1.key }) {
+                if let saved = resumed.metadata[key], saved != value {
+                    throw .invalidParameter(
+                        "\(path) was trained with \(key) \(saved), this run has \(value): resume with the same --seed, --batch-size and --augment")
+                }
+            }
+            guard let epoch = Int(resumed.metadata["epoch"] ?? "0"), (0...1_000_000).contains(epoch) else {
+                throw .fileFormat("\(path): its epoch \"\(resumed.metadata["epoch"] ?? "")\" is not an epoch count")
+            }
             try trainer.restore(from: resumed)
-            firstEpoch = Int(resumed.metadata["epoch"] ?? "0") ?? 0
+            firstEpoch = epoch
             print("resuming from \(path) after epoch \(firstEpoch)")
         }
         let augmenter = augment ? try Augmenter([.randomCrop(padding: 2), .rotation(maximumDegrees: 10)]) : nil
@@ -114,10 +126,10 @@ struct TrainCommand: ParsableCommand {
                          epoch + 1, metrics.loss, metrics.accuracy, evaluation.loss, evaluation.accuracy, seconds,
                          Double(metrics.count) / seconds))
             if let checkpoint {
-                try trainer.checkpoint(metadata: [
+                try trainer.checkpoint(metadata: recipe.merging([
                     "model": name.rawValue, "epoch": String(epoch + 1), "dataset": dataset, "optimizer": optimizer,
                     "classes": String(train.classes),
-                ]).write(to: URL(fileURLWithPath: checkpoint))
+                ]) { $1 }).write(to: URL(fileURLWithPath: checkpoint))
             }
         }
     }

@@ -154,6 +154,21 @@ import Testing
             #expect(try gradientError(result.parameters[name]!, numeric) < 3e-3, "\(name)")
         }
         #expect(throws: FoveaError.self) { try model.gradients(at: x) { _ in ["z": r] } }
+        // Two names for one output node: their gradients add.
+        let twice = Graph(nodes: model.nodes, outputs: [("y", model.outputIndices[0].node), ("y2", model.outputIndices[0].node)])
+        let doubled = try twice.gradients(at: x) { _ in ["y": r, "y2": r] }
+        expectClose(doubled.input.scalars, result.input.scalars.map { 2 * $0 }, "two names for one output")
+        // A layer already named as an unfolded part would be: refused, not a crash.
+        guard case .layer(let first) = model.nodes[1].operation else { Issue.record("no first layer"); return }
+        var clash = GraphBuilder()
+        let folded = clash.add(first, named: "a", to: clash.input)
+        let other = clash.add(try ActivationLayer(.relu), named: "a.bn", to: folded)
+        #expect(throws: FoveaError.self) { try clash.build(outputs: ["y": other]).unfoldedForTraining() }
+        #expect(throws: FoveaError.self) {
+            try Rescaling(scale: [1, 2, 3], offset: [0]).backward(
+                input: try Tensor.zeros(shape: [1, 2, 2, 4]), output: try Tensor.zeros(shape: [1, 2, 2, 4]),
+                outputGradient: try Tensor.zeros(shape: [1, 2, 2, 4]))
+        }
     }
 
     /// The case-study networks with folded batch norms train: one step each

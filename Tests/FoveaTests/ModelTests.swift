@@ -233,113 +233,117 @@ import Testing
     }
 }
 
-@Suite struct PretrainedNetworkTests {
-    /// Runs `model` on a golden input and compares every output with the golden
-    /// tensor of the same name (NCHW goldens are transposed to NHWC).
-    static func compare(
-        _ model: Graph, golden: SafeTensorsFile, input: String, prefix: String = "", context: String
-    ) throws {
-        var x = try golden.tensor(named: input)
-        if x.rank == 4, x.shape[1] <= 4, x.shape[3] > 4 { x = try x.nchwToNHWC() }
-        let outputs = try model.outputs(x)
-        for outputName in model.outputNames {
-            var expected = try golden.tensor(named: prefix + outputName)
-            if expected.rank == 4, expected.shape != outputs[outputName]?.shape { expected = try expected.nchwToNHWC() }
-            let got = try #require(outputs[outputName])
-            #expect(got.shape == expected.shape, "\(context) \(outputName)")
-            expectClose(got.scalars, expected.scalars, atol: 1e-4, rtol: 0, "\(context) \(outputName)")
+// Under ISASweep: its bit-for-bit comparisons of two runs must not see
+// another test change the instruction-set cap between them.
+extension ISASweep {
+    @Suite struct PretrainedNetworkTests {
+        /// Runs `model` on a golden input and compares every output with the golden
+        /// tensor of the same name (NCHW goldens are transposed to NHWC).
+        static func compare(
+            _ model: Graph, golden: SafeTensorsFile, input: String, prefix: String = "", context: String
+        ) throws {
+            var x = try golden.tensor(named: input)
+            if x.rank == 4, x.shape[1] <= 4, x.shape[3] > 4 { x = try x.nchwToNHWC() }
+            let outputs = try model.outputs(x)
+            for outputName in model.outputNames {
+                var expected = try golden.tensor(named: prefix + outputName)
+                if expected.rank == 4, expected.shape != outputs[outputName]?.shape { expected = try expected.nchwToNHWC() }
+                let got = try #require(outputs[outputName])
+                #expect(got.shape == expected.shape, "\(context) \(outputName)")
+                expectClose(got.scalars, expected.scalars, atol: 1e-4, rtol: 0, "\(context) \(outputName)")
+            }
         }
-    }
 
-    static func weights(_ file: String) throws -> ModelWeights {
-        try ModelWeights.read(contentsOf: Fixtures.models.appendingPathComponent(file), convention: .pytorch)
-    }
-
-    static func golden(_ file: String) throws -> SafeTensorsFile {
-        try SafeTensorsFile.read(contentsOf: Fixtures.models.appendingPathComponent(file))
-    }
-
-    /// MTCNN's three networks against facenet-pytorch's outputs on the
-    /// astronaut and messi5 images (Tests/Fixtures/models/README.md).
-    @Test(arguments: ["astronaut", "messi5"])
-    func mtcnnMatchesFacenetPytorch(_ image: String) throws {
-        let weights = try Self.weights("mtcnn.safetensors"), golden = try Self.golden("mtcnn_\(image).safetensors")
-        for (name, net) in [(ModelName.mtcnnPNet, "pnet"), (.mtcnnRNet, "rnet"), (.mtcnnONet, "onet")] {
-            try Self.compare(try name.build(weights: weights), golden: golden, input: "\(net).input", prefix: "\(net).", context: "\(image) \(net)")
+        static func weights(_ file: String) throws -> ModelWeights {
+            try ModelWeights.read(contentsOf: Fixtures.models.appendingPathComponent(file), convention: .pytorch)
         }
-    }
 
-    /// BlazeFace against LiteRT's raw outputs.
-    @Test(arguments: ["astronaut", "messi5_crop"])
-    func blazeFaceMatchesLiteRT(_ image: String) throws {
-        let model = try ModelName.blazeface.build(weights: try Self.weights("blazeface_short_range.safetensors"))
-        try Self.compare(model, golden: try Self.golden("blazeface_\(image).safetensors"), input: "input_nhwc", context: image)
-        // Its parameters carry the published names and load back in this library's layouts.
-        #expect(model.parameters["blocks.3.dw.weight"]?.shape == [3, 3, 1, 32])
-        let again = try ModelName.blazeface.build(weights: ModelWeights(tensors: model.parameters, convention: .fovea))
-        let x = try Tensor.randomUniform(shape: [1, 128, 128, 3], in: -1...1, seed: 1)
-        #expect(try again(x) == model(x))
-    }
-
-    /// dlib's face ResNet against dlib's descriptors of the chip and of the
-    /// mirrored chip; the two people are told apart.
-    @Test func dlibFaceResNetMatchesDlib() throws {
-        let model = try ModelName.dlibFaceResNet.build(weights: try Self.weights("dlib_face_resnet_v1.safetensors"))
-        var descriptors = [Tensor]()
-        for image in ["astronaut", "messi5"] {
-            let golden = try Self.golden("dlib_\(image).safetensors")
-            let chip = try golden.tensor(named: "chip").reshaped(to: [1, 150, 150, 3])
-            let mirrored = try flipHorizontally(chip)
-            let both = try model(try Tensor.stacking(batches: [chip, mirrored]))
-            expectClose(try both.batch(0).scalars, try golden.tensor(named: "descriptor").scalars, atol: 1e-4, rtol: 0, "\(image)")
-            expectClose(try both.batch(1).scalars, try golden.tensor(named: "chip_flipped.descriptor").scalars, atol: 1e-4, rtol: 0, "\(image) mirrored")
-            descriptors.append(try both.batch(0))
+        static func golden(_ file: String) throws -> SafeTensorsFile {
+            try SafeTensorsFile.read(contentsOf: Fixtures.models.appendingPathComponent(file))
         }
-        let distance = try subtract(descriptors[0], descriptors[1]).scalars.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        #expect(abs(distance - 0.837) < 1e-3)
-    }
 
-    /// Darknet's own files, fetched by Scripts/fetch-models (run by Scripts/setup --tests).
-    static var darknetFiles: (configuration: URL, weights: URL) {
-        let folder = FileCache.directory.appendingPathComponent("yolov3-tiny")
-        return (folder.appendingPathComponent("yolov3-tiny.cfg"), folder.appendingPathComponent("yolov3-tiny.weights"))
-    }
-
-    /// YOLOv3-tiny from darknet's .cfg and .weights against darknet's heads,
-    /// and the same weights through the built-in architecture and through
-    /// the published safetensors names.
-    @Test func yoloV3TinyMatchesDarknet() throws {
-        let files = Self.darknetFiles
-        try #require(FileManager.default.fileExists(atPath: files.weights.path), "run Scripts/fetch-models first")
-        let model = try Darknet.load(configuration: files.configuration, weights: files.weights)
-        #expect(model.outputNames == ["out.head13", "out.head26"])
-        try Self.compare(model, golden: try Self.golden("yolov3_tiny_dog.safetensors"), input: "input", context: "dog")
-
-        let data = try Data(contentsOf: files.weights)
-        let builtIn = try ModelName.yolov3Tiny.build(
-            weights: try Darknet.readWeights(data, configuration: try DarknetConfiguration(parsing: YOLOv3Tiny.configuration)))
-        let x = try Tensor.randomUniform(shape: [1, 416, 416, 3], seed: 3)
-        let expected = try model.outputs(x)
-        #expect(try builtIn.outputs(x) == expected)
-        #expect(model.parameters["layers.13.bn.running_var"]?.shape == [256])
-        let resaved = try ModelName.yolov3Tiny.build(weights: ModelWeights(tensors: model.parameters, convention: .fovea))
-        #expect(try resaved.outputs(x) == expected)
-        #expect(model.parameterCount == 8_858_734)
-
-        // Truncated or overlong weight files are refused.
-        let configuration = try DarknetConfiguration(parsing: YOLOv3Tiny.configuration)
-        #expect(throws: FoveaError.self) { try Darknet.readWeights(data.dropLast(4), configuration: configuration) }
-        #expect(throws: FoveaError.self) { try Darknet.readWeights(data + Data(count: 4), configuration: configuration) }
-    }
-
-    @Test func darknetConfigurationsAreChecked() throws {
-        #expect(throws: FoveaError.self) { try DarknetConfiguration(parsing: "[convolutional]\nfilters=3") }
-        #expect(throws: FoveaError.self) { try DarknetConfiguration(parsing: "[net]\nwidth 416") }
-        let unknown = try DarknetConfiguration(parsing: "[net]\nwidth=8\nheight=8\n[crnn]\nx=1")
-        #expect(throws: FoveaError.unsupported("darknet [crnn] layers (line 4) are not supported")) {
-            try Darknet.network(configuration: unknown, weights: .random())
+        /// MTCNN's three networks against facenet-pytorch's outputs on the
+        /// astronaut and messi5 images (Tests/Fixtures/models/README.md).
+        @Test(arguments: ["astronaut", "messi5"])
+        func mtcnnMatchesFacenetPytorch(_ image: String) throws {
+            let weights = try Self.weights("mtcnn.safetensors"), golden = try Self.golden("mtcnn_\(image).safetensors")
+            for (name, net) in [(ModelName.mtcnnPNet, "pnet"), (.mtcnnRNet, "rnet"), (.mtcnnONet, "onet")] {
+                try Self.compare(try name.build(weights: weights), golden: golden, input: "\(net).input", prefix: "\(net).", context: "\(image) \(net)")
+            }
         }
-        let badRoute = try DarknetConfiguration(parsing: "[net]\n[route]\nlayers=-3")
-        #expect(throws: FoveaError.self) { try Darknet.network(configuration: badRoute, weights: .random()) }
+
+        /// BlazeFace against LiteRT's raw outputs.
+        @Test(arguments: ["astronaut", "messi5_crop"])
+        func blazeFaceMatchesLiteRT(_ image: String) throws {
+            let model = try ModelName.blazeface.build(weights: try Self.weights("blazeface_short_range.safetensors"))
+            try Self.compare(model, golden: try Self.golden("blazeface_\(image).safetensors"), input: "input_nhwc", context: image)
+            // Its parameters carry the published names and load back in this library's layouts.
+            #expect(model.parameters["blocks.3.dw.weight"]?.shape == [3, 3, 1, 32])
+            let again = try ModelName.blazeface.build(weights: ModelWeights(tensors: model.parameters, convention: .fovea))
+            let x = try Tensor.randomUniform(shape: [1, 128, 128, 3], in: -1...1, seed: 1)
+            #expect(try again(x) == model(x))
+        }
+
+        /// dlib's face ResNet against dlib's descriptors of the chip and of the
+        /// mirrored chip; the two people are told apart.
+        @Test func dlibFaceResNetMatchesDlib() throws {
+            let model = try ModelName.dlibFaceResNet.build(weights: try Self.weights("dlib_face_resnet_v1.safetensors"))
+            var descriptors = [Tensor]()
+            for image in ["astronaut", "messi5"] {
+                let golden = try Self.golden("dlib_\(image).safetensors")
+                let chip = try golden.tensor(named: "chip").reshaped(to: [1, 150, 150, 3])
+                let mirrored = try flipHorizontally(chip)
+                let both = try model(try Tensor.stacking(batches: [chip, mirrored]))
+                expectClose(try both.batch(0).scalars, try golden.tensor(named: "descriptor").scalars, atol: 1e-4, rtol: 0, "\(image)")
+                expectClose(try both.batch(1).scalars, try golden.tensor(named: "chip_flipped.descriptor").scalars, atol: 1e-4, rtol: 0, "\(image) mirrored")
+                descriptors.append(try both.batch(0))
+            }
+            let distance = try subtract(descriptors[0], descriptors[1]).scalars.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            #expect(abs(distance - 0.837) < 1e-3)
+        }
+
+        /// Darknet's own files, fetched by Scripts/fetch-models (run by Scripts/setup --tests).
+        static var darknetFiles: (configuration: URL, weights: URL) {
+            let folder = FileCache.directory.appendingPathComponent("yolov3-tiny")
+            return (folder.appendingPathComponent("yolov3-tiny.cfg"), folder.appendingPathComponent("yolov3-tiny.weights"))
+        }
+
+        /// YOLOv3-tiny from darknet's .cfg and .weights against darknet's heads,
+        /// and the same weights through the built-in architecture and through
+        /// the published safetensors names.
+        @Test func yoloV3TinyMatchesDarknet() throws {
+            let files = Self.darknetFiles
+            try #require(FileManager.default.fileExists(atPath: files.weights.path), "run Scripts/fetch-models first")
+            let model = try Darknet.load(configuration: files.configuration, weights: files.weights)
+            #expect(model.outputNames == ["out.head13", "out.head26"])
+            try Self.compare(model, golden: try Self.golden("yolov3_tiny_dog.safetensors"), input: "input", context: "dog")
+
+            let data = try Data(contentsOf: files.weights)
+            let builtIn = try ModelName.yolov3Tiny.build(
+                weights: try Darknet.readWeights(data, configuration: try DarknetConfiguration(parsing: YOLOv3Tiny.configuration)))
+            let x = try Tensor.randomUniform(shape: [1, 416, 416, 3], seed: 3)
+            let expected = try model.outputs(x)
+            #expect(try builtIn.outputs(x) == expected)
+            #expect(model.parameters["layers.13.bn.running_var"]?.shape == [256])
+            let resaved = try ModelName.yolov3Tiny.build(weights: ModelWeights(tensors: model.parameters, convention: .fovea))
+            #expect(try resaved.outputs(x) == expected)
+            #expect(model.parameterCount == 8_858_734)
+
+            // Truncated or overlong weight files are refused.
+            let configuration = try DarknetConfiguration(parsing: YOLOv3Tiny.configuration)
+            #expect(throws: FoveaError.self) { try Darknet.readWeights(data.dropLast(4), configuration: configuration) }
+            #expect(throws: FoveaError.self) { try Darknet.readWeights(data + Data(count: 4), configuration: configuration) }
+        }
+
+        @Test func darknetConfigurationsAreChecked() throws {
+            #expect(throws: FoveaError.self) { try DarknetConfiguration(parsing: "[convolutional]\nfilters=3") }
+            #expect(throws: FoveaError.self) { try DarknetConfiguration(parsing: "[net]\nwidth 416") }
+            let unknown = try DarknetConfiguration(parsing: "[net]\nwidth=8\nheight=8\n[crnn]\nx=1")
+            #expect(throws: FoveaError.unsupported("darknet [crnn] layers (line 4) are not supported")) {
+                try Darknet.network(configuration: unknown, weights: .random())
+            }
+            let badRoute = try DarknetConfiguration(parsing: "[net]\n[route]\nlayers=-3")
+            #expect(throws: FoveaError.self) { try Darknet.network(configuration: badRoute, weights: .random()) }
+        }
     }
 }

@@ -298,8 +298,9 @@ inline __attribute__((always_inline)) void avg_backward(const fovea_pool_desc &d
 // The gradient of max pooling for images [begin, end): each output gradient
 // added to its window's first arg-max (the first NaN when there is one, as the
 // forward pass keeps it). A first pass over the taps finds, a vector of
-// channels at a time, each lane's winning tap (its ordinal, exact in float); a
-// second adds the gradient to every tap in the lanes it won.
+// channels at a time, each lane's winning tap (its ordinal, exact in float up
+// to 2^24 taps, a bound the Swift side enforces); a second adds the gradient
+// to every tap in the lanes it won.
 template <int W>
 inline __attribute__((always_inline)) void max_backward(const fovea_pool_desc &d, const float *x, const float *dy,
                                                         float *dx, int64_t begin, int64_t end) {

@@ -72,7 +72,7 @@ public:
     void run(int64_t n, int64_t grain, int32_t max_workers,
              const std::function<void(int64_t, int64_t, int32_t)> &body) {
         const int64_t chunks = (n + grain - 1) / grain;
-        if (chunks <= 1 || threads() <= 1 || max_workers <= 1 || in_job_) {
+        if (chunks <= 1 || threads() <= 1 || max_workers <= 1 || in_job_ || inline_only_) {
             run_inline(n, grain, body);
             return;
         }
@@ -205,9 +205,14 @@ private:
     std::atomic<int32_t> next_worker_{1};
     std::exception_ptr worker_failure_;  // guarded by mutex_
     static thread_local bool in_job_;
+
+public:
+    // Set by threads that must never hold the pool (see fovea_threads_inline_here).
+    static thread_local bool inline_only_;
 };
 
 thread_local bool ThreadPool::in_job_ = false;
+thread_local bool ThreadPool::inline_only_ = false;
 
 }  // namespace
 
@@ -242,3 +247,8 @@ extern "C" fovea_status fovea_threads_set(int32_t count) {
 extern "C" int32_t fovea_threads_get(void) { return fovea::ThreadPool::shared().threads(); }
 
 extern "C" int32_t fovea_threads_hardware(void) { return fovea::hardware_threads(); }
+
+extern "C" void fovea_threads_inline_here(int32_t inline_only) {
+    fovea::ThreadPool::shared();  // the workers start from a thread of ordinary priority, not from this one
+    fovea::ThreadPool::inline_only_ = inline_only != 0;
+}

@@ -1,4 +1,5 @@
 import Foundation
+internal import CKernels
 
 /// Mini-batches of a dataset prepared on a background thread (gathered,
 /// then transformed by `prepare`: resizing, augmentation) while the caller
@@ -33,7 +34,12 @@ public final class BatchPrefetcher: Sendable {
         guard depth >= 1 else { throw .invalidParameter("a prefetcher holds at least one batch, got depth \(depth)") }
         let batches = try data.batches(size: batchSize, shuffledWith: seed)
         let queue = self.queue
+        _ = Threads.count  // the kernels' pool starts here, at this thread's priority
         let thread = Thread {
+            // Kernels called while preparing run on this thread alone: holding the
+            // pool while the scheduler keeps this thread waiting would leave the
+            // trainer's kernels one thread.
+            fovea_threads_inline_here(1)
             runOnlyWhenACoreIsIdle()
             var failure: FoveaError?
             for (index, indices) in batches.enumerated() {

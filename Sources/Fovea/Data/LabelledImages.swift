@@ -15,6 +15,9 @@ public struct LabelledImages: Sendable {
         guard labels.count == images.shape[0] else {
             throw .shapeMismatch("\(images.shape[0]) images but \(labels.count) labels")
         }
+        guard (1...Self.maximumClasses).contains(classes) else {
+            throw .invalidParameter("a dataset has 1 to \(Self.maximumClasses) classes, got \(classes)")
+        }
         if let bad = labels.first(where: { $0 < 0 || $0 >= classes }) {
             throw .invalidParameter("label \(bad) is outside 0..<\(classes)")
         }
@@ -23,6 +26,10 @@ public struct LabelledImages: Sendable {
 
     /// The number of images.
     public var count: Int { labels.count }
+
+    /// The most classes a dataset may have (labels are read from files, and a
+    /// stray large one would otherwise make a classifier of that many outputs).
+    public static let maximumClasses = 100_000
 
     /// Which part of a dataset.
     public enum Split: String, Sendable {
@@ -118,8 +125,11 @@ extension LabelledImages {
             (value, fraction, digits) = (0, 0, 0)
         }
         func endRow() throws(FoveaError) {
-            if digits > 0 || !row.isEmpty { endValue() }
-            if row.isEmpty { return }
+            if digits == 0 && row.isEmpty { return }  // a blank line
+            guard digits > 0 else {
+                throw .fileFormat("\(file.lastPathComponent): row \(labels.count + 1) ends in an empty field")
+            }
+            endValue()
             if width == 0 {
                 width = row.count - 1
                 let side = Int(Double(width).squareRoot().rounded())
@@ -149,8 +159,14 @@ extension LabelledImages {
                 }
                 digits += 1
             case UInt8(ascii: "."):
+                guard fraction == 0 else {
+                    throw .fileFormat("\(file.lastPathComponent): row \(labels.count + 1) holds a number with two decimal points")
+                }
                 fraction = 0.1
             case UInt8(ascii: ","):
+                guard digits > 0 else {
+                    throw .fileFormat("\(file.lastPathComponent): row \(labels.count + 1) has an empty field")
+                }
                 endValue()
             case UInt8(ascii: "\n"):
                 try endRow()
@@ -197,6 +213,9 @@ extension LabelledImages {
         }
         if isFolder.boolValue {
             let train = try idx(.train, folder: url), test = try idx(.test, folder: url)
+            guard train.images.shape.dropFirst() == test.images.shape.dropFirst() else {
+                throw .fileFormat("\(url.path): training and test images differ in shape")
+            }
             let classes = max(train.classes, test.classes)
             return (try LabelledImages(images: train.images, labels: train.labels, classes: classes),
                     try LabelledImages(images: test.images, labels: test.labels, classes: classes))
@@ -211,13 +230,16 @@ extension LabelledImages {
         } else {
             throw .unsupported("\(url.lastPathComponent): datasets are IDX folders, .npz, .safetensors or .csv(.gz) files")
         }
+        // One scaling for the whole file: values above 1 anywhere mean 0…255 everywhere.
+        let imageKeys = ["x_train", "x_test", "x"].filter { tensors[$0] != nil }
+        let bytes = imageKeys.contains { (tensors[$0]!.scalars.max() ?? 0) > 1 }
         func images(_ key: String) throws(FoveaError) -> Tensor {
             guard let x = tensors[key] else { throw .fileFormat("\(url.lastPathComponent) has no \"\(key)\"") }
             guard x.rank == 3 || x.rank == 4, x.shape.allSatisfy({ $0 >= 1 }) else {
                 throw .fileFormat("\(url.lastPathComponent): \"\(key)\" must be [n, h, w] or [n, h, w, c], got \(describe(x.shape))")
             }
             let shaped = x.rank == 3 ? try x.reshaped(to: x.shape + [1]) : x
-            return (x.scalars.max() ?? 0) > 1 ? try multiply(shaped, Tensor(scalar: 1 / 255)) : shaped
+            return bytes ? try multiply(shaped, Tensor(scalar: 1 / 255)) : shaped
         }
         func labels(_ key: String, count: Int) throws(FoveaError) -> [Int] {
             guard let y = tensors[key], y.count == count, y.rank >= 1, y.rank <= 2 else {

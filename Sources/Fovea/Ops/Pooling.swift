@@ -134,6 +134,10 @@ public func poolBackward(
     let inputGradient = try Tensor(uninitializedShape: input.shape)
     switch kind {
     case .max:
+        // The kernel numbers a window's taps in float lanes: exact up to 2^24.
+        guard geometry.kernel.reduce(1, *) <= 1 << 24 else {
+            throw .unsupported("max-pooling backward takes windows of at most 2^24 taps")
+        }
         var desc = geometry.descriptor()
         try check(
             fovea_pool_max_backward(

@@ -124,7 +124,8 @@ public func resizeBackward(
     let rows = try resizeTaps(length: h, resized: outH, alongHeight: true, method, coordinates, scales)
     let columns = try resizeTaps(length: w, resized: outW, alongHeight: false, method, coordinates, scales)
     // Rows first, into [n, h, outW, c]; then columns, into [n, h, w, c].
-    var partial = [Float](repeating: 0, count: n * h * outW * c)
+    var partial = try Tensor.zeros(shape: [n, h, outW, c])
+    var result = try Tensor.zeros(shape: inputShape)
     let rowLength = outW * c
     let g = outputGradient.readPointer
     partial.withUnsafeMutableBufferPointer { t in
@@ -138,40 +139,44 @@ public func resizeBackward(
             }
         }
     }
-    var result = [Float](repeating: 0, count: n * h * w * c)
+    let spread = partial.readPointer
     result.withUnsafeMutableBufferPointer { r in
-        partial.withUnsafeBufferPointer { t in
-            for row in 0..<(n * h) {
-                for (x, taps) in columns.enumerated() {
-                    let source = t.baseAddress! + (row * outW + x) * c
-                    for (j, weight) in taps {
-                        let target = r.baseAddress! + (row * w + j) * c
-                        for k in 0..<c { target[k] += weight * source[k] }
-                    }
+        for row in 0..<(n * h) {
+            for (x, taps) in columns.enumerated() {
+                let source = spread + (row * outW + x) * c
+                for (j, weight) in taps {
+                    let target = r.baseAddress! + (row * w + j) * c
+                    for k in 0..<c { target[k] += weight * source[k] }
                 }
             }
         }
     }
-    return try Tensor(shape: inputShape, scalars: result)
+    return result
 }
 
 /// For each output position along one axis, the input positions it reads and
-/// their weights, found by resizing each unit vector of that axis.
+/// their weights, found by resizing the unit vectors of that axis, a bounded
+/// number at a time.
 private func resizeTaps(
     length: Int, resized: Int, alongHeight: Bool, _ method: ResizeMethod, _ coordinates: CoordinateTransform,
     _ scales: (height: Double, width: Double)
 ) throws(FoveaError) -> [[(Int, Float)]] {
-    var basis = [Float](repeating: 0, count: length * length)
-    for i in 0..<length { basis[i * length + i] = 1 }
-    let units = try Tensor(shape: alongHeight ? [length, length, 1, 1] : [length, 1, length, 1], scalars: basis)
-    let images = try resize(
-        units, height: alongHeight ? resized : 1, width: alongHeight ? 1 : resized, method: method,
-        coordinates: coordinates, scale: alongHeight ? (scales.height, 1) : (1, scales.width))
-    let weights = images.scalars  // [unit][output position]
-    return (0..<resized).map { position in
-        (0..<length).compactMap { unit in
-            let weight = weights[unit * resized + position]
-            return weight == 0 ? nil : (unit, weight)
+    var taps = [[(Int, Float)]](repeating: [], count: resized)
+    let chunk = 64
+    for first in stride(from: 0, to: length, by: chunk) {
+        let units = min(chunk, length - first)
+        var basis = [Float](repeating: 0, count: units * length)
+        for u in 0..<units { basis[u * length + first + u] = 1 }
+        let probes = try Tensor(shape: alongHeight ? [units, length, 1, 1] : [units, 1, length, 1], scalars: basis)
+        let images = try resize(
+            probes, height: alongHeight ? resized : 1, width: alongHeight ? 1 : resized, method: method,
+            coordinates: coordinates, scale: alongHeight ? (scales.height, 1) : (1, scales.width))
+        let weights = images.scalars  // [unit][output position]
+        for u in 0..<units {
+            for position in 0..<resized where weights[u * resized + position] != 0 {
+                taps[position].append((first + u, weights[u * resized + position]))
+            }
         }
     }
+    return taps
 }

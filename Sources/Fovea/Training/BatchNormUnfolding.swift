@@ -43,11 +43,18 @@ extension Graph {
     public func unfoldedForTraining() throws(FoveaError) -> Graph {
         var unfolded = [GraphBuilder.Node]()
         var moved = [Int](repeating: 0, count: nodes.count)
+        var names = Set(nodes.map(\.name))
         for (index, node) in nodes.enumerated() {
             let inputs = node.inputs.map { moved[$0] }
             if case .layer(let layer) = node.operation, let fused = layer as? ConvBatchNorm2D {
                 let parts: (convolution: Conv2D, normalization: BatchNorm, activation: ActivationLayer?)
                 do { parts = try fused.unfolded() } catch { throw error.prefixed(by: "layer \"\(node.name)\"") }
+                for added in ["\(node.name).bn", "\(node.name).activation"] {
+                    guard names.insert(added).inserted else {
+                        throw .invalidParameter(
+                            "layer \"\(node.name)\" cannot be split for training: the model already has a layer named \"\(added)\"")
+                    }
+                }
                 unfolded.append(.init(name: node.name, operation: .layer(parts.convolution), inputs: inputs))
                 unfolded.append(.init(name: "\(node.name).bn", operation: .layer(parts.normalization), inputs: [unfolded.count - 1]))
                 if let activation = parts.activation {

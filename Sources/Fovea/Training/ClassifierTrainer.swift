@@ -162,8 +162,16 @@ public struct ClassifierTrainer: Sendable {
         guard missing.isEmpty else {
             throw .fileFormat("the checkpoint lacks \(missing.sorted().prefix(3).joined(separator: ", "))\(missing.count > 3 ? "…" : "")")
         }
-        guard let steps = UInt64(checkpoint.metadata["steps"] ?? "0") else {
-            throw .fileFormat("the checkpoint's step count \"\(checkpoint.metadata["steps"] ?? "")\" is not a number")
+        guard let steps = UInt64(checkpoint.metadata["steps"] ?? "0"), steps < UInt64.max else {
+            throw .fileFormat("the checkpoint's step count \"\(checkpoint.metadata["steps"] ?? "")\" is not a step count")
+        }
+        // Every buffer is `<buffer>/<parameter>`, of the parameter's size (a step count: one value).
+        let sizes = model.parameters.mapValues(\.count)
+        for (key, tensor) in state {
+            guard let slash = key.firstIndex(of: "/"), let size = sizes[String(key[key.index(after: slash)...])],
+                  tensor.count == (key.hasPrefix("step/") ? 1 : size) else {
+                throw .fileFormat("the checkpoint's optimizer state \"\(key)\" does not fit the model's parameters")
+            }
         }
         let restoredModel = try model.replacingParameters(parameters)
         var restoredOptimizer = optimizer

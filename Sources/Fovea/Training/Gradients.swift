@@ -29,7 +29,8 @@ extension Graph {
                 throw .invalidParameter("the model has no output named \"\(name)\"; its outputs are \(outputNames)")
             }
             try requireShape(gradient, values[output.node].shape, "the gradient of output \"\(name)\"")
-            seeds[output.node] = gradient
+            // Two output names may be one node: their gradients add.
+            if let earlier = seeds[output.node] { seeds[output.node] = try add(earlier, gradient) } else { seeds[output.node] = gradient }
         }
         let result = try network.backpropagate(values: values, seeds: seeds)
         let inputGradient: Tensor

@@ -20,6 +20,17 @@ public protocol Optimizer: Sendable {
     mutating func restore(_ state: [String: Tensor]) throws(FoveaError)
 }
 
+/// Checks that the state kept for each parameter with a gradient has
+/// `buffers` arrays of the parameter's size (a restored state may not).
+private func validateState(_ state: OptimizerState, buffers: Int, _ gradients: [String: Tensor]) throws(FoveaError) {
+    for (name, gradient) in gradients {
+        if let kept = state[name], kept.count != buffers * gradient.count {
+            throw .shapeMismatch(
+                "the optimizer's state for \"\(name)\" holds \(kept.count / max(buffers, 1)) values per buffer, the parameter \(gradient.count)")
+        }
+    }
+}
+
 extension Optimizer {
     /// Checks that every gradient has a parameter of its shape.
     func validate(_ parameters: [String: Tensor], _ gradients: [String: Tensor]) throws(FoveaError) {
@@ -121,6 +132,7 @@ public struct SGD: Optimizer {
     /// One step of this rule for every parameter that has a gradient.
     public mutating func update(_ parameters: inout [String: Tensor], with gradients: [String: Tensor]) throws(FoveaError) {
         try validate(parameters, gradients)
+        try validateState(velocity, buffers: 1, gradients)
         let (lr, mu, nesterov, decay) = (learningRate, momentum, nesterov, weightDecay)
         for (name, gradient) in gradients {
             let first = velocity[name] == nil
@@ -168,6 +180,7 @@ public struct RMSprop: Optimizer {
     /// One step of this rule for every parameter that has a gradient.
     public mutating func update(_ parameters: inout [String: Tensor], with gradients: [String: Tensor]) throws(FoveaError) {
         try validate(parameters, gradients)
+        try validateState(average, buffers: 1, gradients)
         let (lr, rho, eps, decay) = (learningRate, rho, epsilon, weightDecay)
         for (name, gradient) in gradients {
             step(&parameters, name, gradient, &average, buffers: 1) { p, g, v, count in
@@ -245,6 +258,7 @@ public struct Adam: Optimizer {
     /// One step of this rule for every parameter that has a gradient.
     public mutating func update(_ parameters: inout [String: Tensor], with gradients: [String: Tensor]) throws(FoveaError) {
         try validate(parameters, gradients)
+        try validateState(moments, buffers: 2, gradients)
         let (lr, b1, b2, eps, decay, decoupled) = (learningRate, beta1, beta2, epsilon, weightDecay, decoupled)
         for (name, gradient) in gradients {
             let t = (steps[name] ?? 0) + 1

@@ -66,6 +66,7 @@ extension ChannelPadding: TrainableLayer {
 extension Rescaling: TrainableLayer {
     /// The gradient times each channel's scale.
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        _ = try outputShape(for: input.shape)
         try requireShape(outputGradient, input.shape, "output gradient")
         let channels = input.shape.last ?? 1
         let scales = (0..<channels).map { scale[scale.count == 1 ? 0 : $0] }
