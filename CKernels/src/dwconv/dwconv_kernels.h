@@ -159,6 +159,15 @@ inline __attribute__((always_inline)) void row_fast(const Args &a, const float *
         short_run<W, KW, S, R - 1, LEAKY>(a, image, out, oh, ow, a.out_width - ow, kh_begin, kh_end);
 }
 
+// A channel block's nine 3x3 weights, and its bias (zero without one).
+template <int W>
+inline __attribute__((always_inline)) void block_weights(const Args &a, int64_t c0, Vec<W> (&wv)[9], Vec<W> &bias) {
+#pragma clang loop unroll(full)
+    for (int k = 0; k < 9; ++k) std::memcpy(&wv[k], a.w + k * a.channels + c0, sizeof wv[k]);
+    bias = 0;
+    if (a.bias) std::memcpy(&bias, a.bias + c0, sizeof bias);
+}
+
 // Two output rows at once (3x3, stride 1, every kernel row of both inside
 // the image, the run inside horizontally): the four input rows they read are
 // loaded once for both, and the nine weights once per channel block.
@@ -172,12 +181,9 @@ inline __attribute__((always_inline)) void pair_run(const Args &a, const float *
     const int64_t blocks = vector_blocks<W>(C);
     for (int64_t block = 0; block < blocks; ++block) {
         const int64_t c0 = std::min<int64_t>(block * W, C - W);
-        Vec<W> wv[9];
-#pragma clang loop unroll(full)
-        for (int k = 0; k < 9; ++k) std::memcpy(&wv[k], a.w + k * C + c0, sizeof wv[k]);
+        Vec<W> wv[9], bias;
+        block_weights<W>(a, c0, wv, bias);
         Vec<W> acc[2][R];
-        Vec<W> bias = 0;
-        if (a.bias) std::memcpy(&bias, a.bias + c0, sizeof bias);
 #pragma clang loop unroll(full)
         for (int r = 0; r < R; ++r) acc[0][r] = acc[1][r] = bias;
 #pragma clang loop unroll(full)
@@ -238,11 +244,8 @@ inline __attribute__((always_inline)) void narrow_rows(const Args &a) {
     const int64_t blocks = vector_blocks<W>(C);
     for (int64_t block = 0; block < blocks; ++block) {
         const int64_t c0 = std::min<int64_t>(block * W, C - W);
-        Vec<W> wv[9];
-#pragma clang loop unroll(full)
-        for (int k = 0; k < 9; ++k) std::memcpy(&wv[k], a.w + k * C + c0, sizeof wv[k]);
-        Vec<W> bias = 0;
-        if (a.bias) std::memcpy(&bias, a.bias + c0, sizeof bias);
+        Vec<W> wv[9], bias;
+        block_weights<W>(a, c0, wv, bias);
         for (int64_t r = a.row_begin; r < a.row_end; ++r) {
             const int64_t n = r / a.out_height, oh = r % a.out_height;
             const float *image = a.x + n * a.height * OW * C + c0;
