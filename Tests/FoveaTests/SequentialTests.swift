@@ -34,6 +34,20 @@ import Testing
         #expect(throws: FoveaError.self) { try model.outputShape(for: [1, 28, 28, 1]) }
         #expect(model.parameters["0.weight"]?.shape == [5, 5, 1, 6])
     }
+
+    /// As a graph (nested models flattened) it computes the same, keeps the
+    /// parameter names, and trains.
+    @Test func aSequentialModelBecomesATrainableGraph() throws {
+        let inner = try Self.leNet5()
+        let model = Sequential(layers: [try ZeroPadding2D(2), inner])
+        let graph = try model.graph()
+        let x = try Tensor.randomUniform(shape: [4, 28, 28, 1], seed: 5)
+        #expect(try graph(x).scalars == (try model(x)).scalars)
+        #expect(Set(graph.parameters.keys) == Set(model.parameters.keys))
+        var trainer = try ClassifierTrainer(model: graph, optimizer: try SGD(learningRate: 0.1))
+        _ = try trainer.step(images: x, labels: [0, 1, 2, 3])
+        #expect(trainer.model.parameters["1.0.weight"] != model.parameters["1.0.weight"])
+    }
 }
 
 @Suite struct MoreLayerTests {

@@ -63,6 +63,26 @@ public struct Sequential: Layer {
         return all
     }
 
+    /// The same model as a ``Graph`` whose output is named `output`: what
+    /// training, gradients and the graph tools take. Layer `i` becomes the
+    /// node named `i` (a nested `Sequential`'s layer `j`, `i.j`), so the
+    /// parameters keep the names ``parameters`` gives them.
+    public func graph() throws(FoveaError) -> Graph {
+        var builder = GraphBuilder()
+        var node = builder.input
+        func append(_ layers: [any Layer], prefix: String) {
+            for (index, layer) in layers.enumerated() {
+                if let nested = layer as? Sequential {
+                    append(nested.layers, prefix: "\(prefix)\(index).")
+                } else {
+                    node = builder.add(layer, named: "\(prefix)\(index)", to: node)
+                }
+            }
+        }
+        append(layers, prefix: "")
+        return try builder.build(outputs: ["output": node])
+    }
+
     /// A table of every layer's output shape and parameter count, with totals,
     /// as Keras prints it.
     public func summary(inputShape: [Int]) throws(FoveaError) -> String {
