@@ -133,20 +133,8 @@ bool backward_filter_direct(const fovea_conv_desc &d, const float *x, const floa
     base.dy = dy;
     base.dw = dw;
     base.batch = d.batch;
-    base.height = d.in_size[1];
-    base.width = d.in_size[2];
-    base.channels = d.in_channels;
+    copy_planar_geometry(d, base);
     base.out_channels = d.out_channels;
-    base.out_height = d.out_size[1];
-    base.out_width = d.out_size[2];
-    base.kernel_h = d.kernel[1];
-    base.kernel_w = d.kernel[2];
-    base.stride_h = d.stride[1];
-    base.stride_w = d.stride[2];
-    base.dilation_h = d.dilation[1];
-    base.dilation_w = d.dilation[2];
-    base.pad_top = d.pad_begin[1];
-    base.pad_left = d.pad_begin[2];
     base.taps_per_chunk = (taps + chunks - 1) / chunks;
     chunks = (taps + base.taps_per_chunk - 1) / base.taps_per_chunk;
     parallel_for(chunks, 1, [&](int64_t begin, int64_t end) {

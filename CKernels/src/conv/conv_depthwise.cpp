@@ -35,20 +35,8 @@ dwconv::Args arguments(const fovea_conv_plan &plan, const Problem &p, const floa
     base.w = plan.weights.data();
     base.bias = plan.bias.empty() ? nullptr : plan.bias.data();
     base.y = y;
-    base.height = d.in_size[1];
-    base.width = d.in_size[2];
-    base.channels = d.in_channels;
+    copy_planar_geometry(d, base);
     base.multiplier = d.out_channels / d.in_channels;
-    base.out_height = d.out_size[1];
-    base.out_width = d.out_size[2];
-    base.kernel_h = d.kernel[1];
-    base.kernel_w = d.kernel[2];
-    base.stride_h = d.stride[1];
-    base.stride_w = d.stride[2];
-    base.dilation_h = d.dilation[1];
-    base.dilation_w = d.dilation[2];
-    base.pad_top = d.pad_begin[1];
-    base.pad_left = d.pad_begin[2];
     base.activation = d.activation;
     return base;
 }

@@ -74,4 +74,24 @@ inline bool applied_after_store(const fovea_activation &activation) {
 void finish_activation(const fovea_activation &activation, float *c, int64_t m, int64_t n,
                        int64_t ldc);
 
+// The 2-D geometry of a descriptor whose depth axis is 1, into the argument
+// struct of a planar kernel family (depthwise, weight gradient): they name
+// these fields alike.
+template <class Args>
+inline void copy_planar_geometry(const fovea_conv_desc &d, Args &a) {
+    a.height = d.in_size[1];
+    a.width = d.in_size[2];
+    a.channels = d.in_channels;
+    a.out_height = d.out_size[1];
+    a.out_width = d.out_size[2];
+    a.kernel_h = d.kernel[1];
+    a.kernel_w = d.kernel[2];
+    a.stride_h = d.stride[1];
+    a.stride_w = d.stride[2];
+    a.dilation_h = d.dilation[1];
+    a.dilation_w = d.dilation[2];
+    a.pad_top = d.pad_begin[1];
+    a.pad_left = d.pad_begin[2];
+}
+
 }  // namespace fovea::conv

@@ -41,6 +41,10 @@ extension Graph {
     /// keep their names, so ``replacingParameters(_:)`` on the original graph
     /// folds trained values back.
     public func unfoldedForTraining() throws(FoveaError) -> Graph {
+        // Nothing to split (VGG, say): the graph itself, not a copy with its executed fusions worked out again.
+        guard nodes.contains(where: { if case .layer(let layer) = $0.operation { layer is ConvBatchNorm2D } else { false } }) else {
+            return self
+        }
         var unfolded = [GraphBuilder.Node]()
         var moved = [Int](repeating: 0, count: nodes.count)
         var names = Set(nodes.map(\.name))
