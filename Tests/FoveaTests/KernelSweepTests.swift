@@ -331,15 +331,25 @@ extension ISASweep {
                         return result
                     }
                     let aStrides = strides(), bStrides = strides()
-                    let span = shape.reduce(1, *) * 2
+                    // Buffers as long as the furthest element a view reaches: a swapped
+                    // (transposed) view can reach past a contiguous buffer of its shape.
+                    func reach(_ strides: [Int64]) -> Int {
+                        var furthest = 0
+                        for axis in 0..<rank { furthest += (shape[axis] - 1) * Int(strides[axis]) }
+                        return furthest
+                    }
+                    let span = max(reach(aStrides), reach(bStrides)) + 2  // and room for the NaNs planted below
                     var a = try sweep.tensor([span]).scalars, b = try sweep.tensor([span]).scalars
                     a[0] = .nan
                     b[1] = .nan
                     let op = ops[sweep.int(0...5)]
                     let count = shape.reduce(1, *)
-                    var fast = nanBuffer(count), reference = nanBuffer(count)
+                    var fast = [Float](repeating: 12345, count: count + 64), reference = nanBuffer(count)
                     let cShape = shape.map(Int64.init)
                     #expect(fovea_binary_forward(op, Int32(rank), cShape, a, aStrides, b, bStrides, &fast) == FOVEA_STATUS_SUCCESS)
+                    // Nothing written past the output.
+                    #expect(fast[count...].allSatisfy { $0 == 12345 }, "\(level) binary trial \(trial) wrote past its output")
+                    fast.removeLast(64)
                     #expect(fovea_reference_binary_forward(op, Int32(rank), cShape, a, aStrides, b, bStrides, &reference) == FOVEA_STATUS_SUCCESS)
                     let same = zip(fast, reference).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
                     #expect(same, "\(level) binary trial \(trial) op \(op.rawValue) shape \(shape)")
