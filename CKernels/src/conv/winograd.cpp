@@ -63,8 +63,8 @@ void transform_weights(const float *w, int64_t channels, int64_t outputs, int64_
 }
 
 // Tiles per chunk: a whole number of microkernel rows, with the chunk's V and M
-// buffers together near 12 MB (well inside the last-level cache) so that each weight matrix U[xi] is read from
-// memory once per chunk while the chunk stays in the last-level cache.
+// buffers together near 12 MB (well inside the last-level cache), so that the
+// weights stream from memory once per chunk while the chunk stays in cache.
 int64_t chunk_tiles(const fovea_conv_plan &plan, const Problem &p, const Widths &w) {
     const int m = tile_size(plan.algorithm), alpha = m + 2;
     const int64_t tiles = ((p.d.out_size[1] + m - 1) / m) * ((p.d.out_size[2] + m - 1) / m);
@@ -108,20 +108,39 @@ bool winograd_applies(const fovea_conv_desc &d) {
            d.in_size[0] == 1 && d.out_size[0] == 1 && d.pad_begin[0] == 0 && d.pad_end[0] == 0;
 }
 
+namespace {
+
+// Rough seconds for F(m x m, 3 x 3) at batch 1 on one core: the batched GEMM
+// at the microkernel's sustained rate plus one pass over the transformed
+// weights, from the last-level cache when they fit there and from memory
+// otherwise. Rates measured on this library's benchmark machine; only their
+// ratios decide. The transforms are left out: they cost about the same per
+// output pixel for F(2x2) and F(4x4).
+double estimated_seconds(const fovea_conv_desc &d, int m) {
+    const double alpha = m + 2;
+    const double tiles = double(d.batch) * double((d.out_size[1] + m - 1) / m) * double((d.out_size[2] + m - 1) / m);
+    const double channels = double(d.in_channels) * double(d.out_channels);
+    const double weight_bytes = alpha * alpha * channels * sizeof(float);
+    const double bandwidth = weight_bytes <= 16e6 ? 90e9 : 30e9;
+    return 2 * tiles * alpha * alpha * channels / 230e9 + weight_bytes / bandwidth;
+}
+
+}  // namespace
+
 fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d) {
-    // Too few channels leave the transforms dominant. Measured on this
-    // library's benchmark layers (Benchmarks/RESULTS.md): F(4x4) is the
-    // fastest from 28x28 up, F(2x2) below that, where a larger tile wastes
-    // too much of its area on the image edge. F(6x6) never won by enough to
-    // justify its larger error.
+    // Too few channels leave the transforms dominant.
     if (d.in_channels < 16 || d.out_channels < 16) return FOVEA_CONV_ALGORITHM_AUTO;
     // A handful of tiles (a 4x4 map at batch 1) cannot amortise weights 16/9
     // the size of the direct kernel's: inside a network they stream from
     // memory, and direct wins.
     if (d.batch * ((d.out_size[1] + 1) / 2) * ((d.out_size[2] + 1) / 2) < 16) return FOVEA_CONV_ALGORITHM_AUTO;
-    const int64_t extent = std::min(d.out_size[1], d.out_size[2]);
-    if (extent >= 20) return FOVEA_CONV_ALGORITHM_WINOGRAD_4;
-    return FOVEA_CONV_ALGORITHM_WINOGRAD_2;
+    // F(4x4) does about half the multiplications of F(2x2) but wastes more of
+    // its tiles on the image edge and has 2.25 times the weights; the model
+    // above picks the right one on every layer measured (Benchmarks/RESULTS.md),
+    // from 7x7 to 224x224. F(6x6) never won by enough to justify its larger
+    // error.
+    return estimated_seconds(d, 4) <= estimated_seconds(d, 2) ? FOVEA_CONV_ALGORITHM_WINOGRAD_4
+                                                              : FOVEA_CONV_ALGORITHM_WINOGRAD_2;
 }
 
 void pack_winograd_weights(fovea_conv_plan &plan, const float *w) {
@@ -171,30 +190,22 @@ void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x,
                               d.pad_begin[2], tiles_w, first, begin, end, v, w.cp, v_tile};
         transforms.input(a);
     };
-    // The GEMMs of positions [begin, end) over `count` tiles.
-    auto multiply = [&](const float *v, float *product, int64_t count, int64_t begin, int64_t end, bool prefetch) {
+    // The GEMMs of positions [begin, end) over `count` tiles. No software
+    // prefetch of the next position's weights: pulling them in a slice per
+    // call evicted the panel in use, and measured 10-15 % slower on 14x14 and
+    // 7x7 layers, with the weights cold or warm.
+    auto multiply = [&](const float *v, float *product, int64_t count, int64_t begin, int64_t end) {
         gemm::UkernelArgs args{};
         args.taps = 1;
         args.kc = w.cp;
         args.a_row_stride = v_tile;
         args.ldc = m_tile;
         args.n = nr;
-        const int64_t calls = panels * ((count + mr - 1) / mr);
-        const int64_t u_bytes = per_position * int64_t(sizeof(float));
         for (int64_t xi = begin; xi < end; ++xi) {
             const float *u = plan.packed.data() + xi * per_position;
-            // Streaming U from memory, pull the weights of the position after next
-            // into cache a slice per call: the hardware prefetcher does not run
-            // far enough ahead on it.
-            const char *next_u = reinterpret_cast<const char *>(
-                plan.packed.data() + std::min<int64_t>(xi + 2, positions - 1) * per_position);
-            int64_t call = 0;
             for (int64_t j = 0; j < panels; ++j) {
                 args.b = u + j * w.cp * nr;
-                for (int64_t i = 0; i < count; i += mr, ++call) {
-                    if (prefetch)
-                        for (int64_t o = (u_bytes * call / calls) & ~int64_t(63); o < u_bytes * (call + 1) / calls; o += 64)
-                            __builtin_prefetch(next_u + o, 0, 3);
+                for (int64_t i = 0; i < count; i += mr) {
                     args.a = v + i * v_tile + xi * w.cp;
                     args.c = product + i * m_tile + xi * w.kp + j * nr;
                     args.m = std::min<int64_t>(mr, count - i);
@@ -232,7 +243,7 @@ void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x,
                 const int64_t n = b / blocks_per_image, first = (b % blocks_per_image) * block;
                 const int64_t count = std::min(block, tiles - first);
                 input(x + n * p.in_image, v, first, 0, count);
-                multiply(v, product, count, 0, positions, false);
+                multiply(v, product, count, 0, positions);
                 output(product, y + n * p.out_image, first, 0, count);
             }
         });
@@ -250,7 +261,7 @@ void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x,
             const int64_t count = std::min(chunk, tiles - first);
             parallel_for(count, grain_for(count, 2),
                          [&](int64_t begin, int64_t end) { input(xn, v, first, begin, end); });
-            parallel_for(positions, 1, [&](int64_t begin, int64_t end) { multiply(v, product, count, begin, end, true); });
+            parallel_for(positions, 1, [&](int64_t begin, int64_t end) { multiply(v, product, count, begin, end); });
             parallel_for(count, grain_for(count, 2),
                          [&](int64_t begin, int64_t end) { output(product, yn, first, begin, end); });
         }
