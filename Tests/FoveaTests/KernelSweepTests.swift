@@ -178,7 +178,9 @@ extension ISASweep {
                     let rank = sweep.int(1...3)
                     var g = PoolingGeometryBuilder(rank: rank, sweep: &sweep).geometry
                     g.batch = sweep.int(1...2)
-                    g.channels = sweep.int(1...35)
+                    // Every third trial has whole vectors of channels: windows
+                    // inside the input then take the fixed-offset path.
+                    g.channels = trial % 3 == 0 ? 16 * sweep.int(1...2) : sweep.int(1...35)
                     let inCount = g.batch * g.inSize.reduce(1, *) * g.channels
                     let outCount = g.outputShape.reduce(1, *)
                     var x = try sweep.tensor([inCount]).scalars

@@ -1,5 +1,6 @@
 import Testing
 @testable import Fovea
+import CKernels
 
 // A NaN in the input is a NaN in every output it reaches, on every path and
 // every ISA level, exactly as in the reference kernels: activations and max
@@ -26,6 +27,32 @@ extension ISASweep {
                         let y = try Conv2D(weight: w, padding: .same, activation: activation, algorithm: algorithm)(x)
                         let same = y.scalars.map(\.isNaN) == expectedNaN
                         #expect(same, "\(level) \(algorithm) \(activation): NaN positions differ from the reference")
+                    }
+                }
+            }
+        }
+
+        /// NaNs, infinities of both signs and signed zeros, bit for bit as the
+        /// reference takes them (the first NaN of a window wins; of equal values
+        /// the first is kept), on channel counts that fill vectors and that do not.
+        @Test func maxPoolingTakesSpecialValuesAsTheReference() throws {
+            let specials: [Float] = [.nan, .infinity, -.infinity, 0, -0.0, -.nan]
+            for channels in [5, 8, 16, 24, 32] {
+                for (kernel, step, pad) in [(2, 2, 0), (3, 2, 1), (3, 1, 1)] {
+                    let g = try PoolingGeometry(
+                        spatialRank: 2, input: [1, 9, 10, channels], kernel: Spatial(kernel), stride: Spatial(step),
+                        padding: .explicit(begin: [pad, pad], end: [pad, pad]), dilation: Spatial(1), ceilMode: false)
+                    var x = try Tensor.randomUniform(shape: [9 * 10 * channels], in: -1...1, seed: 52).scalars
+                    for i in stride(from: 7, to: x.count, by: 11) { x[i] = specials[(i / 11) % specials.count] }
+                    var desc = g.descriptor()
+                    let outCount = g.outputShape.reduce(1, *)
+                    var reference = nanBuffer(outCount)
+                    #expect(fovea_reference_pool_max_forward(&desc, x, &reference) == FOVEA_STATUS_SUCCESS)
+                    try forEachInstructionSet { level in
+                        var fast = nanBuffer(outCount)
+                        #expect(fovea_pool_max_forward(&desc, x, &fast) == FOVEA_STATUS_SUCCESS)
+                        let same = zip(fast, reference).allSatisfy { $0.isNaN ? $1.isNaN : $0.bitPattern == $1.bitPattern }
+                        #expect(same, "\(level) c\(channels) k\(kernel) s\(step) p\(pad)")
                     }
                 }
             }

@@ -11,6 +11,8 @@ func benchmarkPooling(options: BenchmarkOptions) {
         ("r50_pool1", [1, 112, 112, 64], 3, 2, .explicit(begin: [1, 1], end: [1, 1])),
         ("alexnet_pool5", [1, 13, 13, 256], 3, 2, .valid),
         ("lenet5_pool1_b64", [64, 28, 28, 6], 2, 2, .valid),
+        ("yolo_tiny_pool1", [1, 416, 416, 16], 2, 2, .valid),
+        ("yolo_tiny_pool2", [1, 208, 208, 32], 2, 2, .valid),
     ]
     print("layer,operation,threads,median_ms,GB/s")
     for layer in layers {

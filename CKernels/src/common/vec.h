@@ -139,4 +139,10 @@ inline __attribute__((always_inline)) void keep_max(Vec<W> &acc, const Vec<W> &v
     acc = (v > acc || (v != v && acc == acc)) ? v : acc;
 }
 
+// Whether any lane of v is NaN.
+template <int W>
+inline __attribute__((always_inline)) bool any_nan(const Vec<W> &v) {
+    return __builtin_reduce_or(v != v) != 0;
+}
+
 }  // namespace fovea::simd

@@ -97,6 +97,9 @@ inline __attribute__((always_inline)) void reduce_rows(const fovea_pool_desc &d,
     }
 }
 
+// Windows of at most this many taps (a 4x4x4 cube) get the interior fast path.
+constexpr int64_t kInteriorTaps = 64;
+
 // Output rows [begin, end) over batch * out_depth * out_height.
 template <int W, bool Max>
 inline __attribute__((always_inline)) void window_pool(const fovea_pool_desc &d, const float *x, float *y,
@@ -127,7 +130,63 @@ inline __attribute__((always_inline)) void window_pool(const fovea_pool_desc &d,
             }
             continue;
         }
+        // Columns whose window lies inside the row take a fixed list of tap
+        // offsets and whole-vector loads: a YOLO or VGG pool spends most of
+        // its time there, and the clipping above cost more than the maxima.
+        int64_t inner_begin = d.out_size[2], inner_end = d.out_size[2];
+        int64_t offsets[kInteriorTaps];
+        const int64_t row_taps = wd.count * wh.count * d.kernel[2];
+        if (C % W == 0 && row_taps <= kInteriorTaps) {
+            const int64_t reach = (d.kernel[2] - 1) * d.dilation[2];
+            inner_begin = std::min(d.out_size[2], (d.pad_begin[2] + d.stride[2] - 1) / d.stride[2]);
+            inner_end = inner_begin;
+            while (inner_end < d.out_size[2] && inner_end * d.stride[2] - d.pad_begin[2] + reach < d.in_size[2]) ++inner_end;
+            int64_t t = 0;
+            const AxisWindow full{0, 0, d.kernel[2], d.kernel[2]};
+            for_each_tap(d, wd, wh, full, [&](int64_t offset) { offsets[t++] = offset; });
+        }
+        if (inner_end > inner_begin) {
+            const AxisWindow ww = axis_window(d, 2, inner_begin);
+            const float divisor = average_divisor(d, wd, wh, ww);
+            for (int64_t ow = inner_begin; ow < inner_end; ++ow) {
+                const float *window = image + (ow * d.stride[2] - d.pad_begin[2]) * C;
+                for (int64_t c0 = 0; c0 < C; c0 += W) {
+                    Vec<W> acc = Max ? Vec<W>(-std::numeric_limits<float>::infinity()) : Vec<W>(0);
+                    if (Max) {
+                        // A plain maximum (one instruction) and a sum that turns
+                        // NaN when any tap is NaN (or infinities of both signs
+                        // meet); only then is the vector redone with the exact
+                        // first-NaN-wins rule.
+                        Vec<W> sum = 0;
+                        for (int64_t t = 0; t < row_taps; ++t) {
+                            Vec<W> v;
+                            std::memcpy(&v, window + offsets[t] + c0, sizeof v);
+                            acc = v > acc ? v : acc;
+                            sum += v;
+                        }
+                        if (simd::any_nan<W>(sum)) {
+                            acc = -std::numeric_limits<float>::infinity();
+                            for (int64_t t = 0; t < row_taps; ++t) {
+                                Vec<W> v;
+                                std::memcpy(&v, window + offsets[t] + c0, sizeof v);
+                                simd::keep_max<W>(acc, v);
+                            }
+                        }
+                    } else {
+                        for (int64_t t = 0; t < row_taps; ++t) {
+                            Vec<W> v;
+                            std::memcpy(&v, window + offsets[t] + c0, sizeof v);
+                            acc += v;
+                        }
+                        acc = row_taps > 0 ? acc / divisor : Vec<W>(0);
+                    }
+                    std::memcpy(out + ow * C + c0, &acc, sizeof acc);
+                }
+            }
+        }
         for (int64_t ow = 0; ow < d.out_size[2]; ++ow) {
+            if (ow == inner_begin) ow = inner_end;
+            if (ow >= d.out_size[2]) break;
             const AxisWindow ww = axis_window(d, 2, ow);
             const int64_t taps = wd.count * wh.count * ww.count;
             const float divisor = average_divisor(d, wd, wh, ww);
