@@ -310,6 +310,21 @@ fovea_status fovea_conv_separable_run(const fovea_conv_plan *depthwise,
                                       const fovea_conv_plan *pointwise,
                                       const fovea_conv_desc *pointwise_desc, const float *x,
                                       float *y, void *workspace, size_t workspace_bytes);
+/** MobileNet v2's inverted residual without its residual add: a 1x1
+ *  expansion (expand: 1x1, stride 1, unpadded, groups 1, a GEMM plan), the
+ *  depthwise plan and the 1x1 projection, computed a few output rows at a time
+ *  so that neither the expanded nor the depthwise activation ever exists
+ *  whole. The depthwise padding must be shorter than its window along the
+ *  height (always so for SAME padding). expand_desc's output is the depthwise
+ *  input, and so on. */
+fovea_status fovea_conv_inverted_residual_workspace_size(
+    const fovea_conv_plan *expand, const fovea_conv_desc *expand_desc, const fovea_conv_plan *depthwise,
+    const fovea_conv_desc *depthwise_desc, const fovea_conv_plan *project, const fovea_conv_desc *project_desc,
+    size_t *bytes);
+fovea_status fovea_conv_inverted_residual_run(
+    const fovea_conv_plan *expand, const fovea_conv_desc *expand_desc, const fovea_conv_plan *depthwise,
+    const fovea_conv_desc *depthwise_desc, const fovea_conv_plan *project, const fovea_conv_desc *project_desc,
+    const float *x, float *y, void *workspace, size_t workspace_bytes);
 /** Times every supported algorithm on `desc` once (random data, the active
  *  thread count) and returns the fastest; the answer is cached per problem,
  *  ISA level and thread count. */

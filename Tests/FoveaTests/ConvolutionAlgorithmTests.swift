@@ -303,6 +303,75 @@ extension ISASweep {
             }
         }
 
+        /// The fused inverted residual (expansion, depthwise, projection)
+        /// against its three stages run one after the other by the reference
+        /// kernel: wide rows so that blocks are few rows tall and carry rows
+        /// over, odd channel counts, stride 1 and 2, paddings shorter than the
+        /// window on either side, and one and two threads, bit for bit equal.
+        @Test func invertedResidualMatchesThreePasses() throws {
+            var sweep = Sweep(seed: 21)
+            let savedThreads = Threads.count
+            defer { try? Threads.setCount(savedThreads) }
+            try forEachInstructionSet { level in
+                for trial in 0..<8 {
+                    let channels = [3, 16, 24][sweep.int(0...2)], expanded = [17, 48, 96][sweep.int(0...2)]
+                    let outChannels = sweep.int(1...40)
+                    let stride = sweep.int(1...2), kernel = [3, 5][sweep.int(0...1)]
+                    let (h, w) = (sweep.int(kernel...30), trial % 2 == 0 ? sweep.int(150...260) : sweep.int(kernel...20))
+                    let (top, bottom) = (sweep.int(0...(kernel - 1)), sweep.int(0...(kernel - 1)))
+                    let (left, right) = (sweep.int(0...(kernel - 1)), sweep.int(0...(kernel - 1)))
+                    let outH = windowOutputExtent(input: h, kernel: kernel, stride: stride, dilation: 1, padBegin: top, padEnd: bottom)
+                    let outW = windowOutputExtent(input: w, kernel: kernel, stride: stride, dilation: 1, padBegin: left, padEnd: right)
+                    let batch = sweep.int(1...2)
+                    func pointwise(_ from: Int, _ to: Int, _ height: Int, _ width: Int, _ activation: Activation) -> fovea_conv_desc {
+                        ConvolutionGeometry(
+                            spatialRank: 2, batch: batch, inChannels: from, outChannels: to, groups: 1,
+                            inSize: [height, width], outSize: [height, width], kernel: [1, 1], stride: [1, 1],
+                            dilation: [1, 1], padBegin: [0, 0], padEnd: [0, 0]
+                        ).descriptor(activation: activation)
+                    }
+                    var ex = pointwise(channels, expanded, h, w, .relu6)
+                    var dw = ConvolutionGeometry(
+                        spatialRank: 2, batch: batch, inChannels: expanded, outChannels: expanded, groups: expanded,
+                        inSize: [h, w], outSize: [outH, outW], kernel: [kernel, kernel], stride: [stride, stride],
+                        dilation: [1, 1], padBegin: [top, left], padEnd: [bottom, right]
+                    ).descriptor(activation: .relu6)
+                    var pw = pointwise(expanded, outChannels, outH, outW, .none)
+                    let x = try sweep.tensor([batch, h, w, channels]).scalars
+                    let exWeight = try sweep.tensor([1, 1, channels, expanded]).scalars, exBias = try sweep.tensor([expanded]).scalars
+                    let dwWeight = try sweep.tensor([kernel, kernel, 1, expanded]).scalars, dwBias = try sweep.tensor([expanded]).scalars
+                    let pwWeight = try sweep.tensor([1, 1, expanded, outChannels]).scalars, pwBias = try sweep.tensor([outChannels]).scalars
+                    var first = nanBuffer(batch * h * w * expanded), second = nanBuffer(batch * outH * outW * expanded)
+                    var expected = nanBuffer(batch * outH * outW * outChannels)
+                    #expect(fovea_reference_conv_forward(&ex, x, exWeight, exBias, &first) == FOVEA_STATUS_SUCCESS)
+                    #expect(fovea_reference_conv_forward(&dw, first, dwWeight, dwBias, &second) == FOVEA_STATUS_SUCCESS)
+                    #expect(fovea_reference_conv_forward(&pw, second, pwWeight, pwBias, &expected) == FOVEA_STATUS_SUCCESS)
+                    var exPlan: OpaquePointer?, dwPlan: OpaquePointer?, pwPlan: OpaquePointer?
+                    #expect(fovea_conv_plan_create(&ex, FOVEA_CONV_ALGORITHM_GEMM, exWeight, exBias, &exPlan) == FOVEA_STATUS_SUCCESS)
+                    #expect(fovea_conv_plan_create(&dw, FOVEA_CONV_ALGORITHM_DEPTHWISE, dwWeight, dwBias, &dwPlan) == FOVEA_STATUS_SUCCESS)
+                    #expect(fovea_conv_plan_create(&pw, FOVEA_CONV_ALGORITHM_GEMM, pwWeight, pwBias, &pwPlan) == FOVEA_STATUS_SUCCESS)
+                    defer {
+                        fovea_conv_plan_destroy(exPlan)
+                        fovea_conv_plan_destroy(dwPlan)
+                        fovea_conv_plan_destroy(pwPlan)
+                    }
+                    let context = "\(level) inverted residual trial \(trial) \(h)x\(w)x\(channels)->\(expanded) k\(kernel) s\(stride) pad \(top),\(left),\(bottom),\(right) -> \(outChannels)"
+                    var results = [[Float]]()
+                    for threads in [1, 2] {
+                        try Threads.setCount(threads)
+                        var bytes = 0
+                        #expect(fovea_conv_inverted_residual_workspace_size(exPlan, &ex, dwPlan, &dw, pwPlan, &pw, &bytes) == FOVEA_STATUS_SUCCESS)
+                        var workspace = [UInt8](repeating: 0xA5, count: max(bytes, 1))
+                        var fused = nanBuffer(expected.count)
+                        #expect(fovea_conv_inverted_residual_run(exPlan, &ex, dwPlan, &dw, pwPlan, &pw, x, &fused, &workspace, bytes) == FOVEA_STATUS_SUCCESS)
+                        expectClose(fused, expected, "\(context), \(threads) threads")
+                        results.append(fused)
+                    }
+                    #expect(results[0].map(\.bitPattern) == results[1].map(\.bitPattern), "\(context): threads changed the result")
+                }
+            }
+        }
+
         @Test func unsupportedRequestsAreRefused() throws {
             var g = KernelSweepTests.randomConvolution(&Self.fixedSweep)
             g.kernel = [5, 5]

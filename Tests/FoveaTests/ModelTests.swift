@@ -146,6 +146,29 @@ import Testing
         expectClose(fused.scalars, layerByLayer.scalars, "fused separable block")
     }
 
+    /// A 1x1 expansion read only by a depthwise-separable block runs inside it
+    /// (MobileNet v2's inverted residual); the results equal the layers run
+    /// one by one, and the residual add still reads the block's input.
+    @Test func expansionThenSeparableBlockRunsFused() throws {
+        var sweep = Sweep(seed: 23)
+        var g = GraphBuilder()
+        let expand = g.add(try Conv2D(weight: try sweep.tensor([1, 1, 8, 40]), bias: try sweep.tensor([40]), activation: .relu6), named: "expand", to: g.input)
+        let depthwise = g.add(try ConvBatchNorm2D(
+            weight: try sweep.tensor([3, 3, 1, 40]), mean: try sweep.tensor([40]),
+            variance: try Tensor.randomUniform(shape: [40], in: 0.5...1.5, seed: 2), scale: try sweep.tensor([40]),
+            offset: try sweep.tensor([40]), padding: .same, groups: 40, activation: .relu6), named: "dw", to: expand)
+        let project = g.add(try Conv2D(weight: try sweep.tensor([1, 1, 40, 8]), bias: try sweep.tensor([8])), named: "project", to: depthwise)
+        let sum = try g.merge(Add(), named: "add", [g.input, project])
+        let model = try g.build(outputs: ["y": sum])
+        #expect(model.executed.filter { if case .skipped = $0.operation { return true } else { return false } }.count == 2)
+        // Wide enough that the rows are cut into several blocks.
+        let x = try sweep.tensor([2, 23, 300, 8])
+        let fused = try model(x)
+        let layerByLayer = try model.trainingValues(x).last!
+        #expect(fused.shape == [2, 23, 300, 8])
+        expectClose(fused.scalars, layerByLayer.scalars, "fused inverted residual")
+    }
+
     @Test func badGraphsAndInputsThrowWithTheLayerName() throws {
         var g = GraphBuilder()
         let a = g.add(Flatten(), named: "same", to: g.input)

@@ -65,8 +65,10 @@ extension Graph {
     /// The nodes as they run: a zero padding whose only reader can absorb it
     /// becomes a pass-through and its reader reads the unpadded input; a
     /// depthwise convolution read only by a 1x1 convolution runs with it as
-    /// one depthwise-separable block, the intermediate kept in cache. The
-    /// graph's own nodes (its summary, shapes and parameters) are unchanged.
+    /// one depthwise-separable block, the intermediate kept in cache, and a
+    /// 1x1 convolution read only by such a block runs inside it too (MobileNet
+    /// v2's expansion). The graph's own nodes (its summary, shapes and
+    /// parameters) are unchanged.
     static func executionNodes(
         _ nodes: [GraphBuilder.Node], outputs: [(String, Int)]
     ) -> [GraphBuilder.Node] {
@@ -94,6 +96,24 @@ extension Graph {
             guard case .layer(let next) = executed[reader].operation, let pointwise = convolutionCore(of: next),
                   pointwise.isPointwise, pointwise.algorithm == .auto || pointwise.algorithm == .gemm else { continue }
             executed[reader].operation = .layer(SeparableConv2D(depthwise: depthwise, pointwise: pointwise))
+            executed[reader].inputs = node.inputs
+            executed[index].operation = .skipped
+        }
+        // Readers again: the blocks made above read their depthwise stage's input.
+        readers = Array(repeating: [Int](), count: executed.count)
+        for (index, node) in executed.enumerated() {
+            if case .skipped = node.operation { continue }
+            for input in node.inputs { readers[input].append(index) }
+        }
+        for (index, node) in executed.enumerated() {
+            guard case .layer(let layer) = node.operation, let expansion = convolutionCore(of: layer), expansion.isPointwise,
+                  expansion.algorithm == .auto || expansion.algorithm == .gemm,
+                  !outputNodes.contains(index), readers[index].count == 1 else { continue }
+            let reader = readers[index][0]
+            guard case .layer(let next) = executed[reader].operation, let separable = next as? SeparableConv2D,
+                  separable.expansion == nil else { continue }
+            executed[reader].operation = .layer(
+                SeparableConv2D(expansion: expansion, depthwise: separable.depthwise, pointwise: separable.pointwise))
             executed[reader].inputs = node.inputs
             executed[index].operation = .skipped
         }

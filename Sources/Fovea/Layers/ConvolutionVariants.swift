@@ -7,6 +7,9 @@ internal import CKernels
 /// The depthwise stage may carry a bias and an activation, which is what a
 /// MobileNet block becomes once its first batch norm is folded in.
 public struct SeparableConv2D: Layer {
+    /// A 1x1 expansion in front (MobileNet v2's inverted residual, fused by a
+    /// graph); `nil` for the layer as Keras has it.
+    let expansion: ConvolutionCore?
     let depthwise: ConvolutionCore
     let pointwise: ConvolutionCore
     /// Applied to the intermediate (ReLU6 in MobileNet v1).
@@ -41,11 +44,13 @@ public struct SeparableConv2D: Layer {
             spatialRank: 2, weight: pointwiseWeight, bias: bias, stride: 1, padding: .valid, dilation: 1, groups: 1,
             activation: activation, algorithm: .gemm)
         self.depthwiseActivation = depthwise.activation
+        expansion = nil
     }
 
-    /// The pair of a depthwise and a 1x1 convolution already made (a graph
-    /// fusing two layers that follow each other).
-    init(depthwise: ConvolutionCore, pointwise: ConvolutionCore) {
+    /// A depthwise and a 1x1 convolution already made, with a 1x1 expansion
+    /// in front or not (a graph fusing layers that follow each other).
+    init(expansion: ConvolutionCore? = nil, depthwise: ConvolutionCore, pointwise: ConvolutionCore) {
+        self.expansion = expansion
         self.depthwise = depthwise
         self.pointwise = pointwise
         depthwiseActivation = depthwise.activation
@@ -53,11 +58,40 @@ public struct SeparableConv2D: Layer {
 
     /// The output shape for an NHWC input shape.
     public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
-        try pointwise.geometry(for: try depthwise.geometry(for: inputShape).outputShape).outputShape
+        let expanded = try expansion.map { core throws(FoveaError) in try core.geometry(for: inputShape).outputShape } ?? inputShape
+        return try pointwise.geometry(for: try depthwise.geometry(for: expanded).outputShape).outputShape
     }
 
     /// Convolves an NHWC batch.
     public func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor {
+        guard let expansion else { return try separable(input) }
+        let expand = try expansion.prepare(input.shape)
+        let first = try depthwise.prepare(expand.outputShape)
+        let second = try pointwise.prepare(first.outputShape)
+        // The fused kernel needs every output row's window to reach the image
+        // (padding shorter than the window, as SAME padding always is).
+        let extent = Int((first.descriptor.kernel.1 - 1) * first.descriptor.dilation.1 + 1)
+        guard first.plan.algorithm == .depthwise, expand.plan.algorithm == .gemm,
+              Int(first.descriptor.pad_begin.1) < extent, Int(first.descriptor.pad_end.1) < extent
+        else { return try separable(try expansion(input)) }
+        var exDesc = expand.descriptor, dwDesc = first.descriptor, pwDesc = second.descriptor
+        let output = try Tensor(uninitializedShape: second.outputShape)
+        var bytes = 0
+        try check(
+            fovea_conv_inverted_residual_workspace_size(
+                expand.plan.pointer, &exDesc, first.plan.pointer, &dwDesc, second.plan.pointer, &pwDesc, &bytes),
+            "inverted residual block")
+        let workspace = try Workspace(bytes: bytes)
+        try check(
+            fovea_conv_inverted_residual_run(
+                expand.plan.pointer, &exDesc, first.plan.pointer, &dwDesc, second.plan.pointer, &pwDesc,
+                input.readPointer, output.writePointer, workspace.pointer, bytes),
+            "inverted residual block")
+        return output
+    }
+
+    /// The depthwise and 1x1 stages.
+    private func separable(_ input: Tensor) throws(FoveaError) -> Tensor {
         let first = try depthwise.prepare(input.shape)
         let second = try pointwise.prepare(first.outputShape)
         guard first.plan.algorithm == .depthwise else {
@@ -80,11 +114,16 @@ public struct SeparableConv2D: Layer {
     }
 
     /// `depthwise_weight`, `pointwise_weight` and the biases present
-    /// (`depthwise_bias`, `bias`).
+    /// (`depthwise_bias`, `bias`); with an expansion, `expansion_weight` and
+    /// `expansion_bias` too.
     public var parameters: [String: Tensor] {
         var all = ["depthwise_weight": depthwise.weight, "pointwise_weight": pointwise.weight]
         if let bias = depthwise.bias { all["depthwise_bias"] = bias }
         if let bias = pointwise.bias { all["bias"] = bias }
+        if let expansion {
+            all["expansion_weight"] = expansion.weight
+            if let bias = expansion.bias { all["expansion_bias"] = bias }
+        }
         return all
     }
 }

@@ -21,20 +21,27 @@ extension DepthwiseConv2D: TrainableLayer {
 }
 
 extension SeparableConv2D: TrainableLayer {
-    /// The pointwise stage's gradients, then the depthwise stage's.
+    /// The pointwise stage's gradients, then the depthwise stage's (and the
+    /// expansion's, when a graph fused one in).
     ///
     /// The intermediate is not kept by the forward pass (it is computed a few
     /// rows at a time), so it is computed again here: the depthwise stage is
     /// the cheap one.
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
         let (first, second) = (Conv2D(core: depthwise), Conv2D(core: pointwise))
-        let middle = try first(input)
+        let expansion = self.expansion.map { Conv2D(core: $0) }
+        let expanded = try expansion.map { layer throws(FoveaError) in try layer(input) } ?? input
+        let middle = try first(expanded)
         let outer = try second.backward(input: middle, output: output, outputGradient: outputGradient)
-        let inner = try first.backward(input: input, output: middle, outputGradient: outer.input)
+        let inner = try first.backward(input: expanded, output: middle, outputGradient: outer.input)
         var parameters = ["depthwise_weight": inner.parameters["weight"]!, "pointwise_weight": outer.parameters["weight"]!]
         if let bias = inner.parameters["bias"] { parameters["depthwise_bias"] = bias }
         if let bias = outer.parameters["bias"] { parameters["bias"] = bias }
-        return LayerGradients(input: inner.input, parameters: parameters)
+        guard let expansion else { return LayerGradients(input: inner.input, parameters: parameters) }
+        let front = try expansion.backward(input: input, output: expanded, outputGradient: inner.input)
+        parameters["expansion_weight"] = front.parameters["weight"]!
+        if let bias = front.parameters["bias"] { parameters["expansion_bias"] = bias }
+        return LayerGradients(input: front.input, parameters: parameters)
     }
 
     /// The layer with new weights and/or biases.
@@ -43,7 +50,11 @@ extension SeparableConv2D: TrainableLayer {
             ["weight": parameters["depthwise_weight"], "bias": parameters["depthwise_bias"]].compactMapValues { $0 })
         let second = try Conv2D(core: pointwise).replacingParameters(
             ["weight": parameters["pointwise_weight"], "bias": parameters["bias"]].compactMapValues { $0 })
-        return SeparableConv2D(depthwise: first.core, pointwise: second.core)
+        let front = try expansion.map { core throws(FoveaError) in
+            try Conv2D(core: core).replacingParameters(
+                ["weight": parameters["expansion_weight"], "bias": parameters["expansion_bias"]].compactMapValues { $0 }).core
+        }
+        return SeparableConv2D(expansion: front, depthwise: first.core, pointwise: second.core)
     }
 }
 
