@@ -118,7 +118,6 @@ fovea_status run(const Stages &s, const float *x, float *y, void *workspace, siz
     const int32_t workers = int32_t(std::max<size_t>(1, workspace_bytes / per_worker));
     const int64_t rows = block_rows(s);
     const int64_t blocks_per_image = (dd.out_size[1] + rows - 1) / rows;
-    const int64_t row_floats = dd.out_size[2] * dd.out_channels;
     const int64_t out_row_floats = pd.out_size[2] * pd.out_channels;
     const int64_t x_row_floats = dd.in_size[2] * (s.expand ? s.ed->in_channels : dd.in_channels);
     const int64_t e_row_floats = dd.in_size[2] * dd.in_channels;
