@@ -90,6 +90,7 @@ func profileModels(options: BenchmarkOptions) {
             let (model, input, _) = try benchmark.prepare()
             for _ in 0..<3 { _ = try model.outputs(input) }
             var total = [String: Double](), order = [String]()
+            let faultsBefore = minorPageFaults()
             for _ in 0..<5 {
                 for (layer, seconds) in try model.profile(input) {
                     if total[layer] == nil { order.append(layer) }
@@ -97,7 +98,8 @@ func profileModels(options: BenchmarkOptions) {
                 }
             }
             let sum = total.values.reduce(0, +)
-            print("\(benchmark.name): \(String(format: "%.3f", sum * 1e3)) ms")
+            let faults = (minorPageFaults() - faultsBefore) / 5
+            print("\(benchmark.name): \(String(format: "%.3f", sum * 1e3)) ms, \(faults) page faults per run")
             for layer in order.sorted(by: { total[$0]! > total[$1]! }).prefix(options.quick ? 25 : 400) {
                 print("  " + layer.padding(toLength: 34, withPad: " ", startingAt: 0) + String(format: "%8.3f ms  %5.1f%%", total[layer]! * 1e3, 100 * total[layer]! / sum))
             }
@@ -105,4 +107,12 @@ func profileModels(options: BenchmarkOptions) {
             print("\(benchmark.name): \(error)")
         }
     }
+}
+
+/// Minor page faults of this process so far: fresh pages an inference touches
+/// (each costs a fault and a zeroing).
+func minorPageFaults() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_minflt
 }
