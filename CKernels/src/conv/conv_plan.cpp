@@ -101,11 +101,11 @@ extern "C" fovea_status fovea_conv_plan_create(const fovea_conv_desc *desc,
         plan->desc = *desc;
         plan->algorithm = algorithm == FOVEA_CONV_ALGORITHM_AUTO ? fovea_conv_algorithm_choose(desc) : algorithm;
         plan->isa = active_isa();
-        // Winograd's batched products keep the wide tile; direct and GEMM
-        // convolutions fit the tile to their output channels.
-        const bool fitted = plan->algorithm == FOVEA_CONV_ALGORITHM_DIRECT || plan->algorithm == FOVEA_CONV_ALGORITHM_GEMM;
-        plan->ukernel = fitted ? gemm::ukernel_for(plan->isa, desc->out_channels / std::max<int64_t>(desc->groups, 1))
-                               : gemm::ukernel_for(plan->isa);
+        // The microkernel's tile fits the output channels (Winograd's batched
+        // products too: with 32 of them the wide tile did twice the work, and
+        // F(4x4) on dlib's 35x35x32 layers ran at 260 effective GFLOP/s
+        // against 450 with the 12x32 tile).
+        plan->ukernel = gemm::ukernel_for(plan->isa, desc->out_channels / std::max<int64_t>(desc->groups, 1));
         const fovea_conv_desc &d = plan->desc;
         const int64_t weight_count =
             d.kernel[0] * d.kernel[1] * d.kernel[2] * (d.in_channels / d.groups) * d.out_channels;

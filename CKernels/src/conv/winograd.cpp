@@ -230,10 +230,20 @@ void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x,
     };
 
     if (fused(plan, w)) {
-        const int64_t block = fused_block_tiles(plan, w);
         const size_t per_worker = fused_worker_bytes(plan, w);
         const int32_t workers = int32_t(std::max<size_t>(1, workspace_bytes / per_worker));
-        const int64_t blocks_per_image = (tiles + block - 1) / block;
+        // Blocks of nearly equal size, no larger than the cache allows, and at
+        // least kMinimumBlocks per image where the tiles allow it, so that two
+        // or four threads share a small map evenly (a 17x17 map has 25 tiles,
+        // which made one block of 21 and one of 4). The split must not depend
+        // on the thread count: which tiles share a GEMM call decides the last
+        // bits of the result.
+        constexpr int64_t kMinimumBlocks = 4;
+        const int64_t largest = fused_block_tiles(plan, w);
+        int64_t blocks_per_image =
+            std::max((tiles + largest - 1) / largest, std::min<int64_t>(kMinimumBlocks, (tiles + mr - 1) / mr));
+        const int64_t block = (tiles + blocks_per_image - 1) / blocks_per_image;
+        blocks_per_image = (tiles + block - 1) / block;  // none left empty
         parallel_for_workers(d.batch * blocks_per_image, 1, workers, [&](int64_t begin, int64_t end, int32_t worker) {
             char *base = static_cast<char *>(workspace) + size_t(worker) * per_worker;
             float *v = reinterpret_cast<float *>(base);
