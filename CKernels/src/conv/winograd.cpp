@@ -71,7 +71,10 @@ int64_t chunk_tiles(const fovea_conv_plan &plan, const Problem &p, const Widths 
     const int64_t per_tile = int64_t(alpha) * alpha * (w.cp + w.kp) * int64_t(sizeof(float));
     const int64_t mr = plan.ukernel.mr;
     const int64_t budget = std::max<int64_t>(mr, (int64_t(12) << 20) / per_tile / mr * mr);
-    return std::min(budget, round_up(tiles, mr));
+    // Chunks of nearly equal size: 196 tiles made one of 168 and one of 28,
+    // and the weights streamed in full for the small one too.
+    const int64_t chunks = (tiles + budget - 1) / budget;
+    return std::min(budget, round_up((tiles + chunks - 1) / chunks, mr));
 }
 
 // When U is small enough to stay in the per-core cache, each thread runs the
