@@ -295,6 +295,15 @@ fovea_status fovea_conv_plan_workspace_size(const fovea_conv_plan *plan,
 fovea_status fovea_conv_plan_run(const fovea_conv_plan *plan, const fovea_conv_desc *desc,
                                  const float *x, float *y, void *workspace,
                                  size_t workspace_bytes);
+/** y = act(conv(x, w) + bias + residual): a residual connection's sum (and the
+ *  activation after it) fused into the convolution's output stage. The plan's
+ *  own activation must be none; residual has y's shape and must not overlap
+ *  it. Direct and GEMM plans add the residual tile by tile while the tile is in
+ *  cache; the others in one pass after the convolution. */
+fovea_status fovea_conv_plan_run_residual(const fovea_conv_plan *plan, const fovea_conv_desc *desc,
+                                          const float *x, const float *residual,
+                                          const fovea_activation *activation, float *y, void *workspace,
+                                          size_t workspace_bytes);
 /** A depthwise-separable block: the depthwise plan (groups == in_channels) and
  *  then the pointwise plan (1x1, stride 1, unpadded, groups 1), computed a few
  *  output rows at a time so that the intermediate activation stays in cache

@@ -255,6 +255,69 @@ extension ISASweep {
             }
         }
 
+        /// A residual sum in the output stage against the convolution, then
+        /// the library's own add and activation (what a graph ran before
+        /// fusing them): bit for bit, on every algorithm, odd channel counts,
+        /// batch 2 and every kind of activation; and close to the reference.
+        @Test func residualSumMatchesConvolutionThenAdd() throws {
+            var sweep = Sweep(seed: 24)
+            let kinds: [(fovea_conv_algorithm, String)] = [
+                (FOVEA_CONV_ALGORITHM_DIRECT, "direct"), (FOVEA_CONV_ALGORITHM_GEMM, "gemm"),
+                (FOVEA_CONV_ALGORITHM_WINOGRAD_4, "winograd F4"), (FOVEA_CONV_ALGORITHM_REFERENCE, "reference"),
+            ]
+            try forEachInstructionSet { level in
+                for trial in 0..<10 {
+                    for (algorithm, name) in kinds {
+                        var g = name.hasPrefix("winograd") ? Self.randomWinogradProblem(&sweep) : KernelSweepTests.randomConvolution(&sweep)
+                        for axis in 0..<g.spatialRank {
+                            g.outSize[axis] = windowOutputExtent(
+                                input: g.inSize[axis], kernel: g.kernel[axis], stride: g.stride[axis],
+                                dilation: g.dilation[axis], padBegin: g.padBegin[axis], padEnd: g.padEnd[axis])
+                        }
+                        guard g.outSize.allSatisfy({ $0 >= 1 }) else { continue }
+                        let activation: Activation = [.none, .relu, .relu6, .leakyRelu(alpha: 0.1), .sigmoid, .tanh][trial % 6]
+                        var desc = g.descriptor()
+                        let weightShape = g.kernel + [g.inChannels / g.groups, g.outChannels]
+                        let x = try sweep.tensor(g.inputShape).scalars, w = try sweep.tensor(weightShape).scalars
+                        let bias = try sweep.tensor([g.outChannels]).scalars
+                        let residual = try sweep.tensor(g.outputShape)
+                        var plan: OpaquePointer?
+                        #expect(fovea_conv_plan_create(&desc, algorithm, w, bias, &plan) == FOVEA_STATUS_SUCCESS)
+                        defer { fovea_conv_plan_destroy(plan) }
+                        var bytes = 0
+                        #expect(fovea_conv_plan_workspace_size(plan, &desc, &bytes) == FOVEA_STATUS_SUCCESS)
+                        var workspace = [UInt8](repeating: 0xA5, count: max(bytes, 1))
+                        let count = g.outputShape.reduce(1, *)
+                        var plain = nanBuffer(count), fused = nanBuffer(count), reference = nanBuffer(count)
+                        #expect(fovea_conv_plan_run(plan, &desc, x, &plain, &workspace, bytes) == FOVEA_STATUS_SUCCESS)
+                        var after = activation.cValue
+                        #expect(fovea_conv_plan_run_residual(plan, &desc, x, residual.scalars, &after, &fused, &workspace, bytes) == FOVEA_STATUS_SUCCESS)
+                        #expect(fovea_reference_conv_forward(&desc, x, w, bias, &reference) == FOVEA_STATUS_SUCCESS)
+                        let separate = try activate(try add(try Tensor(shape: g.outputShape, scalars: plain), residual), activation)
+                        let context = "\(level) \(name) trial \(trial) in\(g.inputShape) w\(weightShape) s\(g.stride) g\(g.groups) \(activation)"
+                        #expect(fused.map(\.bitPattern) == separate.scalars.map(\.bitPattern), "\(context): differs from conv, add, activation")
+                        let expected = try activate(try add(try Tensor(shape: g.outputShape, scalars: reference), residual), activation)
+                        expectClose(fused, expected.scalars, atol: 1e-4, rtol: 0, "\(context) against the reference")
+                    }
+                }
+            }
+            // The plan's own activation must be none.
+            var g = KernelSweepTests.randomConvolution(&sweep)
+            g.groups = 1
+            g.outChannels = g.inChannels
+            var desc = g.descriptor(activation: .relu)
+            let w = try sweep.tensor(g.kernel + [g.inChannels, g.outChannels]).scalars
+            var plan: OpaquePointer?
+            #expect(fovea_conv_plan_create(&desc, FOVEA_CONV_ALGORITHM_DIRECT, w, nil, &plan) == FOVEA_STATUS_SUCCESS)
+            defer { fovea_conv_plan_destroy(plan) }
+            var out = nanBuffer(g.outputShape.reduce(1, *)), after = Activation.relu.cValue
+            let residual = [Float](repeating: 0, count: out.count), input = [Float](repeating: 0, count: g.inputShape.reduce(1, *))
+            var bytes = 0
+            #expect(fovea_conv_plan_workspace_size(plan, &desc, &bytes) == FOVEA_STATUS_SUCCESS)
+            var workspace = [UInt8](repeating: 0, count: max(bytes, 1))
+            #expect(fovea_conv_plan_run_residual(plan, &desc, input, residual, &after, &out, &workspace, bytes) == FOVEA_STATUS_INVALID_ARGUMENT)
+        }
+
         /// The fused depthwise-separable block against its two halves run one after the other.
         @Test func separableBlockMatchesTwoPasses() throws {
             var sweep = Sweep(seed: 16)

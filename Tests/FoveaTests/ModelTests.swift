@@ -169,6 +169,28 @@ import Testing
         expectClose(fused.scalars, layerByLayer.scalars, "fused inverted residual")
     }
 
+    /// A convolution read only by a residual Add runs with the sum (and the
+    /// Add's activation) in its output stage, bit for bit as the layers run
+    /// one by one; a convolution with an activation of its own is left alone.
+    @Test func convolutionThenResidualAddRunsFused() throws {
+        var sweep = Sweep(seed: 25)
+        var g = GraphBuilder()
+        let first = g.add(try Conv2D(weight: try sweep.tensor([3, 3, 16, 16]), bias: try sweep.tensor([16]), padding: .same, activation: .relu), named: "first", to: g.input)
+        let second = g.add(try ConvBatchNorm2D(
+            weight: try sweep.tensor([1, 1, 16, 16]), mean: try sweep.tensor([16]),
+            variance: try Tensor.randomUniform(shape: [16], in: 0.5...1.5, seed: 3), scale: try sweep.tensor([16]),
+            offset: try sweep.tensor([16])), named: "second", to: first)
+        let sum = try g.merge(Add(activation: .relu), named: "out", [g.input, second])
+        let other = g.add(try Conv2D(weight: try sweep.tensor([1, 1, 16, 16]), activation: .relu), named: "other", to: sum)
+        let last = try g.merge(Add(), named: "last", [other, sum])
+        let model = try g.build(outputs: ["y": last])
+        #expect(model.executed.filter { if case .skipped = $0.operation { return true } else { return false } }.count == 1)
+        let x = try sweep.tensor([2, 9, 13, 16])
+        let fused = try model(x)
+        let layerByLayer = try model.trainingValues(x).last!
+        #expect(fused.scalars.map(\.bitPattern) == layerByLayer.scalars.map(\.bitPattern))
+    }
+
     @Test func badGraphsAndInputsThrowWithTheLayerName() throws {
         var g = GraphBuilder()
         let a = g.add(Flatten(), named: "same", to: g.input)

@@ -65,6 +65,28 @@ FOVEA_TARGET_AVX2 void prelu_rows(int64_t channels, const float *x, const float 
     }
 }
 
+FOVEA_TARGET_AVX2 void residual_block_avx2(const fovea_activation *activation, int64_t rows, int64_t columns,
+                                      int64_t stride, float *c, const float *r, int64_t r_stride) {
+    const bool piecewise = activation->kind != FOVEA_ACTIVATION_SIGMOID && activation->kind != FOVEA_ACTIVATION_TANH &&
+                           activation->kind != FOVEA_ACTIVATION_NONE;
+    for (int64_t i = 0; i < rows; ++i) {
+        float *row = c + i * stride;
+        const float *add = r + i * r_stride;
+        int64_t j = 0;
+        for (; j + 8 <= columns; j += 8) {
+            __m256 v = _mm256_add_ps(_mm256_loadu_ps(row + j), _mm256_loadu_ps(add + j));
+            if (piecewise) v = simd::activate_avx2(*activation, v);
+            _mm256_storeu_ps(row + j, v);
+        }
+        if (j < columns) {
+            const __m256i m = tail_mask8(columns - j);
+            __m256 v = _mm256_add_ps(_mm256_maskload_ps(row + j, m), _mm256_maskload_ps(add + j, m));
+            if (piecewise) v = simd::activate_avx2(*activation, v);
+            _mm256_maskstore_ps(row + j, m, v);
+        }
+    }
+}
+
 }  // namespace
 
 fovea_status activation_forward_avx2(const fovea_activation *activation, int64_t count,
@@ -94,6 +116,12 @@ fovea_status prelu_forward_avx2(int64_t rows, int64_t channels, const float *x,
     parallel_for(rows, grain_for(rows, std::max<int64_t>(1, (1 << 14) / channels)),
                  [&](int64_t r0, int64_t r1) { prelu_rows(channels, x, slope, y, r0, r1); });
     return FOVEA_STATUS_SUCCESS;
+}
+
+// c = act(c + r) over a block of rows (sigmoid and tanh left to the caller).
+void residual_rows_avx2(const fovea_activation *activation, int64_t rows, int64_t columns, int64_t stride,
+                        float *c, const float *r, int64_t r_stride) {
+    residual_block_avx2(activation, rows, columns, stride, c, r, r_stride);
 }
 
 }  // namespace fovea

@@ -64,6 +64,28 @@ FOVEA_TARGET_AVX512 void prelu_rows(int64_t channels, const float *x, const floa
     }
 }
 
+FOVEA_TARGET_AVX512 void residual_block_avx512(const fovea_activation *activation, int64_t rows, int64_t columns,
+                                      int64_t stride, float *c, const float *r, int64_t r_stride) {
+    const bool piecewise = activation->kind != FOVEA_ACTIVATION_SIGMOID && activation->kind != FOVEA_ACTIVATION_TANH &&
+                           activation->kind != FOVEA_ACTIVATION_NONE;
+    for (int64_t i = 0; i < rows; ++i) {
+        float *row = c + i * stride;
+        const float *add = r + i * r_stride;
+        int64_t j = 0;
+        for (; j + 16 <= columns; j += 16) {
+            __m512 v = _mm512_add_ps(_mm512_loadu_ps(row + j), _mm512_loadu_ps(add + j));
+            if (piecewise) v = simd::activate_avx512(*activation, v);
+            _mm512_storeu_ps(row + j, v);
+        }
+        if (j < columns) {
+            const __mmask16 m = tail_mask16(columns - j);
+            __m512 v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, row + j), _mm512_maskz_loadu_ps(m, add + j));
+            if (piecewise) v = simd::activate_avx512(*activation, v);
+            _mm512_mask_storeu_ps(row + j, m, v);
+        }
+    }
+}
+
 }  // namespace
 
 fovea_status activation_forward_avx512(const fovea_activation *activation, int64_t count,
@@ -93,6 +115,12 @@ fovea_status prelu_forward_avx512(int64_t rows, int64_t channels, const float *x
     parallel_for(rows, grain_for(rows, std::max<int64_t>(1, (1 << 14) / channels)),
                  [&](int64_t r0, int64_t r1) { prelu_rows(channels, x, slope, y, r0, r1); });
     return FOVEA_STATUS_SUCCESS;
+}
+
+// c = act(c + r) over a block of rows (sigmoid and tanh left to the caller).
+void residual_rows_avx512(const fovea_activation *activation, int64_t rows, int64_t columns, int64_t stride,
+                        float *c, const float *r, int64_t r_stride) {
+    residual_block_avx512(activation, rows, columns, stride, c, r, r_stride);
 }
 
 }  // namespace fovea

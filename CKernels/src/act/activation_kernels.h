@@ -7,6 +7,10 @@
 namespace fovea {
 
 #if defined(__x86_64__)
+void residual_rows_avx512(const fovea_activation *activation, int64_t rows, int64_t columns, int64_t stride,
+                          float *c, const float *r, int64_t r_stride);
+void residual_rows_avx2(const fovea_activation *activation, int64_t rows, int64_t columns, int64_t stride,
+                        float *c, const float *r, int64_t r_stride);
 fovea_status activation_forward_avx512(const fovea_activation *activation, int64_t count,
                                        const float *x, float *y);
 fovea_status prelu_forward_avx512(int64_t rows, int64_t channels, const float *x,

@@ -37,6 +37,27 @@ void transcendental_rows(fovea_activation_kind kind, int64_t rows, int64_t colum
     for (int64_t r = 0; r < rows; ++r) kernel(y + r * stride, y + r * stride, 0, columns);
 }
 
+// The portable sum: rows added, then the reference activation in place.
+void residual_block_scalar(const fovea_activation *activation, int64_t rows, int64_t columns, int64_t stride,
+                           float *c, const float *r, int64_t r_stride) {
+    const bool piecewise = activation->kind != FOVEA_ACTIVATION_SIGMOID && activation->kind != FOVEA_ACTIVATION_TANH &&
+                           activation->kind != FOVEA_ACTIVATION_NONE;
+    for (int64_t i = 0; i < rows; ++i) {
+        float *row = c + i * stride;
+        for (int64_t j = 0; j < columns; ++j) row[j] += r[i * r_stride + j];
+        if (piecewise) fovea_reference_activation_forward(activation, columns, row, row);
+    }
+}
+
+template <transcendental::Kernels (*Get)(),
+          void (*Add)(const fovea_activation *, int64_t, int64_t, int64_t, float *, const float *, int64_t)>
+void residual_rows(const fovea_activation *activation, int64_t rows, int64_t columns, int64_t stride, float *c,
+                   const float *r, int64_t r_stride) {
+    Add(activation, rows, columns, stride, c, r, r_stride);
+    if (activation->kind == FOVEA_ACTIVATION_SIGMOID || activation->kind == FOVEA_ACTIVATION_TANH)
+        transcendental_rows<Get>(activation->kind, rows, columns, stride, c);
+}
+
 template <transcendental::Kernels (*Get)()>
 fovea_status softmax(int64_t outer, int64_t axis, int64_t inner, const float *x, float *y) {
     const transcendental::Kernels k = Get();
@@ -49,16 +70,19 @@ const Implementation<ActivationTable> kActivationImplementations[] = {
 #if defined(__x86_64__)
     {FOVEA_ISA_AVX512,
      {forward<transcendental::kernels_avx512, activation_forward_avx512>,
-      transcendental_rows<transcendental::kernels_avx512>, prelu_forward_avx512,
+      transcendental_rows<transcendental::kernels_avx512>,
+      residual_rows<transcendental::kernels_avx512, residual_rows_avx512>, prelu_forward_avx512,
       softmax<transcendental::kernels_avx512>}},
     {FOVEA_ISA_AVX2,
      {forward<transcendental::kernels_avx2, activation_forward_avx2>,
-      transcendental_rows<transcendental::kernels_avx2>, prelu_forward_avx2,
+      transcendental_rows<transcendental::kernels_avx2>,
+      residual_rows<transcendental::kernels_avx2, residual_rows_avx2>, prelu_forward_avx2,
       softmax<transcendental::kernels_avx2>}},
 #endif
     {FOVEA_ISA_SCALAR,
      {forward<transcendental::kernels_scalar, fovea_reference_activation_forward>,
-      transcendental_rows<transcendental::kernels_scalar>, fovea_reference_prelu_forward,
+      transcendental_rows<transcendental::kernels_scalar>,
+      residual_rows<transcendental::kernels_scalar, residual_block_scalar>, fovea_reference_prelu_forward,
       softmax<transcendental::kernels_scalar>}},
 };
 

@@ -110,7 +110,7 @@ void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, f
     const int64_t group_width = padded_group_width(plan);
     const int64_t out_h = d.out_size[1], out_w = d.out_size[2];
     const int64_t rows = d.out_size[0] * out_h;
-    const bool slow_activation = applied_after_store(d.activation);
+    const bool finish = finishes_tiles(p);
 
     // Output columns whose window overhangs the left or right edge. When a
     // kernel row is one merged tap, such a column can drop the overhanging
@@ -172,7 +172,7 @@ void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, f
                         args.c = out_row + ow * K;
                         args.m = std::min<int64_t>(mr, right_edge - ow);
                         plan.ukernel.kernel(args);
-                        if (slow_activation) finish_activation(d.activation, args.c, args.m, args.n, args.ldc);
+                        if (finish) finish_tile(p, args.c, args.m, args.n, args.ldc);
                     }
                     continue;
                 }
@@ -195,7 +195,7 @@ void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, f
                 args.ldc = out_w * K;
                 args.c = yn + ((od * out_h + oh) * out_w + ow) * K + channel;
                 plan.ukernel.kernel(args);
-                if (slow_activation) finish_activation(d.activation, args.c, args.m, args.n, args.ldc);
+                if (finish) finish_tile(p, args.c, args.m, args.n, args.ldc);
             }
         });
     }

@@ -87,7 +87,7 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
     const int64_t panels = (Kg + nr - 1) / nr;
     const int64_t group_width = padded_group_width(plan);
     const int64_t pixels = d.out_size[0] * d.out_size[1] * d.out_size[2];
-    const bool slow_activation = applied_after_store(d.activation);
+    const bool finish = finishes_tiles(p);
 
     auto multiply = [&](const float *a, int64_t a_stride, int64_t rows, float *c, int64_t g, int64_t j) {
         gemm::UkernelArgs args{};
@@ -105,7 +105,7 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
             args.c = c + i * K + j * nr;
             args.m = std::min<int64_t>(mr, rows - i);
             plan.ukernel.kernel(args);
-            if (slow_activation) finish_activation(d.activation, args.c, args.m, args.n, K);
+            if (finish) finish_tile(p, args.c, args.m, args.n, K);
         }
     };
 

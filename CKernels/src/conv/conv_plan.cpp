@@ -14,6 +14,7 @@
 #include "dispatch/dispatch.h"
 #include "dispatch/families.h"
 #include "conv/winograd.h"
+#include "threadpool/threadpool.h"
 
 namespace fovea::conv {
 
@@ -49,6 +50,14 @@ void pack_gemm_weights(fovea_conv_plan &plan, const float *w) {
 
 void finish_activation(const fovea_activation &activation, float *c, int64_t m, int64_t n, int64_t ldc) {
     activation_dispatch().table().transcendental_rows(activation.kind, m, n, ldc, c);
+}
+
+void finish_tile(const Problem &p, float *c, int64_t m, int64_t n, int64_t ldc) {
+    if (p.residual)
+        activation_dispatch().table().residual_rows(&p.residual_activation, m, n, ldc, c, p.residual + (c - p.output),
+                                                    ldc);
+    else if (applied_after_store(p.d.activation))
+        finish_activation(p.d.activation, c, m, n, ldc);
 }
 
 bool is_depthwise_like(const fovea_conv_desc &d) {
@@ -185,6 +194,43 @@ extern "C" fovea_status fovea_conv_plan_workspace_size(const fovea_conv_plan *pl
     });
 }
 
+namespace {
+
+fovea_status run_plan(const fovea_conv_plan *plan, conv::Problem &p, const float *x, float *y, void *workspace,
+                      size_t workspace_bytes) {
+    if (workspace_bytes < workspace_size(*plan, p, true)) return FOVEA_STATUS_INSUFFICIENT_WORKSPACE;
+    // Direct and GEMM convolutions add the residual tile by tile while it is in
+    // cache; the other algorithms store whole transform tiles or rows, and add
+    // it in one pass afterwards.
+    const bool tiled = plan->algorithm == FOVEA_CONV_ALGORITHM_DIRECT || plan->algorithm == FOVEA_CONV_ALGORITHM_GEMM;
+    const float *residual = p.residual;
+    if (!tiled) p.residual = nullptr;
+    switch (plan->algorithm) {
+        case FOVEA_CONV_ALGORITHM_REFERENCE: {
+            const fovea_status status = fovea_reference_conv_forward(
+                &p.d, x, plan->weights.data(), plan->bias.empty() ? nullptr : plan->bias.data(), y);
+            if (status != FOVEA_STATUS_SUCCESS) return status;
+            break;
+        }
+        case FOVEA_CONV_ALGORITHM_DIRECT: conv::run_direct(*plan, p, x, y, workspace); break;
+        case FOVEA_CONV_ALGORITHM_GEMM: conv::run_gemm(*plan, p, x, y, workspace, workspace_bytes); break;
+        case FOVEA_CONV_ALGORITHM_DEPTHWISE: conv::run_depthwise(*plan, p, x, y); break;
+        default: conv::run_winograd(*plan, p, x, y, workspace, workspace_bytes); break;
+    }
+    if (residual && !tiled) {
+        const int64_t rows = p.d.batch * p.d.out_size[0] * p.d.out_size[1], row = p.d.out_size[2] * p.d.out_channels;
+        const auto &table = activation_dispatch().table();
+        parallel_for(rows, grain_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(row, 1))),
+                     [&](int64_t begin, int64_t end) {
+                         table.residual_rows(&p.residual_activation, end - begin, row, row, y + begin * row,
+                                             residual + begin * row, row);
+                     });
+    }
+    return FOVEA_STATUS_SUCCESS;
+}
+
+}  // namespace
+
 extern "C" fovea_status fovea_conv_plan_run(const fovea_conv_plan *plan, const fovea_conv_desc *desc,
                                             const float *x, float *y, void *workspace,
                                             size_t workspace_bytes) {
@@ -193,17 +239,24 @@ extern "C" fovea_status fovea_conv_plan_run(const fovea_conv_plan *plan, const f
         if (!runnable(*plan, *desc)) return FOVEA_STATUS_UNSUPPORTED;
         conv::Problem p = conv::make_problem(*desc);
         p.d.activation = plan->desc.activation;
-        if (workspace_bytes < workspace_size(*plan, p, true)) return FOVEA_STATUS_INSUFFICIENT_WORKSPACE;
-        switch (plan->algorithm) {
-            case FOVEA_CONV_ALGORITHM_REFERENCE:
-                return fovea_reference_conv_forward(&p.d, x, plan->weights.data(),
-                                                    plan->bias.empty() ? nullptr : plan->bias.data(), y);
-            case FOVEA_CONV_ALGORITHM_DIRECT: conv::run_direct(*plan, p, x, y, workspace); break;
-            case FOVEA_CONV_ALGORITHM_GEMM: conv::run_gemm(*plan, p, x, y, workspace, workspace_bytes); break;
-            case FOVEA_CONV_ALGORITHM_DEPTHWISE: conv::run_depthwise(*plan, p, x, y); break;
-            default: conv::run_winograd(*plan, p, x, y, workspace, workspace_bytes); break;
-        }
-        return FOVEA_STATUS_SUCCESS;
+        return run_plan(plan, p, x, y, workspace, workspace_bytes);
+    });
+}
+
+extern "C" fovea_status fovea_conv_plan_run_residual(const fovea_conv_plan *plan, const fovea_conv_desc *desc,
+                                                     const float *x, const float *residual,
+                                                     const fovea_activation *activation, float *y,
+                                                     void *workspace, size_t workspace_bytes) {
+    return guarded([&] {
+        if (!plan || !desc || !residual || !activation || !matches(*plan, *desc)) return FOVEA_STATUS_INVALID_ARGUMENT;
+        if (plan->desc.activation.kind != FOVEA_ACTIVATION_NONE) return FOVEA_STATUS_INVALID_ARGUMENT;
+        if (!runnable(*plan, *desc)) return FOVEA_STATUS_UNSUPPORTED;
+        conv::Problem p = conv::make_problem(*desc);
+        p.d.activation = fovea_activation{FOVEA_ACTIVATION_NONE, 0, 0};
+        p.residual = residual;
+        p.output = y;
+        p.residual_activation = *activation;
+        return run_plan(plan, p, x, y, workspace, workspace_bytes);
     });
 }
 

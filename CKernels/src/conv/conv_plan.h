@@ -28,6 +28,12 @@ struct Problem {
     int64_t in_channels_per_group, out_channels_per_group;
     int64_t kernel_volume;  // kd * kh * kw
     int64_t in_image, out_image;  // floats per batch item
+    // A residual sum fused into the output stage (fovea_conv_plan_run_residual):
+    // each stored tile becomes act(tile + residual), the residual read at the
+    // tile's offset from `output`; d.activation is then none.
+    const float *residual = nullptr;
+    const float *output = nullptr;
+    fovea_activation residual_activation{};
 };
 
 Problem make_problem(const fovea_conv_desc &desc);
@@ -73,6 +79,15 @@ inline bool applied_after_store(const fovea_activation &activation) {
 // m x n block of rows ldc apart.
 void finish_activation(const fovea_activation &activation, float *c, int64_t m, int64_t n,
                        int64_t ldc);
+
+// Whether stored tiles need finish_tile: a residual to add, or an activation
+// the microkernels leave out.
+inline bool finishes_tiles(const Problem &p) { return p.residual || applied_after_store(p.d.activation); }
+
+// What follows the store of an m x n tile of the output, rows ldc apart: the
+// residual sum and its activation, or the activations the microkernels do not
+// fuse.
+void finish_tile(const Problem &p, float *c, int64_t m, int64_t n, int64_t ldc);
 
 // The 2-D geometry of a descriptor whose depth axis is 1, into the argument
 // struct of a planar kernel family (depthwise, weight gradient): they name

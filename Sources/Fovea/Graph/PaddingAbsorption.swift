@@ -117,6 +117,28 @@ extension Graph {
             executed[reader].inputs = node.inputs
             executed[index].operation = .skipped
         }
+        // A residual Add of two inputs, one of them a 2-D convolution with no
+        // activation of its own read only by the Add: the sum moves into the
+        // convolution's output stage (ResNet's `relu(conv(y) + shortcut)`).
+        readers = Array(repeating: [Int](), count: executed.count)
+        for (index, node) in executed.enumerated() {
+            if case .skipped = node.operation { continue }
+            for input in node.inputs { readers[input].append(index) }
+        }
+        for (index, node) in executed.enumerated() {
+            guard case .merge(let merge) = node.operation, let add = merge as? Add, node.inputs.count == 2 else { continue }
+            for (side, producer) in node.inputs.enumerated().reversed() {
+                guard producer != node.inputs[1 - side], !outputNodes.contains(producer),
+                      readers[producer].count == 1,
+                      case .layer(let layer) = executed[producer].operation,
+                      let core = convolutionCore(of: layer), core.spatialRank == 2, core.activation == .none
+                else { continue }
+                executed[index].operation = .merge(ConvolutionAddingShortcut(convolution: core, activation: add.activation))
+                executed[index].inputs = [executed[producer].inputs[0], node.inputs[1 - side]]
+                executed[producer].operation = .skipped
+                break
+            }
+        }
         return executed
     }
 }

@@ -99,6 +99,20 @@ struct ConvolutionCore: Sendable {
         return output
     }
 
+    /// `activation(self(input) + residual)` in one pass over the output: the
+    /// sum happens in the convolution's output stage. Needs this convolution's
+    /// own activation to be none and the residual shaped as the output.
+    func callAsFunction(_ input: Tensor, adding residual: Tensor, activation: Activation) throws(FoveaError) -> Tensor {
+        let prepared = try prepare(input.shape)
+        guard self.activation == .none, residual.shape == prepared.outputShape else {
+            throw .shapeMismatch(
+                "a residual of shape \(describe(residual.shape)) cannot be added to a convolution output of shape \(describe(prepared.outputShape))")
+        }
+        let output = try Tensor(uninitializedShape: prepared.outputShape)
+        try prepared.plan.run(prepared.descriptor, input: input, adding: residual, activation: activation, output: output.writePointer)
+        return output
+    }
+
     func callAsFunction(_ input: Tensor, into output: inout Tensor) throws(FoveaError) {
         let prepared = try prepare(input.shape)
         if output.shape != prepared.outputShape {

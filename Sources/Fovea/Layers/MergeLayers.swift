@@ -158,3 +158,28 @@ public struct PaddedAdd: MergeLayer {
         return activation == .none ? sum! : try activate(sum!, activation)
     }
 }
+
+/// A convolution whose only reader is a residual ``Add``, run as one layer:
+/// `activation(convolution(input) + shortcut)`, the sum in the convolution's
+/// output stage instead of a pass of its own over memory. A graph makes these
+/// (see `Graph.executionNodes`); the inputs are the convolution's input, then
+/// the shortcut.
+struct ConvolutionAddingShortcut: MergeLayer {
+    let convolution: ConvolutionCore
+    let activation: Activation
+
+    func outputShape(for inputShapes: [[Int]]) throws(FoveaError) -> [Int] {
+        guard inputShapes.count == 2 else { throw .invalidParameter("a convolution with a shortcut takes two inputs") }
+        let shape = try convolution.geometry(for: inputShapes[0]).outputShape
+        guard shape == inputShapes[1] else {
+            throw .shapeMismatch(
+                "Add needs inputs of one shape, got \(describe(shape)) and \(describe(inputShapes[1]))")
+        }
+        return shape
+    }
+
+    func callAsFunction(_ inputs: [Tensor]) throws(FoveaError) -> Tensor {
+        _ = try outputShape(for: inputs.map(\.shape))
+        return try convolution(inputs[0], adding: inputs[1], activation: activation)
+    }
+}

@@ -107,6 +107,24 @@ final class ConvolutionPlan: @unchecked Sendable {
         try check(fovea_conv_plan_run(pointer, &desc, input.readPointer, output, workspace, bytes), "convolution")
     }
 
+    /// Runs the plan with `activation(convolution + residual)` as its output
+    /// stage; the plan's own activation must be none and `residual` shaped as
+    /// the output.
+    func run(
+        _ descriptor: fovea_conv_desc, input: Tensor, adding residual: Tensor, activation: Activation,
+        output: UnsafeMutablePointer<Float>
+    ) throws(FoveaError) {
+        var desc = descriptor
+        var bytes = 0
+        var after = activation.cValue
+        try check(fovea_conv_plan_workspace_size(pointer, &desc, &bytes), "convolution")
+        let workspace = try borrowWorkspace(bytes)
+        defer { returnWorkspace(workspace, bytes) }
+        try check(
+            fovea_conv_plan_run_residual(pointer, &desc, input.readPointer, residual.readPointer, &after, output, workspace, bytes),
+            "convolution with a residual sum")
+    }
+
     private func borrowWorkspace(_ bytes: Int) throws(FoveaError) -> UnsafeMutableRawPointer? {
         guard bytes > 0 else { return nil }
         lock.lock()
