@@ -3,9 +3,8 @@
 // pointwise GEMM consumes it at once; the intermediate image never exists
 // whole. MobileNet v2's inverted residual puts a 1x1 expansion in front: the
 // expanded rows a block reads are computed into another per-thread buffer,
-// and rows shared with the worker's next block are carried over. Each block of
-// rows is one chunk, and every element goes through the same arithmetic
-// whichever rows share its GEMM, so results do not depend on threads.
+// and rows shared with the next block of its strip are carried over. Blocks
+// and strips depend on the shapes only, so results do not depend on threads.
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -124,56 +123,66 @@ fovea_status run(const Stages &s, const float *x, float *y, void *workspace, siz
     const int64_t in_image = dd.in_size[1] * x_row_floats;
     const int64_t extent = (dd.kernel[1] - 1) * dd.dilation[1] + 1;
     std::atomic<int> failure{FOVEA_STATUS_SUCCESS};
-    parallel_for_workers(dd.batch * blocks_per_image, 1, workers, [&](int64_t begin, int64_t end, int32_t worker) {
+    // Blocks go to the threads in strips of kStripBlocks, run in order, and a
+    // block takes the expanded rows it shares with the one before it in its
+    // strip instead of computing them again. The strips do not depend on the
+    // thread count, and so neither does which rows share an expansion GEMM:
+    // that decides the last bits of the result.
+    constexpr int64_t kStripBlocks = 4;
+    const int64_t strips_per_image = (blocks_per_image + kStripBlocks - 1) / kStripBlocks;
+    parallel_for_workers(dd.batch * strips_per_image, 1, workers, [&](int64_t begin, int64_t end, int32_t worker) {
         char *base = static_cast<char *>(workspace) + size_t(worker) * per_worker;
         float *expanded = reinterpret_cast<float *>(base);
         float *middle = reinterpret_cast<float *>(base + l.expanded);
         void *scratch = base + l.expanded + l.middle;
-        // Expanded rows [held_first, held_end) of image held_image are in
-        // `expanded`; the next block of the same image starts from them.
-        int64_t held_image = -1, held_first = 0, held_end = 0;
-        for (int64_t b = begin; b < end; ++b) {
-            const int64_t n = b / blocks_per_image, first = (b % blocks_per_image) * rows;
-            const int64_t count = std::min(rows, dd.out_size[1] - first);
-            fovea_conv_desc one = dd;
-            one.batch = 1;
-            const float *source = x + n * in_image;
-            int64_t from = 0;  // first output row relative to the rows the depthwise stage sees
-            if (s.expand) {
-                // Input rows the block reads, clipped to the image.
-                const int64_t top = first * dd.stride[1] - dd.pad_begin[1];
-                const int64_t r0 = std::max<int64_t>(top, 0);
-                const int64_t r1 = std::min(dd.in_size[1], (first + count - 1) * dd.stride[1] - dd.pad_begin[1] + extent);
-                int64_t ready = r0;
-                if (held_image == n && held_end > r0 && held_first <= r0) {
-                    std::memmove(expanded, expanded + (r0 - held_first) * e_row_floats,
-                                 size_t((held_end - r0) * e_row_floats) * sizeof(float));
-                    ready = held_end;
+        for (int64_t strip = begin; strip < end; ++strip) {
+            // Expanded rows [held_first, held_end) of the strip's image are in `expanded`.
+            int64_t held_first = 0, held_end = 0;
+            const int64_t first_block = (strip % strips_per_image) * kStripBlocks;
+            const int64_t last_block = std::min(blocks_per_image, first_block + kStripBlocks);
+            for (int64_t block_index = first_block; block_index < last_block; ++block_index) {
+                const int64_t n = strip / strips_per_image, first = block_index * rows;
+                const int64_t count = std::min(rows, dd.out_size[1] - first);
+                fovea_conv_desc one = dd;
+                one.batch = 1;
+                const float *source = x + n * in_image;
+                int64_t from = 0;  // first output row relative to the rows the depthwise stage sees
+                if (s.expand) {
+                    // Input rows the block reads, clipped to the image.
+                    const int64_t top = first * dd.stride[1] - dd.pad_begin[1];
+                    const int64_t r0 = std::max<int64_t>(top, 0);
+                    const int64_t r1 = std::min(dd.in_size[1], (first + count - 1) * dd.stride[1] - dd.pad_begin[1] + extent);
+                    int64_t ready = r0;
+                    if (held_end > r0 && held_first <= r0) {
+                        std::memmove(expanded, expanded + (r0 - held_first) * e_row_floats,
+                                     size_t((held_end - r0) * e_row_floats) * sizeof(float));
+                        ready = held_end;
+                    }
+                    if (r1 > ready) {
+                        const fovea_conv_desc block = pointwise_block(*s.ed, r1 - ready);
+                        const fovea_status status =
+                            fovea_conv_plan_run(s.expand, &block, source + ready * x_row_floats,
+                                                expanded + (ready - r0) * e_row_floats, scratch, l.scratch);
+                        if (status != FOVEA_STATUS_SUCCESS) failure.store(status);
+                    }
+                    held_first = r0, held_end = r1;
+                    // The depthwise stage sees just those rows, its padding shifted to match.
+                    one.in_size[1] = r1 - r0;
+                    one.out_size[1] = count;
+                    one.pad_begin[1] = r0 - top;
+                    one.pad_end[1] = (count - 1) * dd.stride[1] + extent - one.pad_begin[1] - one.in_size[1];
+                    source = expanded;
+                } else {
+                    from = first;
                 }
-                if (r1 > ready) {
-                    const fovea_conv_desc block = pointwise_block(*s.ed, r1 - ready);
-                    const fovea_status status =
-                        fovea_conv_plan_run(s.expand, &block, source + ready * x_row_floats,
-                                            expanded + (ready - r0) * e_row_floats, scratch, l.scratch);
-                    if (status != FOVEA_STATUS_SUCCESS) failure.store(status);
-                }
-                held_image = n, held_first = r0, held_end = r1;
-                // The depthwise stage sees just those rows, its padding shifted to match.
-                one.in_size[1] = r1 - r0;
-                one.out_size[1] = count;
-                one.pad_begin[1] = r0 - top;
-                one.pad_end[1] = (count - 1) * dd.stride[1] + extent - one.pad_begin[1] - one.in_size[1];
-                source = expanded;
-            } else {
-                from = first;
+                conv::Problem p = conv::make_problem(one);
+                p.d.activation = s.depthwise->desc.activation;
+                conv::run_depthwise_rows(*s.depthwise, p, source, middle, from, from + count);
+                const fovea_conv_desc block = pointwise_block(pd, count);
+                const fovea_status status = fovea_conv_plan_run(
+                    s.pointwise, &block, middle, y + (n * pd.out_size[1] + first) * out_row_floats, scratch, l.scratch);
+                if (status != FOVEA_STATUS_SUCCESS) failure.store(status);
             }
-            conv::Problem p = conv::make_problem(one);
-            p.d.activation = s.depthwise->desc.activation;
-            conv::run_depthwise_rows(*s.depthwise, p, source, middle, from, from + count);
-            const fovea_conv_desc block = pointwise_block(pd, count);
-            const fovea_status status = fovea_conv_plan_run(
-                s.pointwise, &block, middle, y + (n * pd.out_size[1] + first) * out_row_floats, scratch, l.scratch);
-            if (status != FOVEA_STATUS_SUCCESS) failure.store(status);
         }
     });
     return static_cast<fovea_status>(failure.load());
