@@ -319,7 +319,7 @@ fovea_status fovea_conv_separable_run(const fovea_conv_plan *depthwise,
                                       const fovea_conv_plan *pointwise,
                                       const fovea_conv_desc *pointwise_desc, const float *x,
                                       float *y, void *workspace, size_t workspace_bytes);
-/** MobileNet v2's inverted residual without its residual add: a 1x1
+/** MobileNet v2's inverted residual: a 1x1
  *  expansion (expand: 1x1, stride 1, unpadded, groups 1, a GEMM plan), the
  *  depthwise plan and the 1x1 projection, computed a few output rows at a time
  *  so that neither the expanded nor the depthwise activation ever exists
@@ -330,10 +330,14 @@ fovea_status fovea_conv_inverted_residual_workspace_size(
     const fovea_conv_plan *expand, const fovea_conv_desc *expand_desc, const fovea_conv_plan *depthwise,
     const fovea_conv_desc *depthwise_desc, const fovea_conv_plan *project, const fovea_conv_desc *project_desc,
     size_t *bytes);
+/** residual: NULL, or the block's shortcut (y's shape, not overlapping y), added
+ *  after the projection with `activation` applied to the sum (the projection's
+ *  own activation must then be none; see fovea_conv_plan_run_residual). */
 fovea_status fovea_conv_inverted_residual_run(
     const fovea_conv_plan *expand, const fovea_conv_desc *expand_desc, const fovea_conv_plan *depthwise,
     const fovea_conv_desc *depthwise_desc, const fovea_conv_plan *project, const fovea_conv_desc *project_desc,
-    const float *x, float *y, void *workspace, size_t workspace_bytes);
+    const float *x, const float *residual, const fovea_activation *activation, float *y, void *workspace,
+    size_t workspace_bytes);
 /** Times every supported algorithm on `desc` once (random data, the active
  *  thread count) and returns the fastest; the answer is cached per problem,
  *  ISA level and thread count. */

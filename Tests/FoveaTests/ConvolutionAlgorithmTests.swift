@@ -420,15 +420,22 @@ extension ISASweep {
                     }
                     let context = "\(level) inverted residual trial \(trial) \(h)x\(w)x\(channels)->\(expanded) k\(kernel) s\(stride) pad \(top),\(left),\(bottom),\(right) -> \(outChannels)"
                     var results = [[Float]]()
+                    let shortcut = try sweep.tensor([batch, outH, outW, outChannels])
                     for threads in [1, 2] {
                         try Threads.setCount(threads)
                         var bytes = 0
                         #expect(fovea_conv_inverted_residual_workspace_size(exPlan, &ex, dwPlan, &dw, pwPlan, &pw, &bytes) == FOVEA_STATUS_SUCCESS)
                         var workspace = [UInt8](repeating: 0xA5, count: max(bytes, 1))
                         var fused = nanBuffer(expected.count)
-                        #expect(fovea_conv_inverted_residual_run(exPlan, &ex, dwPlan, &dw, pwPlan, &pw, x, &fused, &workspace, bytes) == FOVEA_STATUS_SUCCESS)
+                        #expect(fovea_conv_inverted_residual_run(exPlan, &ex, dwPlan, &dw, pwPlan, &pw, x, nil, nil, &fused, &workspace, bytes) == FOVEA_STATUS_SUCCESS)
                         expectClose(fused, expected, "\(context), \(threads) threads")
                         results.append(fused)
+                        // The shortcut added in the projection's output stage, bit for bit
+                        // as the block, then the library's add and activation.
+                        var summed = nanBuffer(expected.count), after = Activation.relu6.cValue
+                        #expect(fovea_conv_inverted_residual_run(exPlan, &ex, dwPlan, &dw, pwPlan, &pw, x, shortcut.scalars, &after, &summed, &workspace, bytes) == FOVEA_STATUS_SUCCESS)
+                        let separate = try activate(try add(try Tensor(shape: shortcut.shape, scalars: fused), shortcut), .relu6)
+                        #expect(summed.map(\.bitPattern) == separate.scalars.map(\.bitPattern), "\(context), \(threads) threads: shortcut sum")
                     }
                     #expect(results[0].map(\.bitPattern) == results[1].map(\.bitPattern), "\(context): threads changed the result")
                 }

@@ -25,6 +25,9 @@ struct Stages {
     const fovea_conv_desc *dd;
     const fovea_conv_plan *pointwise;
     const fovea_conv_desc *pd;
+    // A residual sum after the projection (MobileNet v2's shortcut), or null.
+    const float *residual = nullptr;
+    const fovea_activation *residual_activation = nullptr;
 };
 
 // Rows per block: the intermediate block near 64 KB, at least one row. With
@@ -179,8 +182,11 @@ fovea_status run(const Stages &s, const float *x, float *y, void *workspace, siz
                 p.d.activation = s.depthwise->desc.activation;
                 conv::run_depthwise_rows(*s.depthwise, p, source, middle, from, from + count);
                 const fovea_conv_desc block = pointwise_block(pd, count);
-                const fovea_status status = fovea_conv_plan_run(
-                    s.pointwise, &block, middle, y + (n * pd.out_size[1] + first) * out_row_floats, scratch, l.scratch);
+                const int64_t offset = (n * pd.out_size[1] + first) * out_row_floats;
+                const fovea_status status =
+                    s.residual ? fovea_conv_plan_run_residual(s.pointwise, &block, middle, s.residual + offset,
+                                                              s.residual_activation, y + offset, scratch, l.scratch)
+                               : fovea_conv_plan_run(s.pointwise, &block, middle, y + offset, scratch, l.scratch);
                 if (status != FOVEA_STATUS_SUCCESS) failure.store(status);
             }
         }
@@ -229,11 +235,13 @@ extern "C" fovea_status fovea_conv_inverted_residual_workspace_size(
 extern "C" fovea_status fovea_conv_inverted_residual_run(
     const fovea_conv_plan *expand, const fovea_conv_desc *expand_desc, const fovea_conv_plan *depthwise,
     const fovea_conv_desc *depthwise_desc, const fovea_conv_plan *project, const fovea_conv_desc *project_desc,
-    const float *x, float *y, void *workspace, size_t workspace_bytes) {
+    const float *x, const float *residual, const fovea_activation *activation, float *y, void *workspace,
+    size_t workspace_bytes) {
     return guarded([&] {
-        if (!expand || !expand_desc || !depthwise || !depthwise_desc || !project || !project_desc || !x || !y)
+        if (!expand || !expand_desc || !depthwise || !depthwise_desc || !project || !project_desc || !x || !y ||
+            (residual && !activation))
             return FOVEA_STATUS_INVALID_ARGUMENT;
-        return conv::run({expand, expand_desc, depthwise, depthwise_desc, project, project_desc}, x, y, workspace,
-                         workspace_bytes);
+        return conv::run({expand, expand_desc, depthwise, depthwise_desc, project, project_desc, residual, activation},
+                         x, y, workspace, workspace_bytes);
     });
 }

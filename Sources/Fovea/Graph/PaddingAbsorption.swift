@@ -119,7 +119,8 @@ extension Graph {
         }
         // A residual Add of two inputs, one of them a 2-D convolution with no
         // activation of its own read only by the Add: the sum moves into the
-        // convolution's output stage (ResNet's `relu(conv(y) + shortcut)`).
+        // convolution's output stage (ResNet's `relu(conv(y) + shortcut)`,
+        // MobileNet v2's projection plus shortcut).
         readers = Array(repeating: [Int](), count: executed.count)
         for (index, node) in executed.enumerated() {
             if case .skipped = node.operation { continue }
@@ -130,10 +131,17 @@ extension Graph {
             for (side, producer) in node.inputs.enumerated().reversed() {
                 guard producer != node.inputs[1 - side], !outputNodes.contains(producer),
                       readers[producer].count == 1,
-                      case .layer(let layer) = executed[producer].operation,
-                      let core = convolutionCore(of: layer), core.spatialRank == 2, core.activation == .none
+                      case .layer(let layer) = executed[producer].operation
                 else { continue }
-                executed[index].operation = .merge(ConvolutionAddingShortcut(convolution: core, activation: add.activation))
+                let fused: ConvolutionAddingShortcut.Producer
+                if let core = convolutionCore(of: layer), core.spatialRank == 2, core.activation == .none {
+                    fused = .convolution(core)
+                } else if let block = layer as? SeparableConv2D, block.expansion != nil, block.pointwise.activation == .none {
+                    fused = .separable(block)
+                } else {
+                    continue
+                }
+                executed[index].operation = .merge(ConvolutionAddingShortcut(producer: fused, activation: add.activation))
                 executed[index].inputs = [executed[producer].inputs[0], node.inputs[1 - side]]
                 executed[producer].operation = .skipped
                 break

@@ -64,7 +64,17 @@ public struct SeparableConv2D: Layer {
 
     /// Convolves an NHWC batch.
     public func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor {
-        guard let expansion else { return try separable(input) }
+        try invertedResidual(input, adding: nil, activation: .none)
+    }
+
+    /// `activation(self(input) + residual)`, the sum in the projection's
+    /// output stage when the block has an expansion (MobileNet v2's shortcut).
+    func callAsFunction(_ input: Tensor, adding residual: Tensor, activation: Activation) throws(FoveaError) -> Tensor {
+        try invertedResidual(input, adding: residual, activation: activation)
+    }
+
+    private func invertedResidual(_ input: Tensor, adding residual: Tensor?, activation: Activation) throws(FoveaError) -> Tensor {
+        guard let expansion else { return try adding(residual, activation, to: try separable(input)) }
         let expand = try expansion.prepare(input.shape)
         let first = try depthwise.prepare(expand.outputShape)
         let second = try pointwise.prepare(first.outputShape)
@@ -73,9 +83,13 @@ public struct SeparableConv2D: Layer {
         let extent = Int((first.descriptor.kernel.1 - 1) * first.descriptor.dilation.1 + 1)
         guard first.plan.algorithm == .depthwise, expand.plan.algorithm == .gemm,
               Int(first.descriptor.pad_begin.1) < extent, Int(first.descriptor.pad_end.1) < extent
-        else { return try separable(try expansion(input)) }
+        else { return try adding(residual, activation, to: try separable(try expansion(input))) }
+        if let residual, residual.shape != second.outputShape || pointwise.activation != .none {
+            return try adding(residual, activation, to: try self(input))
+        }
         var exDesc = expand.descriptor, dwDesc = first.descriptor, pwDesc = second.descriptor
         let output = try Tensor(uninitializedShape: second.outputShape)
+        var after = activation.cValue
         var bytes = 0
         try check(
             fovea_conv_inverted_residual_workspace_size(
@@ -85,9 +99,17 @@ public struct SeparableConv2D: Layer {
         try check(
             fovea_conv_inverted_residual_run(
                 expand.plan.pointer, &exDesc, first.plan.pointer, &dwDesc, second.plan.pointer, &pwDesc,
-                input.readPointer, output.writePointer, workspace.pointer, bytes),
+                input.readPointer, residual?.readPointer, &after, output.writePointer, workspace.pointer, bytes),
             "inverted residual block")
         return output
+    }
+
+    /// The sum and its activation as separate passes, where the block cannot
+    /// take them (no expansion, or a projection with its own activation).
+    private func adding(_ residual: Tensor?, _ activation: Activation, to output: Tensor) throws(FoveaError) -> Tensor {
+        guard let residual else { return output }
+        let sum = try add(output, residual)
+        return activation == .none ? sum : try activate(sum, activation)
     }
 
     /// The depthwise and 1x1 stages.

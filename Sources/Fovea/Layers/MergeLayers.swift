@@ -159,18 +159,27 @@ public struct PaddedAdd: MergeLayer {
     }
 }
 
-/// A convolution whose only reader is a residual ``Add``, run as one layer:
-/// `activation(convolution(input) + shortcut)`, the sum in the convolution's
-/// output stage instead of a pass of its own over memory. A graph makes these
-/// (see `Graph.executionNodes`); the inputs are the convolution's input, then
-/// the shortcut.
+/// A convolution (or a depthwise-separable block) whose only reader is a
+/// residual ``Add``, run as one layer: `activation(convolution(input) +
+/// shortcut)`, the sum in the convolution's output stage instead of a pass of
+/// its own over memory. A graph makes these (see `Graph.executionNodes`); the
+/// inputs are the convolution's input, then the shortcut.
 struct ConvolutionAddingShortcut: MergeLayer {
-    let convolution: ConvolutionCore
+    enum Producer: Sendable {
+        case convolution(ConvolutionCore)
+        case separable(SeparableConv2D)
+    }
+
+    let producer: Producer
     let activation: Activation
 
     func outputShape(for inputShapes: [[Int]]) throws(FoveaError) -> [Int] {
         guard inputShapes.count == 2 else { throw .invalidParameter("a convolution with a shortcut takes two inputs") }
-        let shape = try convolution.geometry(for: inputShapes[0]).outputShape
+        let shape: [Int]
+        switch producer {
+        case .convolution(let core): shape = try core.geometry(for: inputShapes[0]).outputShape
+        case .separable(let block): shape = try block.outputShape(for: inputShapes[0])
+        }
         guard shape == inputShapes[1] else {
             throw .shapeMismatch(
                 "Add needs inputs of one shape, got \(describe(shape)) and \(describe(inputShapes[1]))")
@@ -180,6 +189,9 @@ struct ConvolutionAddingShortcut: MergeLayer {
 
     func callAsFunction(_ inputs: [Tensor]) throws(FoveaError) -> Tensor {
         _ = try outputShape(for: inputs.map(\.shape))
-        return try convolution(inputs[0], adding: inputs[1], activation: activation)
+        switch producer {
+        case .convolution(let core): return try core(inputs[0], adding: inputs[1], activation: activation)
+        case .separable(let block): return try block(inputs[0], adding: inputs[1], activation: activation)
+        }
     }
 }
