@@ -44,7 +44,7 @@ extension ConvBatchNorm2D: PaddingAbsorbing {
 }
 
 /// The 2-D convolution a layer runs (directly, or folded with its batch norm).
-private func convolutionCore(of layer: any Layer) -> ConvolutionCore? {
+func convolutionCore(of layer: any Layer) -> ConvolutionCore? {
     if let conv = layer as? Conv2D { return conv.core }
     if let folded = layer as? ConvBatchNorm2D { return folded.folded.core }
     return nil
@@ -58,95 +58,5 @@ extension ConvolutionCore {
     var isPointwise: Bool {
         spatialRank == 2 && groups == 1 && weight.shape[0] == 1 && weight.shape[1] == 1 && stride.values.allSatisfy { $0 == 1 }
             && (padding == .valid || padding == .explicit(begin: [0], end: [0]))
-    }
-}
-
-extension Graph {
-    /// The nodes as they run: a zero padding whose only reader can absorb it
-    /// becomes a pass-through and its reader reads the unpadded input; a
-    /// depthwise convolution read only by a 1x1 convolution runs with it as
-    /// one depthwise-separable block, the intermediate kept in cache, and a
-    /// 1x1 convolution read only by such a block runs inside it too (MobileNet
-    /// v2's expansion). The graph's own nodes (its summary, shapes and
-    /// parameters) are unchanged.
-    static func executionNodes(
-        _ nodes: [GraphBuilder.Node], outputs: [(String, Int)]
-    ) -> [GraphBuilder.Node] {
-        var executed = nodes
-        var readers = Array(repeating: [Int](), count: nodes.count)
-        for (index, node) in nodes.enumerated() {
-            for input in node.inputs { readers[input].append(index) }
-        }
-        let outputNodes = Set(outputs.map(\.1))
-        for (index, node) in nodes.enumerated() {
-            guard case .layer(let layer) = node.operation, let pad = layer as? ZeroPadding2D,
-                  !outputNodes.contains(index), readers[index].count == 1 else { continue }
-            let reader = readers[index][0]
-            guard case .layer(let next) = executed[reader].operation, let absorbing = next as? PaddingAbsorbing,
-                  let absorbed = try? absorbing.absorbing(top: pad.top, left: pad.left, bottom: pad.bottom, right: pad.right)
-            else { continue }
-            executed[reader].operation = .layer(absorbed)
-            executed[reader].inputs = node.inputs
-            executed[index].operation = .skipped
-        }
-        for (index, node) in executed.enumerated() {
-            guard case .layer(let layer) = node.operation, let depthwise = convolutionCore(of: layer), depthwise.isDepthwise,
-                  !outputNodes.contains(index), readers[index].count == 1 else { continue }
-            let reader = readers[index][0]
-            guard case .layer(let next) = executed[reader].operation, let pointwise = convolutionCore(of: next),
-                  pointwise.isPointwise, pointwise.algorithm == .auto || pointwise.algorithm == .gemm else { continue }
-            executed[reader].operation = .layer(SeparableConv2D(depthwise: depthwise, pointwise: pointwise))
-            executed[reader].inputs = node.inputs
-            executed[index].operation = .skipped
-        }
-        // Readers again: the blocks made above read their depthwise stage's input.
-        readers = Array(repeating: [Int](), count: executed.count)
-        for (index, node) in executed.enumerated() {
-            if case .skipped = node.operation { continue }
-            for input in node.inputs { readers[input].append(index) }
-        }
-        for (index, node) in executed.enumerated() {
-            guard case .layer(let layer) = node.operation, let expansion = convolutionCore(of: layer), expansion.isPointwise,
-                  expansion.algorithm == .auto || expansion.algorithm == .gemm,
-                  !outputNodes.contains(index), readers[index].count == 1 else { continue }
-            let reader = readers[index][0]
-            guard case .layer(let next) = executed[reader].operation, let separable = next as? SeparableConv2D,
-                  separable.expansion == nil else { continue }
-            executed[reader].operation = .layer(
-                SeparableConv2D(expansion: expansion, depthwise: separable.depthwise, pointwise: separable.pointwise))
-            executed[reader].inputs = node.inputs
-            executed[index].operation = .skipped
-        }
-        // A residual Add of two inputs, one of them a 2-D convolution with no
-        // activation of its own read only by the Add: the sum moves into the
-        // convolution's output stage (ResNet's `relu(conv(y) + shortcut)`,
-        // MobileNet v2's projection plus shortcut).
-        readers = Array(repeating: [Int](), count: executed.count)
-        for (index, node) in executed.enumerated() {
-            if case .skipped = node.operation { continue }
-            for input in node.inputs { readers[input].append(index) }
-        }
-        for (index, node) in executed.enumerated() {
-            guard case .merge(let merge) = node.operation, let add = merge as? Add, node.inputs.count == 2 else { continue }
-            for (side, producer) in node.inputs.enumerated().reversed() {
-                guard producer != node.inputs[1 - side], !outputNodes.contains(producer),
-                      readers[producer].count == 1,
-                      case .layer(let layer) = executed[producer].operation
-                else { continue }
-                let fused: ConvolutionAddingShortcut.Producer
-                if let core = convolutionCore(of: layer), core.spatialRank == 2, core.activation == .none {
-                    fused = .convolution(core)
-                } else if let block = layer as? SeparableConv2D, block.expansion != nil, block.pointwise.activation == .none {
-                    fused = .separable(block)
-                } else {
-                    continue
-                }
-                executed[index].operation = .merge(ConvolutionAddingShortcut(producer: fused, activation: add.activation))
-                executed[index].inputs = [executed[producer].inputs[0], node.inputs[1 - side]]
-                executed[producer].operation = .skipped
-                break
-            }
-        }
-        return executed
     }
 }
