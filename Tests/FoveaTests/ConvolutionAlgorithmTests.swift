@@ -37,6 +37,18 @@ extension ISASweep {
                 padBegin: [top, left], padEnd: [bottom, right])
         }
 
+        /// The geometry with its output sizes worked out again from its input
+        /// (a generator may have adjusted the input).
+        static func withOutputSizes(_ geometry: ConvolutionGeometry) -> ConvolutionGeometry {
+            var g = geometry
+            for axis in 0..<g.spatialRank {
+                g.outSize[axis] = windowOutputExtent(
+                    input: g.inSize[axis], kernel: g.kernel[axis], stride: g.stride[axis],
+                    dilation: g.dilation[axis], padBegin: g.padBegin[axis], padEnd: g.padEnd[axis])
+            }
+            return g
+        }
+
         @Test func everyAlgorithmMatchesTheReference() throws {
             var sweep = Sweep(seed: 11)
             try forEachInstructionSet { level in
@@ -44,12 +56,7 @@ extension ISASweep {
                     for (algorithm, name, tolerance) in Self.algorithms {
                         var g = name.hasPrefix("winograd")
                             ? Self.randomWinogradProblem(&sweep) : KernelSweepTests.randomConvolution(&sweep)
-                        // Recompute the output size from the (possibly adjusted) input.
-                        for axis in 0..<g.spatialRank {
-                            g.outSize[axis] = windowOutputExtent(
-                                input: g.inSize[axis], kernel: g.kernel[axis], stride: g.stride[axis],
-                                dilation: g.dilation[axis], padBegin: g.padBegin[axis], padEnd: g.padEnd[axis])
-                        }
+                        g = Self.withOutputSizes(g)
                         guard g.outSize.allSatisfy({ $0 >= 1 }) else { continue }
                         let activation: Activation = [.none, .relu, .relu6, .leakyRelu(alpha: 0.1), .sigmoid][sweep.int(0...4)]
                         var desc = g.descriptor(activation: activation)
@@ -269,11 +276,7 @@ extension ISASweep {
                 for trial in 0..<10 {
                     for (algorithm, name) in kinds {
                         var g = name.hasPrefix("winograd") ? Self.randomWinogradProblem(&sweep) : KernelSweepTests.randomConvolution(&sweep)
-                        for axis in 0..<g.spatialRank {
-                            g.outSize[axis] = windowOutputExtent(
-                                input: g.inSize[axis], kernel: g.kernel[axis], stride: g.stride[axis],
-                                dilation: g.dilation[axis], padBegin: g.padBegin[axis], padEnd: g.padEnd[axis])
-                        }
+                        g = Self.withOutputSizes(g)
                         guard g.outSize.allSatisfy({ $0 >= 1 }) else { continue }
                         let activation: Activation = [.none, .relu, .relu6, .leakyRelu(alpha: 0.1), .sigmoid, .tanh][trial % 6]
                         var desc = g.descriptor()
