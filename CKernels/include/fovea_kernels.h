@@ -279,9 +279,10 @@ fovea_conv_algorithm fovea_conv_algorithm_choose(const fovea_conv_desc *desc);
 void fovea_conv_winograd_set_enabled(int32_t enabled);
 int32_t fovea_conv_winograd_enabled(void);
 
-/** Packs w (and bias, out_channels values or NULL) for `algorithm` (AUTO resolves
- *  here). Only the channel, kernel, stride, dilation, groups and activation
- *  fields of desc matter; batch, sizes and padding are given at run time. */
+/** Packs w (and bias, out_channels values or NULL) for `algorithm`. AUTO resolves
+ *  here, from the whole descriptor (the sizes decide between Winograd tiles and
+ *  direct); otherwise only the channel, kernel, stride, dilation, groups and
+ *  activation fields matter, and batch, sizes and padding are given at run time. */
 fovea_status fovea_conv_plan_create(const fovea_conv_desc *desc, fovea_conv_algorithm algorithm,
                                     const float *w, const float *bias, fovea_conv_plan **plan);
 void fovea_conv_plan_destroy(fovea_conv_plan *plan);

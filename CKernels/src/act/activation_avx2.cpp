@@ -74,13 +74,13 @@ FOVEA_TARGET_AVX2 void residual_block_avx2(const fovea_activation *activation, i
         const float *add = r + i * r_stride;
         int64_t j = 0;
         for (; j + 8 <= columns; j += 8) {
-            __m256 v = _mm256_add_ps(_mm256_loadu_ps(row + j), _mm256_loadu_ps(add + j));
+            __m256 v = _mm256_add_ps(_mm256_loadu_ps(add + j), _mm256_loadu_ps(row + j));
             if (piecewise) v = simd::activate_avx2(*activation, v);
             _mm256_storeu_ps(row + j, v);
         }
         if (j < columns) {
             const __m256i m = tail_mask8(columns - j);
-            __m256 v = _mm256_add_ps(_mm256_maskload_ps(row + j, m), _mm256_maskload_ps(add + j, m));
+            __m256 v = _mm256_add_ps(_mm256_maskload_ps(add + j, m), _mm256_maskload_ps(row + j, m));
             if (piecewise) v = simd::activate_avx2(*activation, v);
             _mm256_maskstore_ps(row + j, m, v);
         }
@@ -118,7 +118,7 @@ fovea_status prelu_forward_avx2(int64_t rows, int64_t channels, const float *x,
     return FOVEA_STATUS_SUCCESS;
 }
 
-// c = act(c + r) over a block of rows (sigmoid and tanh left to the caller).
+// c = act(r + c) over a block of rows (sigmoid and tanh left to the caller).
 void residual_rows_avx2(const fovea_activation *activation, int64_t rows, int64_t columns, int64_t stride,
                         float *c, const float *r, int64_t r_stride) {
     residual_block_avx2(activation, rows, columns, stride, c, r, r_stride);

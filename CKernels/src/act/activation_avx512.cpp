@@ -73,13 +73,13 @@ FOVEA_TARGET_AVX512 void residual_block_avx512(const fovea_activation *activatio
         const float *add = r + i * r_stride;
         int64_t j = 0;
         for (; j + 16 <= columns; j += 16) {
-            __m512 v = _mm512_add_ps(_mm512_loadu_ps(row + j), _mm512_loadu_ps(add + j));
+            __m512 v = _mm512_add_ps(_mm512_loadu_ps(add + j), _mm512_loadu_ps(row + j));
             if (piecewise) v = simd::activate_avx512(*activation, v);
             _mm512_storeu_ps(row + j, v);
         }
         if (j < columns) {
             const __mmask16 m = tail_mask16(columns - j);
-            __m512 v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, row + j), _mm512_maskz_loadu_ps(m, add + j));
+            __m512 v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, add + j), _mm512_maskz_loadu_ps(m, row + j));
             if (piecewise) v = simd::activate_avx512(*activation, v);
             _mm512_mask_storeu_ps(row + j, m, v);
         }
@@ -117,7 +117,7 @@ fovea_status prelu_forward_avx512(int64_t rows, int64_t channels, const float *x
     return FOVEA_STATUS_SUCCESS;
 }
 
-// c = act(c + r) over a block of rows (sigmoid and tanh left to the caller).
+// c = act(r + c) over a block of rows (sigmoid and tanh left to the caller).
 void residual_rows_avx512(const fovea_activation *activation, int64_t rows, int64_t columns, int64_t stride,
                         float *c, const float *r, int64_t r_stride) {
     residual_block_avx512(activation, rows, columns, stride, c, r, r_stride);

@@ -44,7 +44,7 @@ void residual_block_scalar(const fovea_activation *activation, int64_t rows, int
                            activation->kind != FOVEA_ACTIVATION_NONE;
     for (int64_t i = 0; i < rows; ++i) {
         float *row = c + i * stride;
-        for (int64_t j = 0; j < columns; ++j) row[j] += r[i * r_stride + j];
+        for (int64_t j = 0; j < columns; ++j) row[j] = r[i * r_stride + j] + row[j];
         if (piecewise) fovea_reference_activation_forward(activation, columns, row, row);
     }
 }

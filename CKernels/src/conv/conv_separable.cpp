@@ -31,9 +31,10 @@ struct Stages {
 };
 
 // Rows per block: the intermediate block near 64 KB, at least one row. With
-// an expansion in front, more rows (its buffer near 256 KB): the rows a block
-// shares with the next are carried over, not recomputed, but a block of few
-// rows would still spend its time on the carrying.
+// an expansion in front, more rows (its buffer near 256 KB): a block computes
+// again the expanded rows it shares with the block before it when that block
+// starts another strip, and a block of few rows would spend much of its time
+// on them.
 int64_t block_rows(const Stages &s) {
     const fovea_conv_desc &dw = *s.dd;
     const int64_t row_bytes = dw.out_size[2] * dw.out_channels * int64_t(sizeof(float));
@@ -113,6 +114,8 @@ fovea_status workspace_size(const Stages &s, size_t *bytes) {
 
 fovea_status run(const Stages &s, const float *x, float *y, void *workspace, size_t workspace_bytes) {
     if (!compatible(s)) return FOVEA_STATUS_INVALID_ARGUMENT;
+    // Refused before any stage runs: the residual sum needs a projection without an activation.
+    if (s.residual && s.pointwise->desc.activation.kind != FOVEA_ACTIVATION_NONE) return FOVEA_STATUS_INVALID_ARGUMENT;
     const fovea_conv_desc &dd = *s.dd, &pd = *s.pd;
     const Layout l = layout(s);
     const size_t per_worker = l.total();
@@ -126,13 +129,15 @@ fovea_status run(const Stages &s, const float *x, float *y, void *workspace, siz
     const int64_t in_image = dd.in_size[1] * x_row_floats;
     const int64_t extent = (dd.kernel[1] - 1) * dd.dilation[1] + 1;
     std::atomic<int> failure{FOVEA_STATUS_SUCCESS};
-    // Blocks go to the threads in strips of kStripBlocks, run in order, and a
-    // block takes the expanded rows it shares with the one before it in its
-    // strip instead of computing them again. The strips do not depend on the
-    // thread count, and so neither does which rows share an expansion GEMM:
-    // that decides the last bits of the result.
-    constexpr int64_t kStripBlocks = 4;
-    const int64_t strips_per_image = (blocks_per_image + kStripBlocks - 1) / kStripBlocks;
+    // Blocks go to the threads in strips, run in order, and a block takes the
+    // expanded rows it shares with the one before it in its strip instead of
+    // computing them again. The strips depend on the shapes only, not on the
+    // thread count, and so does which rows share an expansion GEMM: that
+    // decides the last bits of the result.
+    // Plain separable blocks share nothing: one block per strip. With an
+    // expansion, up to four, leaving about four strips per image to share out.
+    const int64_t strip_blocks = s.expand ? std::clamp<int64_t>(blocks_per_image / 4, 1, 4) : 1;
+    const int64_t strips_per_image = (blocks_per_image + strip_blocks - 1) / strip_blocks;
     parallel_for_workers(dd.batch * strips_per_image, 1, workers, [&](int64_t begin, int64_t end, int32_t worker) {
         char *base = static_cast<char *>(workspace) + size_t(worker) * per_worker;
         float *expanded = reinterpret_cast<float *>(base);
@@ -141,8 +146,8 @@ fovea_status run(const Stages &s, const float *x, float *y, void *workspace, siz
         for (int64_t strip = begin; strip < end; ++strip) {
             // Expanded rows [held_first, held_end) of the strip's image are in `expanded`.
             int64_t held_first = 0, held_end = 0;
-            const int64_t first_block = (strip % strips_per_image) * kStripBlocks;
-            const int64_t last_block = std::min(blocks_per_image, first_block + kStripBlocks);
+            const int64_t first_block = (strip % strips_per_image) * strip_blocks;
+            const int64_t last_block = std::min(blocks_per_image, first_block + strip_blocks);
             for (int64_t block_index = first_block; block_index < last_block; ++block_index) {
                 const int64_t n = strip / strips_per_image, first = block_index * rows;
                 const int64_t count = std::min(rows, dd.out_size[1] - first);

@@ -71,6 +71,7 @@ int64_t chunk_tiles(const fovea_conv_plan &plan, const Problem &p, const Widths 
     const int64_t per_tile = int64_t(alpha) * alpha * (w.cp + w.kp) * int64_t(sizeof(float));
     const int64_t mr = plan.ukernel.mr;
     const int64_t budget = std::max<int64_t>(mr, (int64_t(12) << 20) / per_tile / mr * mr);
+    if (tiles == 0) return mr;  // an empty output: nothing to split
     // Chunks of nearly equal size: 196 tiles made one of 168 and one of 28,
     // and the weights streamed in full for the small one too.
     const int64_t chunks = (tiles + budget - 1) / budget;
@@ -113,7 +114,7 @@ bool winograd_applies(const fovea_conv_desc &d) {
 
 namespace {
 
-// Rough seconds for F(m x m, 3 x 3) at batch 1 on one core: the batched GEMM
+// Rough seconds for F(m x m, 3 x 3) on one core: the batched GEMM
 // at the microkernel's sustained rate plus one pass over the transformed
 // weights, from the last-level cache when they fit there and from memory
 // otherwise. Rates measured on this library's benchmark machine; only their
@@ -179,6 +180,7 @@ void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x,
     const winograd::Kernels transforms = kernels_for(plan.isa, m);
     const int64_t tiles_h = (d.out_size[1] + m - 1) / m, tiles_w = (d.out_size[2] + m - 1) / m;
     const int64_t tiles = tiles_h * tiles_w;
+    if (tiles == 0 || d.batch == 0) return;  // an empty output
     const int64_t K = d.out_channels, mr = plan.ukernel.mr, nr = plan.ukernel.nr;
     const int64_t panels = w.kp / nr;
     const int64_t per_position = gemm::packed_size(w.cp, K, nr);

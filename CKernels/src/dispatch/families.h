@@ -55,8 +55,9 @@ struct ActivationTable {
     // Sigmoid or tanh over rows of a block, on the calling thread: what the
     // convolution drivers apply after their stores, tile by tile.
     void (*transcendental_rows)(fovea_activation_kind, int64_t rows, int64_t columns, int64_t stride, float *);
-    // c = act(c + r) over rows of a block, on the calling thread: a residual
-    // sum fused into a convolution's output stage, tile by tile.
+    // c = act(r + c) over rows of a block, on the calling thread: a residual
+    // sum fused into a convolution's output stage, tile by tile (the shortcut
+    // first, as Keras writes Add([shortcut, x]); only a NaN payload could tell).
     void (*residual_rows)(const fovea_activation *, int64_t rows, int64_t columns, int64_t stride, float *c,
                           const float *r, int64_t r_stride);
     fovea_status (*prelu_forward)(int64_t, int64_t, const float *, const float *, float *);

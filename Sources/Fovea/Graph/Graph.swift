@@ -8,7 +8,8 @@ import Foundation
 /// them. A graph is immutable and can be called from several threads at once.
 public struct Graph: Layer {
     let nodes: [GraphBuilder.Node]
-    // The nodes as they run, after fusions that do not change the results.
+    // The nodes as they run, after the fusions of LayerFusion.swift (equal to
+    // the layers one by one, up to rounding for separable blocks).
     let executed: [GraphBuilder.Node]
     let outputIndices: [(name: String, node: Int)]
     // For each node, the last node that reads it when running: intermediate

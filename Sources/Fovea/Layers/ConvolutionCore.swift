@@ -104,7 +104,10 @@ struct ConvolutionCore: Sendable {
     /// own activation to be none and the residual shaped as the output.
     func callAsFunction(_ input: Tensor, adding residual: Tensor, activation: Activation) throws(FoveaError) -> Tensor {
         let prepared = try prepare(input.shape)
-        guard self.activation == .none, residual.shape == prepared.outputShape else {
+        guard self.activation == .none else {
+            throw .invalidParameter("a residual sum needs a convolution without an activation of its own, this one has \(self.activation)")
+        }
+        guard residual.shape == prepared.outputShape else {
             throw .shapeMismatch(
                 "a residual of shape \(describe(residual.shape)) cannot be added to a convolution output of shape \(describe(prepared.outputShape))")
         }

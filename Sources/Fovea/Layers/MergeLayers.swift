@@ -159,8 +159,8 @@ public struct PaddedAdd: MergeLayer {
     }
 }
 
-/// A convolution (or a depthwise-separable block) whose only reader is a
-/// residual ``Add``, run as one layer: `activation(convolution(input) +
+/// A convolution (or an inverted-residual block, a separable block with an
+/// expansion) whose only reader is a residual ``Add``, run as one layer: `activation(convolution(input) +
 /// shortcut)`, the sum in the convolution's output stage instead of a pass of
 /// its own over memory. A graph makes these (see `Graph.executionNodes`); the
 /// inputs are the convolution's input, then the shortcut.

@@ -24,9 +24,9 @@ extension SeparableConv2D: TrainableLayer {
     /// The pointwise stage's gradients, then the depthwise stage's (and the
     /// expansion's, when a graph fused one in).
     ///
-    /// The intermediate is not kept by the forward pass (it is computed a few
-    /// rows at a time), so it is computed again here: the depthwise stage is
-    /// the cheap one.
+    /// The intermediates are not kept by the forward pass (they are computed a
+    /// few rows at a time), so they are computed again here: one more forward
+    /// pass of the stages before the last.
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
         let (first, second) = (Conv2D(core: depthwise), Conv2D(core: pointwise))
         let expansion = self.expansion.map { Conv2D(core: $0) }
