@@ -108,7 +108,7 @@ public struct SeparableConv2D: Layer {
     /// take them (no expansion, or a projection with its own activation).
     private func adding(_ residual: Tensor?, _ activation: Activation, to output: Tensor) throws(FoveaError) -> Tensor {
         guard let residual else { return output }
-        let sum = try add(output, residual)
+        let sum = try add(residual, output)  // the shortcut first, as the fused kernels add it
         return activation == .none ? sum : try activate(sum, activation)
     }
 
