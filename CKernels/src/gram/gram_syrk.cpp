@@ -10,12 +10,14 @@ void run(const Implementation &implementation, int64_t batch, int64_t spatial, i
     const Shape s = implementation.shape;
     const int64_t C = channels;
     const int64_t row_tiles = round_up(C, s.mr) / s.mr;
+    const bool prefetch = kBlock * C * int64_t(sizeof(float)) <= kPrefetchBytes;
     for (int64_t n = 0; n < batch; ++n) {
         float *gn = g + n * C * C;
         if (spatial == 0) std::fill(gn, gn + C * C, 0.0f);  // no block runs: the sum is empty
         for (int64_t p0 = 0; p0 < spatial; p0 += kBlock) {
             Block block{x + (n * spatial + p0) * C, std::min(kBlock, spatial - p0), C, workspace,
-                        workspace + s.mr * kBlock, gn, p0 > 0};
+                        workspace + s.mr * kBlock, gn, p0 > 0,
+                        prefetch && p0 + kBlock < spatial ? x + (n * spatial + p0 + kBlock) * C : nullptr};
             implementation.pack(block, 0, 1);
             // Every tile accumulates over the blocks in order, in one chunk, so
             // the sums do not depend on the thread count.

@@ -20,6 +20,12 @@ struct Shape {
 };
 
 constexpr int64_t kBlock = 256;  // pixels per packed block
+// The first row tile of a block prefetches the next block when a block is at
+// most this large. Few channels (VGG's first layers: 64) leave the hardware
+// prefetcher idle over a long run of small blocks, and the next block then
+// arrives from L3 at the latency of each miss; a block of many channels
+// prefetched whole would evict the one in use from L2.
+constexpr int64_t kPrefetchBytes = 256 * 1024;
 
 inline int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
@@ -34,15 +40,18 @@ struct Block {
     float *packed_b;    // the last, partial column panel: [depth][NR]
     float *g;           // the image's [C][C] result
     bool accumulate;    // add to g (not the first block)
+    const float *next;  // the next block's first pixel, to prefetch, or nullptr
 };
 
 // C[MR x NV*W] (+)= A[depth][MR] * B[depth][NV*W], rows and columns clipped.
 // A's rows are lda floats apart (element m of row k at a[k * lda + m]) and
 // B's ldb apart, so both can be read straight from the pixels of X.
-template <int W, int MR, int NV>
+// With PREFETCH, the rows of the next block at the same columns (`ahead`)
+// are fetched into L1 on the way, one line per 16 floats.
+template <int W, int MR, int NV, bool PREFETCH = false>
 inline __attribute__((always_inline)) void tile(const float *a, int64_t lda, const float *b, int64_t ldb,
                                                 int64_t depth, float *c, int64_t ldc, int64_t rows, int64_t cols,
-                                                bool accumulate) {
+                                                bool accumulate, const float *ahead = nullptr) {
     Vec<W> acc[MR][NV];
 #pragma clang loop unroll(full)
     for (int m = 0; m < MR; ++m)
@@ -52,6 +61,10 @@ inline __attribute__((always_inline)) void tile(const float *a, int64_t lda, con
         Vec<W> bv[NV];
 #pragma clang loop unroll(full)
         for (int v = 0; v < NV; ++v) std::memcpy(&bv[v], b + k * ldb + v * W, sizeof bv[v]);
+        if constexpr (PREFETCH) {
+#pragma clang loop unroll(full)
+            for (int v = 0; v < (NV * W * 4 + 63) / 64; ++v) __builtin_prefetch(ahead + k * ldb + v * 16, 0, 3);
+        }
 #pragma clang loop unroll(full)
         for (int m = 0; m < MR; ++m) {
             const Vec<W> av = a[k * lda + m];
@@ -98,6 +111,21 @@ inline __attribute__((always_inline)) void pack(const Block &b, int64_t, int64_t
     }
 }
 
+// tile<W, MR, NV - S> for the columns past the first S vectors of a panel:
+// on the diagonal, those vectors lie wholly below it.
+template <int W, int MR, int NV, int S = 0>
+inline __attribute__((always_inline)) void tile_skipping(int64_t skip, const float *a, int64_t lda,
+                                                         const float *panel, int64_t ldb, int64_t depth, float *c,
+                                                         int64_t ldc, int64_t rows, int64_t cols, bool accumulate) {
+    if constexpr (S + 1 < NV) {
+        if (skip > S) {
+            tile_skipping<W, MR, NV, S + 1>(skip, a, lda, panel, ldb, depth, c, ldc, rows, cols, accumulate);
+            return;
+        }
+    }
+    tile<W, MR, NV - S>(a, lda, panel + S * W, ldb, depth, c + S * W, ldc, rows, cols - S * W, accumulate);
+}
+
 // Multiplies row tiles [begin, end) against the column panels on or above
 // the diagonal.
 template <int W, int MR, int NV>
@@ -109,22 +137,22 @@ inline __attribute__((always_inline)) void multiply(const Block &b, int64_t begi
         const bool packed_rows = i0 + MR > C;
         const float *a = packed_rows ? b.packed_a : b.x + i0;
         const int64_t lda = packed_rows ? MR : C;
+        const int64_t rows = std::min<int64_t>(MR, C - i0);
         for (int64_t j = i0 / NR; j < col_panels; ++j) {
             const bool packed_columns = j * NR + NR > C;
             const float *panel = packed_columns ? b.packed_b : b.x + j * NR;
-            const int64_t ldb = packed_columns ? NR : C, rows = std::min<int64_t>(MR, C - i0);
-            if constexpr (NV > 1) {
-                // On the diagonal, a row tile past the panel's first vector of
-                // columns needs only the rest: those columns lie below the diagonal.
-                if (i0 >= j * NR + W) {
-                    if (j * NR + W < C)
-                        tile<W, MR, NV - 1>(a, lda, panel + W, ldb, b.depth, b.g + i0 * C + j * NR + W, C, rows,
-                                            std::min<int64_t>(NR - W, C - j * NR - W), b.accumulate);
-                    continue;
-                }
+            const int64_t ldb = packed_columns ? NR : C;
+            // Vectors of the panel that end before column i0 hold no entry on
+            // or above the diagonal for any row of the tile.
+            const int64_t skip = j * NR < i0 ? (i0 - j * NR) / W : 0;
+            if (j * NR + skip * W >= C) continue;
+            if (t == 0 && b.next) {
+                tile<W, MR, NV, true>(a, lda, panel, ldb, b.depth, b.g + j * NR, C, rows,
+                                      std::min<int64_t>(NR, C - j * NR), b.accumulate, b.next + j * NR);
+                continue;
             }
-            tile<W, MR, NV>(a, lda, panel, ldb, b.depth, b.g + i0 * C + j * NR, C, rows,
-                            std::min<int64_t>(NR, C - j * NR), b.accumulate);
+            tile_skipping<W, MR, NV>(skip, a, lda, panel, ldb, b.depth, b.g + i0 * C + j * NR, C, rows,
+                                     std::min<int64_t>(NR, C - j * NR), b.accumulate);
         }
     }
 }
