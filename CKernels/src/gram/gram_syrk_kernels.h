@@ -127,32 +127,36 @@ inline __attribute__((always_inline)) void tile_skipping(int64_t skip, const flo
 }
 
 // Multiplies row tiles [begin, end) against the column panels on or above
-// the diagonal.
+// the diagonal. Panels are the outer loop: a panel's rows of the block stay
+// in L1 across the row tiles, which are narrower and stream from L2.
 template <int W, int MR, int NV>
 inline __attribute__((always_inline)) void multiply(const Block &b, int64_t begin, int64_t end) {
     constexpr int NR = NV * W;
     const int64_t C = b.channels, col_panels = round_up(C, NR) / NR;
-    for (int64_t t = begin; t < end; ++t) {
-        const int64_t i0 = t * MR;
-        const bool packed_rows = i0 + MR > C;
-        const float *a = packed_rows ? b.packed_a : b.x + i0;
-        const int64_t lda = packed_rows ? MR : C;
-        const int64_t rows = std::min<int64_t>(MR, C - i0);
-        for (int64_t j = i0 / NR; j < col_panels; ++j) {
-            const bool packed_columns = j * NR + NR > C;
-            const float *panel = packed_columns ? b.packed_b : b.x + j * NR;
-            const int64_t ldb = packed_columns ? NR : C;
+    for (int64_t j = begin * MR / NR; j < col_panels; ++j) {
+        const bool packed_columns = j * NR + NR > C;
+        const float *panel = packed_columns ? b.packed_b : b.x + j * NR;
+        const int64_t ldb = packed_columns ? NR : C;
+        const int64_t cols = std::min<int64_t>(NR, C - j * NR);
+        // Row tiles that reach the panel: those starting before its end.
+        const int64_t last = std::min<int64_t>(end, (j * NR + NR + MR - 1) / MR);
+        for (int64_t t = begin; t < last; ++t) {
+            const int64_t i0 = t * MR;
+            const bool packed_rows = i0 + MR > C;
+            const float *a = packed_rows ? b.packed_a : b.x + i0;
+            const int64_t lda = packed_rows ? MR : C;
+            const int64_t rows = std::min<int64_t>(MR, C - i0);
             // Vectors of the panel that end before column i0 hold no entry on
             // or above the diagonal for any row of the tile.
             const int64_t skip = j * NR < i0 ? (i0 - j * NR) / W : 0;
             if (j * NR + skip * W >= C) continue;
             if (t == 0 && b.next) {
-                tile<W, MR, NV, true>(a, lda, panel, ldb, b.depth, b.g + j * NR, C, rows,
-                                      std::min<int64_t>(NR, C - j * NR), b.accumulate, b.next + j * NR);
+                tile<W, MR, NV, true>(a, lda, panel, ldb, b.depth, b.g + j * NR, C, rows, cols, b.accumulate,
+                                      b.next + j * NR);
                 continue;
             }
-            tile_skipping<W, MR, NV>(skip, a, lda, panel, ldb, b.depth, b.g + i0 * C + j * NR, C, rows,
-                                     std::min<int64_t>(NR, C - j * NR), b.accumulate);
+            tile_skipping<W, MR, NV>(skip, a, lda, panel, ldb, b.depth, b.g + i0 * C + j * NR, C, rows, cols,
+                                     b.accumulate);
         }
     }
 }
