@@ -213,21 +213,24 @@ extension ISASweep {
         @Test func depthwiseMatchesTheReference() throws {
             var sweep = Sweep(seed: 15)
             try forEachInstructionSet { level in
-                for trial in 0..<80 {
-                    // The last 20: 3x3 stride-1 images at most 8 wide with one column of
+                for trial in 0..<100 {
+                    // Trials 60-79: 3x3 stride-1 images at most 8 wide with one column of
                     // padding on each side (their own path), any padding above and below.
-                    let narrow = trial >= 60
-                    let fastShape = narrow || trial % 3 != 2
-                    let kernel = narrow ? 3 : fastShape ? [3, 5][sweep.int(0...1)] : sweep.int(1...7)
+                    // Trials 80-99: 3x3 at stride 1 or 2 with at least 16 outputs per row,
+                    // which go in row pairs.
+                    let narrow = (60..<80).contains(trial), pairs = trial >= 80
+                    let fastShape = narrow || pairs || trial % 3 != 2
+                    let kernel = narrow || pairs ? 3 : fastShape ? [3, 5][sweep.int(0...1)] : sweep.int(1...7)
                     let stride = narrow ? 1 : fastShape ? sweep.int(1...2) : sweep.int(1...3)
                     let dilation = fastShape ? 1 : sweep.int(1...2)
                     let multiplier = fastShape ? 1 : sweep.int(1...3)
-                    let channels = narrow ? [16, 17, 33, 48, 70][sweep.int(0...4)] : [1, 3, 8, 16, 17, 33, 48, 70][sweep.int(0...7)]
+                    let channels = narrow || pairs ? [16, 17, 33, 48, 70][sweep.int(0...4)] : [1, 3, 8, 16, 17, 33, 48, 70][sweep.int(0...7)]
                     let extent = (kernel - 1) * dilation + 1
                     let top = sweep.int(0...(extent / 2)), bottom = sweep.int(0...(extent / 2))
                     let left = narrow ? 1 : sweep.int(0...(extent / 2)), right = narrow ? 1 : sweep.int(0...(extent / 2))
                     let height = max(1, extent - top - bottom) + sweep.int(0...20)
-                    let width = narrow ? sweep.int(1...8) : max(1, extent - left - right) + sweep.int(0...30)
+                    let width = narrow ? sweep.int(1...8)
+                        : pairs ? 16 * stride + 2 + sweep.int(0...20) : max(1, extent - left - right) + sweep.int(0...30)
                     var g = ConvolutionGeometry(
                         spatialRank: 2, batch: sweep.int(1...2), inChannels: channels,
                         outChannels: channels * multiplier, groups: channels, inSize: [height, width], outSize: [],

@@ -6,8 +6,9 @@
 // bound by loads, not by arithmetic. Pixels therefore go in runs of R along
 // the row: each input vector loaded for one kernel row feeds every output of
 // the run it touches (a sliding window in registers), and each kernel tap's
-// weights are loaded once per run. With AVX-512, 3x3 stride-1 rows go in
-// pairs, which read four input rows instead of six. Runs whose window crosses
+// weights are loaded once per run. With AVX-512, 3x3 rows go in pairs, which
+// read four input rows instead of six at stride 1 and five at stride 2, and
+// give the FMAs twice as many independent accumulators. Runs whose window crosses
 // the left or right edge read the columns outside as zero; the others are
 // compiled without that test. Kernel rows outside the image are skipped for
 // the whole row. The activation is chosen once per call, not per vector.
@@ -168,14 +169,17 @@ inline __attribute__((always_inline)) void block_weights(const Args &a, int64_t 
     if (a.bias) std::memcpy(&bias, a.bias + c0, sizeof bias);
 }
 
-// Two output rows at once (3x3, stride 1, every kernel row of both inside
-// the image, the run inside horizontally): the four input rows they read are
-// loaded once for both, and the nine weights once per channel block.
-template <int W, int R, bool LEAKY>
+// Two output rows at once (3x3, stride S in both directions, every kernel
+// row of both inside the image, the run inside horizontally): the S + 3 input
+// rows they read (not 6) are loaded once for both, and the nine weights once
+// per channel block. The two rows' 2R accumulators are independent chains,
+// enough to hide the FMA latency that R alone would expose.
+template <int W, int R, int S, bool LEAKY>
 inline __attribute__((always_inline)) void pair_run(const Args &a, const float *image, float *out, int64_t oh,
                                                     int64_t ow) {
+    constexpr int span = (R - 1) * S + 3;
     const int64_t C = a.channels;
-    const int64_t top = oh - a.pad_top, left = ow - a.pad_left;
+    const int64_t top = oh * S - a.pad_top, left = ow * S - a.pad_left;
     const float *rows = image + (top * a.width + left) * C;
     const simd::FusedActivation<W, LEAKY> finish(a.activation);
     const int64_t blocks = vector_blocks<W>(C);
@@ -187,19 +191,19 @@ inline __attribute__((always_inline)) void pair_run(const Args &a, const float *
 #pragma clang loop unroll(full)
         for (int r = 0; r < R; ++r) acc[0][r] = acc[1][r] = bias;
 #pragma clang loop unroll(full)
-        for (int j = 0; j < 4; ++j) {
+        for (int j = 0; j < S + 3; ++j) {
             const float *row = rows + j * a.width * C + c0;
-            Vec<W> in[R + 2];
+            Vec<W> in[span];
 #pragma clang loop unroll(full)
-            for (int i = 0; i < R + 2; ++i) std::memcpy(&in[i], row + i * C, sizeof in[i]);
+            for (int i = 0; i < span; ++i) std::memcpy(&in[i], row + i * C, sizeof in[i]);
 #pragma clang loop unroll(full)
             for (int q = 0; q < 2; ++q) {
-                const int kh = j - q;
+                const int kh = j - q * S;
                 if (kh < 0 || kh > 2) continue;
 #pragma clang loop unroll(full)
                 for (int r = 0; r < R; ++r)
 #pragma clang loop unroll(full)
-                    for (int kw = 0; kw < 3; ++kw) acc[q][r] += in[r + kw] * wv[kh * 3 + kw];
+                    for (int kw = 0; kw < 3; ++kw) acc[q][r] += in[r * S + kw] * wv[kh * 3 + kw];
             }
         }
 #pragma clang loop unroll(full)
@@ -212,22 +216,23 @@ inline __attribute__((always_inline)) void pair_run(const Args &a, const float *
     }
 }
 
-// Output rows oh and oh + 1 (3x3, stride 1, every kernel row inside the
+// Output rows oh and oh + 1 (3x3, stride S, every kernel row inside the
 // image), in runs of R; runs at the left and right edges go row by row.
-// Registers: 2R accumulators, R + 2 inputs, 9 weights.
-template <int W, bool LEAKY>
+// Registers: 2R accumulators, 9 weights and the inputs of one row, which the
+// compiler streams: (R - 1) * S + 3 of them.
+template <int W, int S, bool LEAKY>
 inline __attribute__((always_inline)) void row_pair(const Args &a, const float *image, float *out, int64_t oh) {
-    constexpr int R = 6;
+    constexpr int R = S == 1 ? 6 : 4;  // measured: 4 beats 3, 5 and 6 at stride 2
     float *next = out + a.out_width * a.channels;
     int64_t ow = 0;
     for (; ow < a.out_width; ow += R) {
         const int64_t count = std::min<int64_t>(R, a.out_width - ow);
-        const int64_t left = ow - a.pad_left;
-        if (count == R && left >= 0 && left + R + 2 <= a.width) {
-            pair_run<W, R, LEAKY>(a, image, out, oh, ow);
+        const int64_t left = ow * S - a.pad_left;
+        if (count == R && left >= 0 && left + (R - 1) * S + 3 <= a.width) {
+            pair_run<W, R, S, LEAKY>(a, image, out, oh, ow);
         } else {
-            short_run<W, 3, 1, R, LEAKY>(a, image, out, oh, ow, count, 0, 3);
-            short_run<W, 3, 1, R, LEAKY>(a, image, next, oh + 1, ow, count, 0, 3);
+            short_run<W, 3, S, R, LEAKY>(a, image, out, oh, ow, count, 0, 3);
+            short_run<W, 3, S, R, LEAKY>(a, image, next, oh + 1, ow, count, 0, 3);
         }
     }
 }
@@ -300,16 +305,18 @@ inline __attribute__((always_inline)) void rows_fast(const Args &a) {
         }
     }
     // Row pairs need 29 vector registers: AVX-512 only.
-    const bool pairs = W == 16 && a.kernel_h == 3 && a.kernel_w == 3 && a.stride_h == 1 && a.stride_w == 1 &&
-                       a.out_width >= 16;
+    const bool pairs = W == 16 && a.kernel_h == 3 && a.kernel_w == 3 && a.stride_h == a.stride_w &&
+                       (a.stride_w == 1 || a.stride_w == 2) && a.out_width >= 16;
     for (int64_t r = a.row_begin; r < a.row_end; ++r) {
         const int64_t n = r / a.out_height, oh = r % a.out_height;
         const float *image = a.x + n * a.height * a.width * a.channels;
         float *out = a.y + (r - a.y_first_row) * a.out_width * a.channels;
         // Kernel rows inside the image, for the whole row of outputs.
         const int64_t top = oh * a.stride_h - a.pad_top;
-        if (pairs && r + 1 < a.row_end && oh + 1 < a.out_height && top >= 0 && top + 4 <= a.height) {
-            row_pair<W, LEAKY>(a, image, out, oh);
+        if (pairs && r + 1 < a.row_end && oh + 1 < a.out_height && top >= 0 &&
+            top + a.stride_h + 3 <= a.height) {
+            if (a.stride_h == 1) row_pair<W, 1, LEAKY>(a, image, out, oh);
+            else row_pair<W, 2, LEAKY>(a, image, out, oh);
             ++r;
             continue;
         }
