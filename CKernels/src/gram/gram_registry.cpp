@@ -7,16 +7,16 @@
 namespace fovea {
 namespace {
 
-template <gram::Implementation (*Choose)()>
+template <gram::Implementation (*Choose)(int64_t)>
 fovea_status syrk_workspace_size(int64_t, int64_t channels, size_t *bytes) {
-    *bytes = gram::workspace_floats(channels, Choose().shape) * sizeof(float);
+    *bytes = gram::workspace_floats(channels, Choose(channels).shape) * sizeof(float);
     return FOVEA_STATUS_SUCCESS;
 }
 
-template <gram::Implementation (*Choose)()>
+template <gram::Implementation (*Choose)(int64_t)>
 fovea_status syrk_forward(int64_t batch, int64_t spatial, int64_t channels, float scale, const float *x, float *g,
                           void *workspace, size_t bytes) {
-    const gram::Implementation implementation = Choose();
+    const gram::Implementation implementation = Choose(channels);
     if (bytes < gram::workspace_floats(channels, implementation.shape) * sizeof(float))
         return FOVEA_STATUS_INSUFFICIENT_WORKSPACE;
     gram::run(implementation, batch, spatial, channels, scale, x, g, static_cast<float *>(workspace));

@@ -169,10 +169,11 @@ struct Implementation {
     Shape shape;
 };
 
-Implementation implementation_scalar();
+// The implementation for a Gram matrix of `channels` channels.
+Implementation implementation_scalar(int64_t channels);
 #if defined(__x86_64__)
-Implementation implementation_avx2();
-Implementation implementation_avx512();
+Implementation implementation_avx2(int64_t channels);
+Implementation implementation_avx512(int64_t channels);
 #endif
 
 // G = scale * X^T X for every image of the batch.
