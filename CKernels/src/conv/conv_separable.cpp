@@ -43,7 +43,13 @@ int64_t block_rows(const Stages &s) {
         const int64_t in_row_bytes = dw.in_size[2] * dw.in_channels * int64_t(sizeof(float));
         rows = std::max(rows, (int64_t(256) << 10) / std::max<int64_t>(in_row_bytes * dw.stride[1], 1));
     }
-    return std::min(rows, std::max<int64_t>(dw.out_size[1], 1));
+    // Nearly equal blocks, an even number of them when there are several:
+    // threads share them out (a 14-row map made blocks of 11 and 3 rows, and
+    // two threads ran slower than one).
+    const int64_t height = std::max<int64_t>(dw.out_size[1], 1);
+    int64_t blocks = (height + rows - 1) / rows;
+    if (blocks > 1 && blocks % 2 == 1 && blocks < height) ++blocks;
+    return (height + blocks - 1) / blocks;
 }
 
 // Expanded input rows a block of `rows` output rows reads, at most.
@@ -135,9 +141,12 @@ fovea_status run(const Stages &s, const float *x, float *y, void *workspace, siz
     // thread count, and so does which rows share an expansion GEMM: that
     // decides the last bits of the result.
     // Plain separable blocks share nothing: one block per strip. With an
-    // expansion, up to four, leaving about four strips per image to share out.
-    const int64_t strip_blocks = s.expand ? std::clamp<int64_t>(blocks_per_image / 4, 1, 4) : 1;
-    const int64_t strips_per_image = (blocks_per_image + strip_blocks - 1) / strip_blocks;
+    // expansion, strips of up to about four blocks, a multiple of four strips
+    // per image, their lengths differing by one block at most, so that two or
+    // four threads get equal shares.
+    int64_t strips_per_image = blocks_per_image;
+    if (s.expand && blocks_per_image > 4)
+        strips_per_image = std::min(blocks_per_image, ((blocks_per_image + 3) / 4 + 3) / 4 * 4);
     parallel_for_workers(dd.batch * strips_per_image, 1, workers, [&](int64_t begin, int64_t end, int32_t worker) {
         char *base = static_cast<char *>(workspace) + size_t(worker) * per_worker;
         float *expanded = reinterpret_cast<float *>(base);
@@ -146,8 +155,9 @@ fovea_status run(const Stages &s, const float *x, float *y, void *workspace, siz
         for (int64_t strip = begin; strip < end; ++strip) {
             // Expanded rows [held_first, held_end) of the strip's image are in `expanded`.
             int64_t held_first = 0, held_end = 0;
-            const int64_t first_block = (strip % strips_per_image) * strip_blocks;
-            const int64_t last_block = std::min(blocks_per_image, first_block + strip_blocks);
+            const int64_t index = strip % strips_per_image;
+            const int64_t first_block = index * blocks_per_image / strips_per_image;
+            const int64_t last_block = (index + 1) * blocks_per_image / strips_per_image;
             for (int64_t block_index = first_block; block_index < last_block; ++block_index) {
                 const int64_t n = strip / strips_per_image, first = block_index * rows;
                 const int64_t count = std::min(rows, dd.out_size[1] - first);
