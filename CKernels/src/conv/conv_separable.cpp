@@ -43,9 +43,9 @@ int64_t block_rows(const Stages &s) {
         const int64_t in_row_bytes = dw.in_size[2] * dw.in_channels * int64_t(sizeof(float));
         rows = std::max(rows, (int64_t(256) << 10) / std::max<int64_t>(in_row_bytes * dw.stride[1], 1));
     }
-    // Nearly equal blocks, an even number of them when there are several:
-    // threads share them out (a 14-row map made blocks of 11 and 3 rows, and
-    // two threads ran slower than one).
+    // Nearly equal blocks, an odd count of several raised by one before the
+    // rows are divided, for threads to share them out: a 14-row map made
+    // blocks of 11 and 3 rows, and two threads ran it slower than one.
     const int64_t height = std::max<int64_t>(dw.out_size[1], 1);
     int64_t blocks = (height + rows - 1) / rows;
     if (blocks > 1 && blocks % 2 == 1 && blocks < height) ++blocks;
