@@ -1,5 +1,10 @@
 // AVX2 + FMA microkernel: 6 rows x 16 columns (2 ymm), 12 accumulators, two
 // B vectors and one broadcast: 15 of the 16 registers.
+//
+// Masked stores (vmaskmovps to memory) are microcoded on AMD's Zen cores and
+// cost tens of cycles each: with them on every tile, the stores took longer
+// than a 64-deep depth loop. Whole tiles therefore store with plain moves,
+// and only a tile at the right edge of C takes the masked path.
 #if defined(__x86_64__)
 #include <immintrin.h>
 
@@ -13,23 +18,55 @@ namespace {
 constexpr int MR = 6;
 constexpr int NR = 16;
 
-FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE __m256i column_mask(int64_t n, int v) {
-    const int64_t left = n - int64_t(v) * 8;
-    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(int(left < 0 ? 0 : left > 8 ? 8 : left)), lanes);
+using Tile = __m256[MR][2];
+
+// Applies f to every accumulator; unrolled, so the tile stays in registers.
+template <typename F>
+FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void for_each(Tile &acc, F f) {
+#pragma clang loop unroll(full)
+    for (int m = 0; m < MR; ++m) {
+        acc[m][0] = f(acc[m][0]);
+        acc[m][1] = f(acc[m][1]);
+    }
+}
+
+// The activation is chosen once per tile, not once per vector. Sigmoid and
+// tanh are left to the driver (after the store).
+FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void activate(const fovea_activation &act, Tile &acc) {
+    const __m256 zero = _mm256_setzero_ps();
+    switch (act.kind) {
+        case FOVEA_ACTIVATION_RELU:
+            for_each(acc, [&](__m256 v) FOVEA_TARGET_AVX2 { return _mm256_max_ps(zero, v); });
+            break;
+        case FOVEA_ACTIVATION_RELU6: {
+            const __m256 six = _mm256_set1_ps(6.0f);
+            for_each(acc, [&](__m256 v) FOVEA_TARGET_AVX2 { return _mm256_min_ps(six, _mm256_max_ps(zero, v)); });
+            break;
+        }
+        case FOVEA_ACTIVATION_LEAKY_RELU:
+        case FOVEA_ACTIVATION_CLAMP:
+            for_each(acc, [&](__m256 v) FOVEA_TARGET_AVX2 { return simd::activate_avx2(act, v); });
+            break;
+        default: break;
+    }
 }
 
 FOVEA_TARGET_AVX2 void ukernel_6x16(const UkernelArgs &p) {
-    __m256 acc[MR][2];
-    const __m256i mask[2] = {column_mask(p.n, 0), column_mask(p.n, 1)};
-    for (int v = 0; v < 2; ++v) {
-        if (p.accumulate) {
-            for (int m = 0; m < MR; ++m)
-                acc[m][v] = m < p.m ? _mm256_maskload_ps(p.c + m * p.ldc + v * 8, mask[v]) : _mm256_setzero_ps();
-        } else {
-            const __m256 init = p.bias ? _mm256_loadu_ps(p.bias + v * 8) : _mm256_setzero_ps();
-            for (int m = 0; m < MR; ++m) acc[m][v] = init;
+    Tile acc;
+    const bool whole = p.n >= NR;
+    const __m256i mask[2] = {simd::tail_mask8(p.n), simd::tail_mask8(p.n - 8)};
+    if (p.accumulate) {
+#pragma clang loop unroll(full)
+        for (int m = 0; m < MR; ++m) {
+            const float *row = p.c + (m < p.m ? m : 0) * p.ldc;
+            acc[m][0] = whole ? _mm256_loadu_ps(row) : _mm256_maskload_ps(row, mask[0]);
+            acc[m][1] = whole ? _mm256_loadu_ps(row + 8) : _mm256_maskload_ps(row + 8, mask[1]);
         }
+    } else {
+        const __m256 init0 = p.bias ? _mm256_loadu_ps(p.bias) : _mm256_setzero_ps();
+        const __m256 init1 = p.bias ? _mm256_loadu_ps(p.bias + 8) : _mm256_setzero_ps();
+#pragma clang loop unroll(full)
+        for (int m = 0; m < MR; ++m) acc[m][0] = init0, acc[m][1] = init1;
     }
     const float *rows[MR];
     for (int m = 0; m < MR; ++m) rows[m] = p.a + (m < p.m ? m : 0) * p.a_row_stride;
@@ -61,12 +98,22 @@ FOVEA_TARGET_AVX2 void ukernel_6x16(const UkernelArgs &p) {
             acc[5][1] = _mm256_fmadd_ps(a, b1, acc[5][1]);
         }
     }
-    // Sigmoid and tanh are left to the driver (after the store).
-    const bool fused = p.finish && simd::activation_is_vectorised(p.activation.kind);
-    for (int m = 0; m < MR && m < p.m; ++m)
-        for (int v = 0; v < 2; ++v)
-            _mm256_maskstore_ps(p.c + m * p.ldc + v * 8, mask[v],
-                                fused ? simd::activate_avx2(p.activation, acc[m][v]) : acc[m][v]);
+    if (p.finish) activate(p.activation, acc);
+    if (whole) {
+#pragma clang loop unroll(full)
+        for (int m = 0; m < MR; ++m) {
+            if (m >= p.m) break;
+            _mm256_storeu_ps(p.c + m * p.ldc, acc[m][0]);
+            _mm256_storeu_ps(p.c + m * p.ldc + 8, acc[m][1]);
+        }
+        return;
+    }
+#pragma clang loop unroll(full)
+    for (int m = 0; m < MR; ++m) {
+        if (m >= p.m) break;
+        _mm256_maskstore_ps(p.c + m * p.ldc, mask[0], acc[m][0]);
+        _mm256_maskstore_ps(p.c + m * p.ldc + 8, mask[1], acc[m][1]);
+    }
 }
 
 }  // namespace
