@@ -144,6 +144,59 @@ extension ISASweep {
             }
         }
 
+        /// Strided, unpadded 1x1 convolutions (ResNet's projection shortcuts):
+        /// GEMM gathers the pixels they read into one matrix first, and `auto`
+        /// picks that path. Odd sizes leave input rows and columns unread; 1-D to
+        /// 3-D, groups, batch > 1, with and without a fused residual sum.
+        @Test func strided1x1MatchesTheReference() throws {
+            var sweep = Sweep(seed: 29)
+            try forEachInstructionSet { level in
+                for trial in 0..<12 {
+                    let rank = [1, 2, 2, 3][trial % 4], groups = [1, 1, 2][sweep.int(0...2)]
+                    let stride = (0..<rank).map { _ in sweep.int(1...3) }
+                    let inSize = (0..<rank).map { _ in sweep.int(1...(rank == 3 ? 7 : 17)) }
+                    let outSize = (0..<rank).map { (inSize[$0] - 1) / stride[$0] + 1 }
+                    let g = ConvolutionGeometry(
+                        spatialRank: rank, batch: sweep.int(1...2), inChannels: groups * sweep.int(1...40),
+                        outChannels: groups * [3, 16, 35][sweep.int(0...2)], groups: groups, inSize: inSize,
+                        outSize: outSize, kernel: Array(repeating: 1, count: rank), stride: stride,
+                        dilation: Array(repeating: 1, count: rank), padBegin: Array(repeating: 0, count: rank),
+                        padEnd: Array(repeating: 0, count: rank))
+                    let activation: Activation = [.none, .relu, .sigmoid][sweep.int(0...2)]
+                    var desc = g.descriptor(activation: activation)
+                    let context = "\(level) strided 1x1 trial \(trial) in\(g.inputShape) s\(stride) g\(groups) -> \(g.outChannels)"
+                    if groups == 1 && stride.contains(where: { $0 > 1 }) {
+                        #expect(fovea_conv_algorithm_choose(&desc) == FOVEA_CONV_ALGORITHM_GEMM, "\(context)")
+                    }
+                    let weightShape = g.kernel + [g.inChannels / groups, g.outChannels]
+                    let x = try sweep.tensor(g.inputShape).scalars, w = try sweep.tensor(weightShape).scalars
+                    let bias = sweep.bool() ? try sweep.tensor([g.outChannels]).scalars : nil
+                    let count = g.outputShape.reduce(1, *)
+                    let fast = Self.runPlan(&desc, FOVEA_CONV_ALGORITHM_GEMM, x: x, w: w, bias: bias, count: count)
+                    var reference = nanBuffer(count)
+                    #expect(fovea_reference_conv_forward(&desc, x, w, bias, &reference) == FOVEA_STATUS_SUCCESS)
+                    expectClose(fast, reference, atol: 1e-5, rtol: 0, "\(context) \(activation)")
+
+                    var plain = g.descriptor()
+                    let residual = try sweep.tensor(g.outputShape)
+                    var plan: OpaquePointer?
+                    #expect(fovea_conv_plan_create(&plain, FOVEA_CONV_ALGORITHM_GEMM, w, bias, &plan) == FOVEA_STATUS_SUCCESS)
+                    defer { fovea_conv_plan_destroy(plan) }
+                    var bytes = 0
+                    #expect(fovea_conv_plan_workspace_size(plan, &plain, &bytes) == FOVEA_STATUS_SUCCESS)
+                    var workspace = [UInt8](repeating: 0xA5, count: max(bytes, 1))
+                    var fused = nanBuffer(count), after = activation.cValue
+                    #expect(fovea_conv_plan_run_residual(plan, &plain, x, residual.scalars, &after, &fused, &workspace, bytes) == FOVEA_STATUS_SUCCESS)
+                    #expect(fovea_reference_conv_forward(&plain, x, w, bias, &reference) == FOVEA_STATUS_SUCCESS)
+                    let expected = try activate(try add(try Tensor(shape: g.outputShape, scalars: reference), residual), activation)
+                    expectClose(fused, expected.scalars, atol: 1e-4, rtol: 0, "\(context) with a residual")
+                    if bytes > 0 {
+                        #expect(fovea_conv_plan_run(plan, &plain, x, &fused, &workspace, bytes - 1) == FOVEA_STATUS_INSUFFICIENT_WORKSPACE)
+                    }
+                }
+            }
+        }
+
         /// Many channels make the transformed weights too large for the cache, which
         /// switches Winograd from cache-resident blocks to chunked phases.
         @Test func winogradWithLargeWeightsMatchesTheReference() throws {

@@ -1,6 +1,8 @@
 // Convolution as GEMM. A pointwise (1x1, stride 1, unpadded) convolution is
-// one GEMM over all pixels of the batch with no copy at all; any other shape
-// copies blocks of im2col rows into each thread's slice of the workspace and
+// one GEMM over all pixels of the batch with no copy at all; a strided 1x1
+// convolution (ResNet's projection shortcuts) first gathers the pixels it
+// reads into one matrix and is then the same GEMM; any other shape copies
+// blocks of im2col rows into each thread's slice of the workspace and
 // multiplies them (the general fallback).
 #include <algorithm>
 #include <cstring>
@@ -30,11 +32,47 @@ bool gemm_is_pointwise(const fovea_conv_desc &d) {
     return true;
 }
 
-size_t gemm_workspace_size(const fovea_conv_plan &plan, const Problem &p) {
+bool gemm_is_subsampling(const fovea_conv_desc &d) {
+    for (int a = 0; a < 3; ++a)
+        if (d.kernel[a] != 1 || d.pad_begin[a] != 0 || d.pad_end[a] != 0 ||
+            d.in_size[a] < (d.out_size[a] - 1) * d.stride[a] + 1)
+            return false;
+    return !gemm_is_pointwise(d);
+}
+
+namespace {
+
+size_t gathered_bytes(const Problem &p) {
+    return round_to_cache_line(size_t(p.d.batch * p.d.out_size[0] * p.d.out_size[1] * p.d.out_size[2]) *
+                               size_t(p.d.in_channels) * sizeof(float));
+}
+
+// The input pixels a strided 1x1 convolution reads, as [batch * pixels, C].
+void gather_pixels(const Problem &p, const float *x, float *out) {
+    const fovea_conv_desc &d = p.d;
+    const int64_t C = d.in_channels;
+    const int64_t rows = d.batch * d.out_size[0] * d.out_size[1];
+    parallel_for(rows, grain_for(rows, 8), [&](int64_t begin, int64_t end) {
+        for (int64_t r = begin; r < end; ++r) {
+            const int64_t oh = r % d.out_size[1], od = (r / d.out_size[1]) % d.out_size[0];
+            const int64_t n = r / (d.out_size[1] * d.out_size[0]);
+            const float *src = x + n * p.in_image +
+                               ((od * d.stride[0] * d.in_size[1] + oh * d.stride[1]) * d.in_size[2]) * C;
+            float *dst = out + r * d.out_size[2] * C;
+            for (int64_t ow = 0; ow < d.out_size[2]; ++ow)
+                std::memcpy(dst + ow * C, src + ow * d.stride[2] * C, size_t(C) * sizeof(float));
+        }
+    });
+}
+
+}  // namespace
+
+size_t gemm_workspace_size(const fovea_conv_plan &plan, const Problem &p, bool minimum) {
     if (gemm_is_pointwise(p.d)) return 0;
+    if (gemm_is_subsampling(p.d)) return gathered_bytes(p);
     const size_t per_worker = round_to_cache_line(
         size_t(block_rows(plan, p)) * size_t(p.kernel_volume * p.in_channels_per_group) * sizeof(float));
-    return per_worker * size_t(std::max(fovea_threads_get(), 1));
+    return per_worker * size_t(minimum ? 1 : std::max(fovea_threads_get(), 1));
 }
 
 void im2col_rows(const Problem &p, const float *xn, int64_t first, int64_t rows, int64_t g, float *columns) {
@@ -109,8 +147,13 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
         }
     };
 
-    if (gemm_is_pointwise(d)) {
+    const bool subsampling = gemm_is_subsampling(d);
+    if (subsampling || gemm_is_pointwise(d)) {
         // The whole batch is one matrix [batch * pixels, C].
+        if (subsampling) {
+            gather_pixels(p, x, static_cast<float *>(workspace));
+            x = static_cast<const float *>(workspace);
+        }
         const int64_t rows = d.batch * pixels;
         const int64_t tiles = (rows + mr - 1) / mr;
         if (size_t(d.groups * panels * depth * nr) * sizeof(float) <= (size_t(256) << 10)) {

@@ -92,7 +92,7 @@ extern "C" int32_t fovea_conv_winograd_enabled(void) { return conv::g_winograd_e
 extern "C" fovea_conv_algorithm fovea_conv_algorithm_choose(const fovea_conv_desc *d) {
     if (conv::depthwise_applies(*d)) return FOVEA_CONV_ALGORITHM_DEPTHWISE;
     if (conv::is_depthwise_like(*d)) return FOVEA_CONV_ALGORITHM_REFERENCE;
-    if (conv::gemm_is_pointwise(*d)) return FOVEA_CONV_ALGORITHM_GEMM;
+    if (conv::gemm_is_pointwise(*d) || conv::gemm_is_subsampling(*d)) return FOVEA_CONV_ALGORITHM_GEMM;
     if (conv::g_winograd_enabled.load() && conv::winograd_applies(*d)) {
         const fovea_conv_algorithm w = conv::winograd_choose(*d);
         if (w != FOVEA_CONV_ALGORITHM_AUTO) return w;
@@ -163,8 +163,7 @@ size_t workspace_size(const fovea_conv_plan &plan, const conv::Problem &p, bool 
     switch (plan.algorithm) {
         case FOVEA_CONV_ALGORITHM_DIRECT: return conv::direct_workspace_size(plan, p);
         case FOVEA_CONV_ALGORITHM_GEMM:
-            return minimum ? conv::gemm_workspace_size(plan, p) / size_t(std::max(fovea_threads_get(), 1))
-                           : conv::gemm_workspace_size(plan, p);
+            return conv::gemm_workspace_size(plan, p, minimum);
         case FOVEA_CONV_ALGORITHM_REFERENCE:
         case FOVEA_CONV_ALGORITHM_DEPTHWISE: return 0;
         default: return conv::winograd_workspace_size(plan, p, minimum);

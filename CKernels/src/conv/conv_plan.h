@@ -50,7 +50,10 @@ bool gemm_is_pointwise(const fovea_conv_desc &d);
 // Im2col rows of output pixels [first, first + rows) of one image (xn) and
 // group g: kernel_volume * Cg values per row, taps in (kd, kh, kw) order.
 void im2col_rows(const Problem &p, const float *xn, int64_t first, int64_t rows, int64_t g, float *columns);
-size_t gemm_workspace_size(const fovea_conv_plan &plan, const Problem &p);
+// A 1x1 unpadded convolution with a stride: GEMM gathers the pixels it reads.
+bool gemm_is_subsampling(const fovea_conv_desc &d);
+// With `minimum`, the least the run can work with (one thread's im2col slice).
+size_t gemm_workspace_size(const fovea_conv_plan &plan, const Problem &p, bool minimum = false);
 void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y,
               void *workspace, size_t workspace_bytes);
 
