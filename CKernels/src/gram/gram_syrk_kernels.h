@@ -1,7 +1,12 @@
 // Gram matrices G = scale * X^T X for X = [spatial, C] (NHWC activations), as
 // a SYRK: only the tiles on or above the diagonal are multiplied, the rest is
-// mirrored. Pixels are taken in blocks of kBlock, read in place. Written over a generic vector of W floats and instantiated
-// per instruction set by gram_syrk_*.cpp.
+// mirrored. Pixels are taken in blocks, read in place where the per-core cache
+// is large (AVX-512 machines: a 256-pixel block of 512 channels, 512 KB,
+// stays in a 2 MB L2), or packed into row tiles and column panels where it is
+// small: read in place, every depth step of a tile touches two new cache
+// lines and uses a third of one, which a 512 KB L2 cannot feed. Written over
+// a generic vector of W floats and instantiated per instruction set by
+// gram_syrk_*.cpp.
 #pragma once
 
 #include <algorithm>
@@ -16,7 +21,8 @@ namespace fovea::gram {
 using simd::Vec;
 
 struct Shape {
-    int mr, nr;  // microkernel rows and columns
+    int mr, nr;           // microkernel rows and columns
+    bool packed = false;  // blocks packed whole (see the top of this file)
 };
 
 constexpr int64_t kBlock = 256;  // pixels per packed block
@@ -27,17 +33,37 @@ constexpr int64_t kBlock = 256;  // pixels per packed block
 // prefetched whole would evict the one in use from L2.
 constexpr int64_t kPrefetchBytes = 256 * 1024;
 
+// Packed blocks: the row tiles and column panels of a block together at most
+// this large, so that they stay in a 512 KB L2 beside the output rows.
+constexpr int64_t kPackedBytes = 256 * 1024;
+
 inline int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
-inline size_t workspace_floats(int64_t, Shape s) { return size_t(s.mr + s.nr) * size_t(kBlock); }
+// Floats of one packed pixel: its row-tile and column-panel copies.
+inline int64_t packed_pixel_floats(int64_t channels, Shape s) {
+    return round_up(channels, s.mr) + round_up(channels, s.nr);
+}
+
+// Pixels per block.
+inline int64_t block_pixels(int64_t channels, Shape s) {
+    if (!s.packed) return kBlock;
+    const int64_t fit = kPackedBytes / int64_t(sizeof(float)) / std::max<int64_t>(1, packed_pixel_floats(channels, s));
+    return std::clamp<int64_t>(fit / 8 * 8, 16, kBlock);
+}
+
+inline size_t workspace_floats(int64_t channels, Shape s) {
+    if (s.packed) return size_t(packed_pixel_floats(channels, s) * block_pixels(channels, s));
+    return size_t(s.mr + s.nr) * size_t(kBlock);
+}
 
 // One block of pixels of one image, as the per-ISA functions see it.
 struct Block {
     const float *x;     // the block's first pixel, [depth][C]
     int64_t depth;      // pixels in the block
     int64_t channels;
-    float *packed_a;    // the last, partial row tile: [depth][MR]
-    float *packed_b;    // the last, partial column panel: [depth][NR]
+    float *packed_a;    // packed: every row tile, [tiles][depth][MR]; else the last, partial one
+    float *packed_b;    // packed: every column panel, [panels][depth][NR]; else the last, partial one
+    bool packed;
     float *g;           // the image's [C][C] result
     bool accumulate;    // add to g (not the first block)
     const float *next;  // the next block's first pixel, to prefetch, or nullptr
@@ -93,10 +119,36 @@ inline __attribute__((always_inline)) void tile(const float *a, int64_t lda, con
 // from each pixel, a column panel's are loaded from it). Only the last row
 // tile and the last column panel, when C is not a multiple of their width,
 // are copied into zero-padded buffers so that no read leaves the image.
+//
+// Packed blocks copy everything: pieces [begin, end) of the row tiles
+// followed by the column panels (threads share the work).
 template <int W, int MR, int NV>
-inline __attribute__((always_inline)) void pack(const Block &b, int64_t, int64_t) {
+inline __attribute__((always_inline)) void pack(const Block &b, int64_t begin, int64_t end) {
     constexpr int NR = NV * W;
     const int64_t C = b.channels;
+    if (b.packed) {
+        const int64_t row_tiles = round_up(C, MR) / MR;
+        for (int64_t piece = begin; piece < end; ++piece) {
+            if (piece < row_tiles) {
+                const int64_t i0 = piece * MR;
+                float *out = b.packed_a + i0 * b.depth;
+                if (i0 + MR <= C) {
+                    for (int64_t k = 0; k < b.depth; ++k) std::memcpy(out + k * MR, b.x + k * C + i0, MR * sizeof(float));
+                } else {
+                    for (int64_t k = 0; k < b.depth; ++k)
+                        for (int m = 0; m < MR; ++m) out[k * MR + m] = i0 + m < C ? b.x[k * C + i0 + m] : 0.0f;
+                }
+                continue;
+            }
+            const int64_t j0 = (piece - row_tiles) * NR, width = std::min<int64_t>(NR, C - j0);
+            float *out = b.packed_b + j0 * b.depth;
+            for (int64_t k = 0; k < b.depth; ++k) {
+                std::memcpy(out + k * NR, b.x + k * C + j0, width * sizeof(float));
+                std::fill(out + k * NR + width, out + (k + 1) * NR, 0.0f);
+            }
+        }
+        return;
+    }
     if (C % MR != 0) {
         const int64_t i0 = C / MR * MR;
         for (int64_t k = 0; k < b.depth; ++k)
@@ -134,16 +186,16 @@ inline __attribute__((always_inline)) void multiply(const Block &b, int64_t begi
     constexpr int NR = NV * W;
     const int64_t C = b.channels, col_panels = round_up(C, NR) / NR;
     for (int64_t j = begin * MR / NR; j < col_panels; ++j) {
-        const bool packed_columns = j * NR + NR > C;
-        const float *panel = packed_columns ? b.packed_b : b.x + j * NR;
+        const bool packed_columns = b.packed || j * NR + NR > C;
+        const float *panel = b.packed ? b.packed_b + j * NR * b.depth : packed_columns ? b.packed_b : b.x + j * NR;
         const int64_t ldb = packed_columns ? NR : C;
         const int64_t cols = std::min<int64_t>(NR, C - j * NR);
         // Row tiles that reach the panel: those starting before its end.
         const int64_t last = std::min<int64_t>(end, (j * NR + NR + MR - 1) / MR);
         for (int64_t t = begin; t < last; ++t) {
             const int64_t i0 = t * MR;
-            const bool packed_rows = i0 + MR > C;
-            const float *a = packed_rows ? b.packed_a : b.x + i0;
+            const bool packed_rows = b.packed || i0 + MR > C;
+            const float *a = b.packed ? b.packed_a + i0 * b.depth : packed_rows ? b.packed_a : b.x + i0;
             const int64_t lda = packed_rows ? MR : C;
             const int64_t rows = std::min<int64_t>(MR, C - i0);
             // Vectors of the panel that end before column i0 hold no entry on
