@@ -171,8 +171,9 @@ void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, f
                         args.a = origin + ow * d.stride[2] * C;
                         args.c = out_row + ow * K;
                         args.m = std::min<int64_t>(mr, right_edge - ow);
+                        const bool added = fuse_residual(plan, p, args);
                         plan.ukernel.kernel(args);
-                        if (finish) finish_tile(p, args.c, args.m, args.n, args.ldc);
+                        if (finish) finish_tile(p, added, args.c, args.m, args.n, args.ldc);
                     }
                     continue;
                 }
@@ -194,8 +195,9 @@ void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, f
                 args.a_row_stride = d.stride[1] * Wp * C;
                 args.ldc = out_w * K;
                 args.c = yn + ((od * out_h + oh) * out_w + ow) * K + channel;
+                const bool added = fuse_residual(plan, p, args);
                 plan.ukernel.kernel(args);
-                if (finish) finish_tile(p, args.c, args.m, args.n, args.ldc);
+                if (finish) finish_tile(p, added, args.c, args.m, args.n, args.ldc);
             }
         });
     }

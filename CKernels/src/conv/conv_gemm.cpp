@@ -142,8 +142,9 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
             args.a = a + i * a_stride;
             args.c = c + i * K + j * nr;
             args.m = std::min<int64_t>(mr, rows - i);
+            const bool added = fuse_residual(plan, p, args);
             plan.ukernel.kernel(args);
-            if (finish) finish_tile(p, args.c, args.m, args.n, K);
+            if (finish) finish_tile(p, added, args.c, args.m, args.n, K);
         }
     };
 

@@ -52,8 +52,10 @@ void finish_activation(const fovea_activation &activation, float *c, int64_t m, 
     activation_dispatch().table().transcendental_rows(activation.kind, m, n, ldc, c);
 }
 
-void finish_tile(const Problem &p, float *c, int64_t m, int64_t n, int64_t ldc) {
-    if (p.residual)
+void finish_tile(const Problem &p, bool residual_added, float *c, int64_t m, int64_t n, int64_t ldc) {
+    if (p.residual && residual_added) {
+        if (applied_after_store(p.residual_activation)) finish_activation(p.residual_activation, c, m, n, ldc);
+    } else if (p.residual)
         activation_dispatch().table().residual_rows(&p.residual_activation, m, n, ldc, c, p.residual + (c - p.output),
                                                     ldc);
     else if (applied_after_store(p.d.activation))

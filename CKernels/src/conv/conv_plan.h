@@ -87,10 +87,20 @@ void finish_activation(const fovea_activation &activation, float *c, int64_t m, 
 // the microkernels leave out.
 inline bool finishes_tiles(const Problem &p) { return p.residual || applied_after_store(p.d.activation); }
 
+// Hands the residual of the tile at args.c, and the activation that follows
+// it, to a microkernel that adds residuals itself (UkernelInfo::adds_residual);
+// returns whether it did.
+inline bool fuse_residual(const fovea_conv_plan &plan, const Problem &p, gemm::UkernelArgs &args) {
+    if (!p.residual || !plan.ukernel.adds_residual) return false;
+    args.residual = p.residual + (args.c - p.output);
+    args.activation = p.residual_activation;
+    return true;
+}
+
 // What follows the store of an m x n tile of the output, rows ldc apart: the
-// residual sum and its activation, or the activations the microkernels do not
-// fuse.
-void finish_tile(const Problem &p, float *c, int64_t m, int64_t n, int64_t ldc);
+// residual sum (unless the microkernel added it) and its activation, or the
+// activations the microkernels do not fuse.
+void finish_tile(const Problem &p, bool residual_added, float *c, int64_t m, int64_t n, int64_t ldc);
 
 // The 2-D geometry of a descriptor whose depth axis is 1, into the argument
 // struct of a planar kernel family (depthwise, weight gradient): they name

@@ -28,6 +28,8 @@ struct UkernelArgs {
     int64_t m;                   // valid rows (<= MR)
     int64_t n;                   // valid columns (<= NR)
     const float *bias;           // NR values (zero padded) used when !accumulate, or nullptr
+    const float *residual;       // m x n values ldc apart added before the activation, or nullptr
+                                 // (only kernels whose UkernelInfo says adds_residual read it)
     int32_t accumulate;          // add to C instead of overwriting it
     int32_t finish;              // last pass over the depth: apply the activation
     fovea_activation activation;
@@ -40,6 +42,7 @@ struct UkernelInfo {
     Ukernel kernel;
     int32_t mr;
     int32_t nr;
+    bool adds_residual = false;  // reads UkernelArgs::residual
 };
 
 UkernelInfo ukernel_scalar();
