@@ -136,8 +136,13 @@ fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d) {
     if (d.in_channels < 16 || d.out_channels < 16) return FOVEA_CONV_ALGORITHM_AUTO;
     // A handful of tiles (a 4x4 map at batch 1) cannot amortise weights 16/9
     // the size of the direct kernel's: inside a network they stream from
-    // memory, and direct wins.
-    if (d.batch * ((d.out_size[1] + 1) / 2) * ((d.out_size[2] + 1) / 2) < 16) return FOVEA_CONV_ALGORITHM_AUTO;
+    // memory, and with AVX-512 direct wins. The AVX2 direct kernel's 6-row
+    // tiles fit such maps worse: with the weights cold, F(2x2) took 0.38-0.44
+    // ms against direct's 0.48-0.57 on 3x3 and 4x4 maps of 256 channels (a
+    // Zen 2 core), and lost only on 2x2 maps, where most taps are padding.
+    const int64_t tiles = d.batch * ((d.out_size[1] + 1) / 2) * ((d.out_size[2] + 1) / 2);
+    const bool small_maps_win = !isa_allows(active_isa(), FOVEA_ISA_AVX512) && d.out_size[1] >= 3 && d.out_size[2] >= 3;
+    if (tiles < (small_maps_win ? 4 : 16)) return FOVEA_CONV_ALGORITHM_AUTO;
     // F(4x4) does about half the multiplications of F(2x2) but wastes more of
     // its tiles on the image edge and has 2.25 times the weights; the model
     // above picks the right one on every layer measured (Benchmarks/RESULTS.md),
