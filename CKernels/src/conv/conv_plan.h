@@ -52,7 +52,8 @@ bool gemm_is_pointwise(const fovea_conv_desc &d);
 void im2col_rows(const Problem &p, const float *xn, int64_t first, int64_t rows, int64_t g, float *columns);
 // A 1x1 unpadded convolution with a stride: GEMM gathers the pixels it reads.
 bool gemm_is_subsampling(const fovea_conv_desc &d);
-// With `minimum`, the least the run can work with (one thread's im2col slice).
+// With `minimum`, the least the run can work with: one thread's im2col slice, or
+// the whole gathered matrix of a strided 1x1 convolution.
 size_t gemm_workspace_size(const fovea_conv_plan &plan, const Problem &p, bool minimum = false);
 void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y,
               void *workspace, size_t workspace_bytes);
