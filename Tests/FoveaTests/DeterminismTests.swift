@@ -23,6 +23,8 @@ extension ISASweep {
             let xBig = try Tensor.randomUniform(shape: [1, 12, 12, 200], in: -1...1, seed: 63)
             let dw = try Tensor.randomUniform(shape: [5, 5, 1, 40], in: -1...1, seed: 64)
             let pw = try Tensor.randomUniform(shape: [1, 1, 40, 33], in: -1...1, seed: 65)
+            // 260 channels: the AVX2 Gram packs its blocks on one thread and reads them in place on two.
+            let wide = try Tensor.randomUniform(shape: [1, 20, 30, 260], in: -1...1, seed: 67)
             try forEachInstructionSet { level in
                 let same = try compareThreadCounts {
                     var outputs = [Tensor]()
@@ -34,6 +36,7 @@ extension ISASweep {
                     outputs.append(try separableConv2d(x, depthwiseWeight: dw, pointwiseWeight: pw, padding: .same))
                     outputs.append(try conv2dTransposed(x, weight: try Tensor.randomUniform(shape: [2, 2, 16, 40], seed: 66), stride: 2))
                     outputs.append(try gramMatrix(x))
+                    outputs.append(try gramMatrix(wide))
                     outputs.append(try maxPool2d(x, kernel: 3, stride: 2, padding: .same))
                     outputs.append(try batchNormStatistics(x).variance)
                     outputs.append(try softmax(x))

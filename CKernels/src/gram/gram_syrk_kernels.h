@@ -1,12 +1,13 @@
 // Gram matrices G = scale * X^T X for X = [spatial, C] (NHWC activations), as
 // a SYRK: only the tiles on or above the diagonal are multiplied, the rest is
-// mirrored. Pixels are taken in blocks, read in place where the per-core cache
-// is large (AVX-512 machines: a 256-pixel block of 512 channels, 512 KB,
-// stays in a 2 MB L2), or packed into row tiles and column panels where it is
-// small: read in place, every depth step of a tile touches two new cache
-// lines and uses a third of one, which a 512 KB L2 cannot feed. Written over
-// a generic vector of W floats and instantiated per instruction set by
-// gram_syrk_*.cpp.
+// mirrored. Pixels are taken in blocks of kBlock, read in place where the
+// per-core cache is large (AVX-512 machines: a block of 512 channels, 512 KB,
+// stays in a 2 MB L2), or, on one thread, packed into row tiles and column
+// panels where it is small: read in place, every depth step of a tile touches
+// two new cache lines and uses a third of one, which a 512 KB L2 cannot feed.
+// Packing changes where values are read, not the arithmetic: both ways give
+// the same bits. Written over a generic vector of W floats and instantiated
+// per instruction set by gram_syrk_*.cpp.
 #pragma once
 
 #include <algorithm>
@@ -21,8 +22,8 @@ namespace fovea::gram {
 using simd::Vec;
 
 struct Shape {
-    int mr, nr;           // microkernel rows and columns
-    bool packed = false;  // blocks packed whole (see the top of this file)
+    int mr, nr;                // microkernel rows and columns
+    bool packs_alone = false;  // packs blocks whole when it runs on one thread (see above)
 };
 
 constexpr int64_t kBlock = 256;  // pixels per packed block
@@ -33,10 +34,6 @@ constexpr int64_t kBlock = 256;  // pixels per packed block
 // prefetched whole would evict the one in use from L2.
 constexpr int64_t kPrefetchBytes = 256 * 1024;
 
-// Packed blocks: the row tiles and column panels of a block together at most
-// this large, so that they stay in a 512 KB L2 beside the output rows.
-constexpr int64_t kPackedBytes = 256 * 1024;
-
 inline int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
 // Floats of one packed pixel: its row-tile and column-panel copies.
@@ -44,15 +41,9 @@ inline int64_t packed_pixel_floats(int64_t channels, Shape s) {
     return round_up(channels, s.mr) + round_up(channels, s.nr);
 }
 
-// Pixels per block.
-inline int64_t block_pixels(int64_t channels, Shape s) {
-    if (!s.packed) return kBlock;
-    const int64_t fit = kPackedBytes / int64_t(sizeof(float)) / std::max<int64_t>(1, packed_pixel_floats(channels, s));
-    return std::clamp<int64_t>(fit / 8 * 8, 16, kBlock);
-}
-
+// Enough for either way of running, whatever the thread count at run time.
 inline size_t workspace_floats(int64_t channels, Shape s) {
-    if (s.packed) return size_t(packed_pixel_floats(channels, s) * block_pixels(channels, s));
+    if (s.packs_alone) return size_t(packed_pixel_floats(channels, s)) * size_t(kBlock);
     return size_t(s.mr + s.nr) * size_t(kBlock);
 }
 
