@@ -92,6 +92,40 @@ extension ISASweep {
             }
         }
 
+        /// A plan with the workspace it asks for, poisoned, that runs into
+        /// NaN-filled outputs.
+        final class PreparedPlan {
+            let plan: OpaquePointer?
+            var desc: fovea_conv_desc
+            var workspace: [UInt8]
+            let bytes: Int
+
+            init(_ desc: fovea_conv_desc, _ algorithm: fovea_conv_algorithm, w: [Float], bias: [Float]?) {
+                self.desc = desc
+                var plan: OpaquePointer?
+                #expect(fovea_conv_plan_create(&self.desc, algorithm, w, bias, &plan) == FOVEA_STATUS_SUCCESS)
+                self.plan = plan
+                var bytes = 0
+                #expect(fovea_conv_plan_workspace_size(plan, &self.desc, &bytes) == FOVEA_STATUS_SUCCESS)
+                self.bytes = bytes
+                workspace = [UInt8](repeating: 0xA5, count: max(bytes, 1))
+            }
+
+            deinit { fovea_conv_plan_destroy(plan) }
+
+            func run(_ x: [Float], count: Int) -> [Float] {
+                var output = nanBuffer(count)
+                #expect(fovea_conv_plan_run(plan, &desc, x, &output, &workspace, bytes) == FOVEA_STATUS_SUCCESS)
+                return Array(output.prefix(count))
+            }
+
+            func runResidual(_ x: [Float], residual: [Float], activation: Activation, count: Int) -> [Float] {
+                var output = nanBuffer(count), after = activation.cValue
+                #expect(fovea_conv_plan_run_residual(plan, &desc, x, residual, &after, &output, &workspace, bytes) == FOVEA_STATUS_SUCCESS)
+                return Array(output.prefix(count))
+            }
+        }
+
         /// Creates a plan, runs it once into a NaN-filled buffer with a poisoned
         /// workspace, and returns the output.
         static func runPlan(
@@ -179,19 +213,13 @@ extension ISASweep {
 
                     var plain = g.descriptor()
                     let residual = try sweep.tensor(g.outputShape)
-                    var plan: OpaquePointer?
-                    #expect(fovea_conv_plan_create(&plain, FOVEA_CONV_ALGORITHM_GEMM, w, bias, &plan) == FOVEA_STATUS_SUCCESS)
-                    defer { fovea_conv_plan_destroy(plan) }
-                    var bytes = 0
-                    #expect(fovea_conv_plan_workspace_size(plan, &plain, &bytes) == FOVEA_STATUS_SUCCESS)
-                    var workspace = [UInt8](repeating: 0xA5, count: max(bytes, 1))
-                    var fused = nanBuffer(count), after = activation.cValue
-                    #expect(fovea_conv_plan_run_residual(plan, &plain, x, residual.scalars, &after, &fused, &workspace, bytes) == FOVEA_STATUS_SUCCESS)
+                    let prepared = PreparedPlan(plain, FOVEA_CONV_ALGORITHM_GEMM, w: w, bias: bias)
+                    var fused = prepared.runResidual(x, residual: residual.scalars, activation: activation, count: count)
                     #expect(fovea_reference_conv_forward(&plain, x, w, bias, &reference) == FOVEA_STATUS_SUCCESS)
                     let expected = try activate(try add(try Tensor(shape: g.outputShape, scalars: reference), residual), activation)
                     expectClose(fused, expected.scalars, atol: 1e-4, rtol: 0, "\(context) with a residual")
-                    if bytes > 0 {
-                        #expect(fovea_conv_plan_run(plan, &plain, x, &fused, &workspace, bytes - 1) == FOVEA_STATUS_INSUFFICIENT_WORKSPACE)
+                    if prepared.bytes > 0 {
+                        #expect(fovea_conv_plan_run(prepared.plan, &plain, x, &fused, &prepared.workspace, prepared.bytes - 1) == FOVEA_STATUS_INSUFFICIENT_WORKSPACE)
                     }
                 }
             }
@@ -340,17 +368,11 @@ extension ISASweep {
                         let x = try sweep.tensor(g.inputShape).scalars, w = try sweep.tensor(weightShape).scalars
                         let bias = try sweep.tensor([g.outChannels]).scalars
                         let residual = try sweep.tensor(g.outputShape)
-                        var plan: OpaquePointer?
-                        #expect(fovea_conv_plan_create(&desc, algorithm, w, bias, &plan) == FOVEA_STATUS_SUCCESS)
-                        defer { fovea_conv_plan_destroy(plan) }
-                        var bytes = 0
-                        #expect(fovea_conv_plan_workspace_size(plan, &desc, &bytes) == FOVEA_STATUS_SUCCESS)
-                        var workspace = [UInt8](repeating: 0xA5, count: max(bytes, 1))
                         let count = g.outputShape.reduce(1, *)
-                        var plain = nanBuffer(count), fused = nanBuffer(count), reference = nanBuffer(count)
-                        #expect(fovea_conv_plan_run(plan, &desc, x, &plain, &workspace, bytes) == FOVEA_STATUS_SUCCESS)
-                        var after = activation.cValue
-                        #expect(fovea_conv_plan_run_residual(plan, &desc, x, residual.scalars, &after, &fused, &workspace, bytes) == FOVEA_STATUS_SUCCESS)
+                        let prepared = PreparedPlan(desc, algorithm, w: w, bias: bias)
+                        let plain = prepared.run(x, count: count)
+                        let fused = prepared.runResidual(x, residual: residual.scalars, activation: activation, count: count)
+                        var reference = nanBuffer(count)
                         #expect(fovea_reference_conv_forward(&desc, x, w, bias, &reference) == FOVEA_STATUS_SUCCESS)
                         let separate = try activate(try add(try Tensor(shape: g.outputShape, scalars: plain), residual), activation)
                         let context = "\(level) \(name) trial \(trial) in\(g.inputShape) w\(weightShape) s\(g.stride) g\(g.groups) \(activation)"
