@@ -56,6 +56,11 @@ FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void activate(const fovea_activation &act,
     }
 }
 
+// 8 + 8 floats of a row of C (or of the residual), masked only at the right edge.
+FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE __m256 load_half(const float *row, int v, bool whole, const __m256i (&mask)[2]) {
+    return whole ? _mm256_loadu_ps(row + 8 * v) : _mm256_maskload_ps(row + 8 * v, mask[v]);
+}
+
 FOVEA_TARGET_AVX2 void ukernel_6x16(const UkernelArgs &p) {
     Tile acc;
     const bool whole = p.n >= NR;
@@ -64,8 +69,8 @@ FOVEA_TARGET_AVX2 void ukernel_6x16(const UkernelArgs &p) {
 #pragma clang loop unroll(full)
         for (int m = 0; m < MR; ++m) {
             const float *row = p.c + (m < p.m ? m : 0) * p.ldc;
-            acc[m][0] = whole ? _mm256_loadu_ps(row) : _mm256_maskload_ps(row, mask[0]);
-            acc[m][1] = whole ? _mm256_loadu_ps(row + 8) : _mm256_maskload_ps(row + 8, mask[1]);
+            acc[m][0] = load_half(row, 0, whole, mask);
+            acc[m][1] = load_half(row, 1, whole, mask);
         }
     } else {
         const __m256 init0 = p.bias ? _mm256_loadu_ps(p.bias) : _mm256_setzero_ps();
@@ -107,9 +112,8 @@ FOVEA_TARGET_AVX2 void ukernel_6x16(const UkernelArgs &p) {
 #pragma clang loop unroll(full)
         for (int m = 0; m < MR; ++m) {
             const float *row = p.residual + (m < p.m ? m : 0) * p.ldc;
-            acc[m][0] = _mm256_add_ps(whole ? _mm256_loadu_ps(row) : _mm256_maskload_ps(row, mask[0]), acc[m][0]);
-            acc[m][1] =
-                _mm256_add_ps(whole ? _mm256_loadu_ps(row + 8) : _mm256_maskload_ps(row + 8, mask[1]), acc[m][1]);
+            acc[m][0] = _mm256_add_ps(load_half(row, 0, whole, mask), acc[m][0]);
+            acc[m][1] = _mm256_add_ps(load_half(row, 1, whole, mask), acc[m][1]);
         }
     }
     if (p.finish) activate(p.activation, acc);

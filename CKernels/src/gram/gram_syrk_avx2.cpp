@@ -9,7 +9,7 @@
 
 namespace fovea::gram {
 namespace {
-FOVEA_TARGET_AVX2 void pack_avx2(const Block &b, int64_t begin, int64_t end) { pack<8, 6, 2>(b, begin, end); }
+FOVEA_TARGET_AVX2 void pack_avx2(const Block &b) { pack<8, 6, 2>(b); }
 FOVEA_TARGET_AVX2 void multiply_avx2(const Block &b, int64_t begin, int64_t end) { multiply<8, 6, 2>(b, begin, end); }
 }  // namespace
 

@@ -9,9 +9,9 @@
 
 namespace fovea::gram {
 namespace {
-FOVEA_TARGET_AVX512 void pack_8x32(const Block &b, int64_t begin, int64_t end) { pack<16, 8, 2>(b, begin, end); }
+FOVEA_TARGET_AVX512 void pack_8x32(const Block &b) { pack<16, 8, 2>(b); }
 FOVEA_TARGET_AVX512 void multiply_8x32(const Block &b, int64_t begin, int64_t end) { multiply<16, 8, 2>(b, begin, end); }
-FOVEA_TARGET_AVX512 void pack_12x32(const Block &b, int64_t begin, int64_t end) { pack<16, 12, 2>(b, begin, end); }
+FOVEA_TARGET_AVX512 void pack_12x32(const Block &b) { pack<16, 12, 2>(b); }
 FOVEA_TARGET_AVX512 void multiply_12x32(const Block &b, int64_t begin, int64_t end) {
     multiply<16, 12, 2>(b, begin, end);
 }

@@ -106,52 +106,44 @@ inline __attribute__((always_inline)) void tile(const float *a, int64_t lda, con
         }
 }
 
+// Row tile i0 of a block, [depth][MR], zeros past the last channel.
+template <int MR>
+inline __attribute__((always_inline)) void pack_rows(const Block &b, int64_t i0, float *out) {
+    const int64_t C = b.channels;
+    if (i0 + MR <= C) {
+        for (int64_t k = 0; k < b.depth; ++k) std::memcpy(out + k * MR, b.x + k * C + i0, MR * sizeof(float));
+        return;
+    }
+    for (int64_t k = 0; k < b.depth; ++k)
+        for (int m = 0; m < MR; ++m) out[k * MR + m] = i0 + m < C ? b.x[k * C + i0 + m] : 0.0f;
+}
+
+// Column panel j0 of a block, [depth][NR], zeros past the last channel.
+template <int NR>
+inline __attribute__((always_inline)) void pack_columns(const Block &b, int64_t j0, float *out) {
+    const int64_t C = b.channels, width = std::min<int64_t>(NR, C - j0);
+    for (int64_t k = 0; k < b.depth; ++k) {
+        std::memcpy(out + k * NR, b.x + k * C + j0, width * sizeof(float));
+        std::fill(out + k * NR + width, out + (k + 1) * NR, 0.0f);
+    }
+}
+
 // X's pixels serve as A and B directly (a row tile's channels are broadcast
 // from each pixel, a column panel's are loaded from it). Only the last row
 // tile and the last column panel, when C is not a multiple of their width,
 // are copied into zero-padded buffers so that no read leaves the image.
-//
-// Packed blocks copy everything: pieces [begin, end) of the row tiles
-// followed by the column panels (threads share the work).
+// Packed blocks copy every row tile and every column panel.
 template <int W, int MR, int NV>
-inline __attribute__((always_inline)) void pack(const Block &b, int64_t begin, int64_t end) {
+inline __attribute__((always_inline)) void pack(const Block &b) {
     constexpr int NR = NV * W;
     const int64_t C = b.channels;
     if (b.packed) {
-        const int64_t row_tiles = round_up(C, MR) / MR;
-        for (int64_t piece = begin; piece < end; ++piece) {
-            if (piece < row_tiles) {
-                const int64_t i0 = piece * MR;
-                float *out = b.packed_a + i0 * b.depth;
-                if (i0 + MR <= C) {
-                    for (int64_t k = 0; k < b.depth; ++k) std::memcpy(out + k * MR, b.x + k * C + i0, MR * sizeof(float));
-                } else {
-                    for (int64_t k = 0; k < b.depth; ++k)
-                        for (int m = 0; m < MR; ++m) out[k * MR + m] = i0 + m < C ? b.x[k * C + i0 + m] : 0.0f;
-                }
-                continue;
-            }
-            const int64_t j0 = (piece - row_tiles) * NR, width = std::min<int64_t>(NR, C - j0);
-            float *out = b.packed_b + j0 * b.depth;
-            for (int64_t k = 0; k < b.depth; ++k) {
-                std::memcpy(out + k * NR, b.x + k * C + j0, width * sizeof(float));
-                std::fill(out + k * NR + width, out + (k + 1) * NR, 0.0f);
-            }
-        }
+        for (int64_t i0 = 0; i0 < C; i0 += MR) pack_rows<MR>(b, i0, b.packed_a + i0 * b.depth);
+        for (int64_t j0 = 0; j0 < C; j0 += NR) pack_columns<NR>(b, j0, b.packed_b + j0 * b.depth);
         return;
     }
-    if (C % MR != 0) {
-        const int64_t i0 = C / MR * MR;
-        for (int64_t k = 0; k < b.depth; ++k)
-            for (int m = 0; m < MR; ++m) b.packed_a[k * MR + m] = i0 + m < C ? b.x[k * C + i0 + m] : 0.0f;
-    }
-    if (C % NR != 0) {
-        const int64_t j0 = C / NR * NR;
-        for (int64_t k = 0; k < b.depth; ++k) {
-            std::memcpy(b.packed_b + k * NR, b.x + k * C + j0, (C - j0) * sizeof(float));
-            std::fill(b.packed_b + k * NR + (C - j0), b.packed_b + (k + 1) * NR, 0.0f);
-        }
-    }
+    if (C % MR != 0) pack_rows<MR>(b, C / MR * MR, b.packed_a);
+    if (C % NR != 0) pack_columns<NR>(b, C / NR * NR, b.packed_b);
 }
 
 // tile<W, MR, NV - S> for the columns past the first S vectors of a panel:
@@ -207,7 +199,7 @@ inline __attribute__((always_inline)) void multiply(const Block &b, int64_t begi
 // The per-ISA halves of the computation; the driver (gram_syrk.cpp) splits
 // the work across threads and calls them.
 struct Implementation {
-    void (*pack)(const Block &, int64_t, int64_t);
+    void (*pack)(const Block &);
     void (*multiply)(const Block &, int64_t, int64_t);
     Shape shape;
 };

@@ -3,7 +3,7 @@
 
 namespace fovea::gram {
 namespace {
-void pack_scalar(const Block &b, int64_t begin, int64_t end) { pack<4, 4, 2>(b, begin, end); }
+void pack_scalar(const Block &b) { pack<4, 4, 2>(b); }
 void multiply_scalar(const Block &b, int64_t begin, int64_t end) { multiply<4, 4, 2>(b, begin, end); }
 }  // namespace
 
