@@ -1,6 +1,7 @@
 #include "conv/winograd.h"
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "conv/winograd_transforms.h"
@@ -84,6 +85,9 @@ int64_t chunk_tiles(const fovea_conv_plan &plan, const Problem &p, const Widths 
 // from memory once per chunk.
 constexpr int64_t kCacheResidentWeights = int64_t(1) << 20;
 constexpr int64_t kFusedBlockBytes = int64_t(512) << 10;
+// Blocks per image the fused path makes at least, where the tiles allow it
+// (see run_winograd).
+constexpr int64_t kMinimumBlocks = 4;
 
 bool fused(const fovea_conv_plan &plan, const Widths &w) {
     const int alpha = tile_size(plan.algorithm) + 2;
@@ -114,19 +118,55 @@ bool winograd_applies(const fovea_conv_desc &d) {
 
 namespace {
 
-// Rough seconds for F(m x m, 3 x 3) on one core: the batched GEMM
-// at the microkernel's sustained rate plus one pass over the transformed
-// weights, from the last-level cache when they fit there and from memory
-// otherwise. Rates measured on this library's benchmark machine; only their
-// ratios decide. The transforms are left out: they cost about the same per
-// output pixel for F(2x2) and F(4x4).
-double estimated_seconds(const fovea_conv_desc &d, int m) {
-    const double alpha = m + 2;
-    const double tiles = double(d.batch) * double((d.out_size[1] + m - 1) / m) * double((d.out_size[2] + m - 1) / m);
+// What one core of a machine costs per unit of F(m x m, 3 x 3)'s work, fitted
+// to cold-weight timings of F(2x2) and F(4x4) on the 3x3 layers of the
+// networks in Benchmarks/ (7x7 to 224x224 maps, 16 to 1024 channels); only
+// the ratios between the two tile sizes decide.
+struct Costs {
+    double gemm_rate;            // sustained FLOP/s of the batched products
+    int64_t row_tile;            // tiles a microkernel call covers (a partial call costs a whole one)
+    double transform_seconds[2]; // per tile, per position and per channel (in + out), F(2x2) and F(4x4)
+    double llc_bandwidth;        // bytes/s of a weight pass from the last-level cache
+    double memory_bandwidth;     // ... and from memory, for weights larger than kLastLevelCache
+    int64_t core_cache;          // weights larger than this stream once per fused block
+    double restream_bandwidth;   // bytes/s of those extra passes
+};
+
+constexpr double kLastLevelCache = 16e6;
+
+// AVX-512 (Zen 5): the products dominate, the transforms cost about the same
+// per output pixel for both tile sizes and are left out.
+constexpr Costs kCostsAvx512{230e9, 1, {0, 0}, 90e9, 30e9, int64_t(1) << 20, 90e9};
+// AVX2 (Zen 2, 512 KB L2): products three times slower, and the transforms
+// no longer negligible beside them. F(4x4)'s cost more per position; with
+// only the products counted, auto took F(4x4) on dlib's 17x17x64 and 8x8x128
+// layers, 16-23 % slower than F(2x2), and F(2x2) on YOLO's 13x13 512->1024,
+// 7 % slower than F(4x4).
+constexpr Costs kCostsAvx2{75e9, 6, {0.27e-9, 0.475e-9}, 21.8e9, 21.8e9, int64_t(512) << 10, 80e9};
+
+// Rough seconds for F(m x m, 3 x 3) on one core: the batched products, the
+// transforms, and the passes over the transformed weights.
+double estimated_seconds(const fovea_conv_desc &d, int m, const Costs &c) {
+    const int64_t alpha = m + 2, positions = alpha * alpha;
+    const int64_t tiles_per_image = ((d.out_size[1] + m - 1) / m) * ((d.out_size[2] + m - 1) / m);
+    const double tiles = double(d.batch * tiles_per_image);
+    const double rows = double(d.batch * round_up(tiles_per_image, c.row_tile));
     const double channels = double(d.in_channels) * double(d.out_channels);
-    const double weight_bytes = alpha * alpha * channels * sizeof(float);
-    const double bandwidth = weight_bytes <= 16e6 ? 90e9 : 30e9;
-    return 2 * tiles * alpha * alpha * channels / 230e9 + weight_bytes / bandwidth;
+    const double weight_bytes = double(positions) * channels * sizeof(float);
+    double seconds = 2 * rows * double(positions) * channels / c.gemm_rate;
+    seconds += tiles * double(positions) * double(d.in_channels + d.out_channels) * c.transform_seconds[m == 2 ? 0 : 1];
+    seconds += weight_bytes / (weight_bytes <= kLastLevelCache ? c.llc_bandwidth : c.memory_bandwidth);
+    // Weights that the fused path keeps per core but that overflow its cache
+    // come back once per block (run_winograd splits an image into at least
+    // kMinimumBlocks of them).
+    const double per_tile = double(positions) * double(d.in_channels + d.out_channels) * sizeof(float);
+    if (weight_bytes <= double(kCacheResidentWeights) && weight_bytes > double(c.core_cache)) {
+        const double largest = std::max(6.0, std::floor(double(kFusedBlockBytes) / per_tile / 6) * 6);
+        const double blocks = std::max(std::ceil(double(tiles_per_image) / largest),
+                                       std::min(double(kMinimumBlocks), std::ceil(double(tiles_per_image) / 6)));
+        seconds += double(d.batch) * (blocks - 1) * weight_bytes / c.restream_bandwidth;
+    }
+    return seconds;
 }
 
 }  // namespace
@@ -144,13 +184,15 @@ fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d) {
     const bool small_maps_win = !isa_allows(active_isa(), FOVEA_ISA_AVX512) && d.out_size[1] >= 3 && d.out_size[2] >= 3;
     if (tiles < (small_maps_win ? 4 : 16)) return FOVEA_CONV_ALGORITHM_AUTO;
     // F(4x4) does about half the multiplications of F(2x2) but wastes more of
-    // its tiles on the image edge and has 2.25 times the weights; the model
-    // above picks the right one on every layer measured (Benchmarks/RESULTS.md),
-    // from 7x7 to 224x224. F(6x6) never won by enough to justify its larger
+    // its tiles on the image edge, has 2.25 times the weights and dearer
+    // transforms; with each ISA's costs, the model above picks the faster one
+    // (or one within 3 %) on every layer measured, from 3x3 to 224x224
+    // (Benchmarks/RESULTS.md). F(6x6) never won by enough to justify its larger
     // error: with AVX-512 not at all, with AVX2 (Zen 2) by 3-6 % on 56x56 maps
     // of 64 and 256 channels, for about five times F(4x4)'s error.
-    return estimated_seconds(d, 4) <= estimated_seconds(d, 2) ? FOVEA_CONV_ALGORITHM_WINOGRAD_4
-                                                              : FOVEA_CONV_ALGORITHM_WINOGRAD_2;
+    const Costs &costs = isa_allows(active_isa(), FOVEA_ISA_AVX512) ? kCostsAvx512 : kCostsAvx2;
+    return estimated_seconds(d, 4, costs) <= estimated_seconds(d, 2, costs) ? FOVEA_CONV_ALGORITHM_WINOGRAD_4
+                                                                            : FOVEA_CONV_ALGORITHM_WINOGRAD_2;
 }
 
 void pack_winograd_weights(fovea_conv_plan &plan, const float *w) {
@@ -249,7 +291,6 @@ void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x,
         // which made one block of 21 and one of 4). The split must not depend
         // on the thread count: which tiles share a GEMM call decides the last
         // bits of the result.
-        constexpr int64_t kMinimumBlocks = 4;
         const int64_t largest = fused_block_tiles(plan, w);
         int64_t blocks_per_image =
             std::max((tiles + largest - 1) / largest, std::min<int64_t>(kMinimumBlocks, (tiles + mr - 1) / mr));
