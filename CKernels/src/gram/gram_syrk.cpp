@@ -29,11 +29,35 @@ void run(const Implementation &implementation, int64_t batch, int64_t spatial, i
             // the sums do not depend on the thread count.
             parallel_for(row_tiles, 1, [&](int64_t begin, int64_t end) { implementation.multiply(block, begin, end); });
         }
-        // Scale the upper triangle and mirror it.
-        for (int64_t i = 0; i < C; ++i) {
-            for (int64_t j = i; j < C; ++j) gn[i * C + j] *= scale;
-            for (int64_t j = 0; j < i; ++j) gn[i * C + j] = gn[j * C + i];
-        }
+        // Scale the upper triangle and mirror it, in square tiles whose
+        // transpose goes through a small buffer, so that both halves are read
+        // and written along rows: read column by column, the lower half took
+        // a cache miss per element (C = 512: a fifth of the whole time on a
+        // Zen 2 core). Each band of rows [i0, i0 + kMirrorTile) writes only
+        // those rows right of i0 and those columns below it, so bands run in
+        // parallel.
+        constexpr int64_t kMirrorTile = 8;
+        const int64_t bands = (C + kMirrorTile - 1) / kMirrorTile;
+        parallel_for(bands, 1, [&](int64_t begin, int64_t end) {
+            float transposed[kMirrorTile][kMirrorTile];
+            for (int64_t band = begin; band < end; ++band) {
+                const int64_t i0 = band * kMirrorTile, rows = std::min(kMirrorTile, C - i0);
+                for (int64_t j0 = i0; j0 < C; j0 += kMirrorTile) {
+                    const int64_t cols = std::min(kMirrorTile, C - j0);
+                    for (int64_t i = 0; i < rows; ++i) {
+                        float *row = gn + (i0 + i) * C + j0;
+                        for (int64_t j = j0 == i0 ? i : 0; j < cols; ++j) transposed[j][i] = row[j] *= scale;
+                    }
+                    if (j0 > i0) {
+                        for (int64_t j = 0; j < cols; ++j)
+                            std::copy(transposed[j], transposed[j] + rows, gn + (j0 + j) * C + i0);
+                        continue;
+                    }
+                    for (int64_t j = 1; j < cols; ++j)  // the diagonal tile: strictly below it
+                        std::copy(transposed[j], transposed[j] + j, gn + (j0 + j) * C + i0);
+                }
+            }
+        });
     }
 }
 
