@@ -142,6 +142,7 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
             args.a = a + i * a_stride;
             args.c = c + i * K + j * nr;
             args.m = std::min<int64_t>(mr, rows - i);
+            if (i + mr < rows) prefetch_tile(p, args.c + mr * K, std::min<int64_t>(mr, rows - i - mr), args.n, K);
             const bool added = fuse_residual(plan, p, args);
             plan.ukernel.kernel(args);
             if (finish) finish_tile(p, added, args.c, args.m, args.n, K);

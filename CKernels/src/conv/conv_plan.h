@@ -98,6 +98,23 @@ inline bool fuse_residual(const fovea_conv_plan &plan, const Problem &p, gemm::U
     return true;
 }
 
+// Asks for the lines of the output tile at c (m x n, rows ldc apart) to be
+// written, and for its residual to be read, ahead of its microkernel call. A
+// 1x1 convolution with many output channels stores a tile's rows a whole
+// output row apart, which the hardware prefetchers do not follow: fetched
+// while the tile before it computes, ResNet-50's 1x1 + residual layers took
+// 4-10 % less time with cold activations (Zen 2: 128->512 on 28x28 1.90 ->
+// 1.77-1.83 ms, 256->1024 on 14x14 1.54-1.59 -> 1.39-1.43).
+inline void prefetch_tile(const Problem &p, const float *c, int64_t m, int64_t n, int64_t ldc) {
+    constexpr int64_t kLineFloats = 16;
+    for (int64_t row = 0; row < m; ++row)
+        for (int64_t column = 0; column < n; column += kLineFloats) {
+            const int64_t offset = row * ldc + column;
+            __builtin_prefetch(c + offset, 1, 3);
+            if (p.residual) __builtin_prefetch(p.residual + (c - p.output) + offset, 0, 3);
+        }
+}
+
 // What follows the store of an m x n tile of the output, rows ldc apart: the
 // residual sum (unless the microkernel added it) and its activation, or the
 // activations the microkernels do not fuse.
