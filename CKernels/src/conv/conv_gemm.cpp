@@ -127,7 +127,10 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
     const int64_t pixels = d.out_size[0] * d.out_size[1] * d.out_size[2];
     const bool finish = finishes_tiles(p);
 
-    auto multiply = [&](const float *a, int64_t a_stride, int64_t rows, float *c, int64_t g, int64_t j) {
+    // `stream`: the weights come from memory, panel after panel (see
+    // gemm::kPrefetchingCalls).
+    auto multiply = [&](const float *a, int64_t a_stride, int64_t rows, float *c, int64_t g, int64_t j,
+                        bool stream = false) {
         gemm::UkernelArgs args{};
         args.a_row_stride = a_stride;
         args.taps = 1;
@@ -138,7 +141,10 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
         args.bias = plan.bias.empty() ? nullptr : plan.packed_bias.data() + g * group_width + j * nr;
         args.finish = 1;
         args.activation = d.activation;
-        for (int64_t i = 0; i < rows; i += mr) {
+        const int64_t panel_lines = (depth * nr + 15) / 16, calls = (rows + mr - 1) / mr;
+        stream = stream && calls <= gemm::kPrefetchingCalls && g * panels + j + 1 < d.groups * panels;
+        for (int64_t i = 0, call = 0; i < rows; i += mr, ++call) {
+            if (stream) gemm::share_prefetch(args, args.b + depth * nr, panel_lines, call, calls);
             args.a = a + i * a_stride;
             args.c = c + i * K + j * nr;
             args.m = std::min<int64_t>(mr, rows - i);
@@ -180,7 +186,7 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
                 const int64_t t = item % tiles, j = (item / tiles) % panels, g = item / (tiles * panels);
                 const int64_t run = std::min(end - item, tiles - t);  // tiles of this panel in the chunk
                 const int64_t first = t * mr, last = std::min(rows, (t + run) * mr);
-                multiply(x + first * C + g * Cg, C, last - first, y + first * K + g * Kg, g, j);
+                multiply(x + first * C + g * Cg, C, last - first, y + first * K + g * Kg, g, j, true);
                 item += run;
             }
         });

@@ -247,6 +247,8 @@ void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x,
     // prefetch of the next position's weights: pulling them in a slice per
     // call evicted the panel in use, and measured 10-15 % slower on 14x14 and
     // 7x7 layers, with the weights cold or warm.
+    // Weights too large for the core's cache come from memory panel by panel.
+    const bool stream_weights = !fused(plan, w);
     auto multiply = [&](const float *v, float *product, int64_t count, int64_t begin, int64_t end) {
         gemm::UkernelArgs args{};
         args.taps = 1;
@@ -254,11 +256,18 @@ void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x,
         args.a_row_stride = v_tile;
         args.ldc = m_tile;
         args.n = nr;
+        const int64_t panel_floats = w.cp * nr, panel_lines = (panel_floats + 15) / 16;
+        const int64_t calls = (count + mr - 1) / mr;
+        const bool stream = stream_weights && calls <= gemm::kPrefetchingCalls;
         for (int64_t xi = begin; xi < end; ++xi) {
             const float *u = plan.packed.data() + xi * per_position;
             for (int64_t j = 0; j < panels; ++j) {
-                args.b = u + j * w.cp * nr;
-                for (int64_t i = 0; i < count; i += mr) {
+                args.b = u + j * panel_floats;
+                // The next panel follows this one, the next position's first
+                // follows the last (the packed weights are one array).
+                const bool more = j + 1 < panels || xi + 1 < end;
+                for (int64_t i = 0, call = 0; i < count; i += mr, ++call) {
+                    if (stream && more) gemm::share_prefetch(args, args.b + panel_floats, panel_lines, call, calls);
                     args.a = v + i * v_tile + xi * w.cp;
                     args.c = product + i * m_tile + xi * w.kp + j * nr;
                     args.m = std::min<int64_t>(mr, count - i);

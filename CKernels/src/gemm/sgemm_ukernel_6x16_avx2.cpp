@@ -13,6 +13,8 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+#include <algorithm>
+
 #include "act/activation_simd.h"
 #include "common/target.h"
 #include "gemm/ukernel.h"
@@ -61,31 +63,27 @@ FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE __m256 load_half(const float *row, int v, 
     return whole ? _mm256_loadu_ps(row + 8 * v) : _mm256_maskload_ps(row + 8 * v, mask[v]);
 }
 
-FOVEA_TARGET_AVX2 void ukernel_6x16(const UkernelArgs &p) {
-    Tile acc;
-    const bool whole = p.n >= NR;
-    const __m256i mask[2] = {simd::tail_mask8(p.n), simd::tail_mask8(p.n - 8)};
-    if (p.accumulate) {
-#pragma clang loop unroll(full)
-        for (int m = 0; m < MR; ++m) {
-            const float *row = p.c + (m < p.m ? m : 0) * p.ldc;
-            acc[m][0] = load_half(row, 0, whole, mask);
-            acc[m][1] = load_half(row, 1, whole, mask);
-        }
-    } else {
-        const __m256 init0 = p.bias ? _mm256_loadu_ps(p.bias) : _mm256_setzero_ps();
-        const __m256 init1 = p.bias ? _mm256_loadu_ps(p.bias + 8) : _mm256_setzero_ps();
-#pragma clang loop unroll(full)
-        for (int m = 0; m < MR; ++m) acc[m][0] = init0, acc[m][1] = init1;
-    }
-    const float *rows[MR];
-    for (int m = 0; m < MR; ++m) rows[m] = p.a + (m < p.m ? m : 0) * p.a_row_stride;
+// The depth loop over every tap. With PREFETCH, one line of p.prefetch every
+// `every` steps, so that the next panel arrives while this one computes
+// instead of in a burst that would hold up the loads of the loop.
+template <bool PREFETCH>
+FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void multiply(const UkernelArgs &p, const float *const (&rows)[MR], Tile &acc) {
+    const float *ahead = p.prefetch;
+    int64_t lines = PREFETCH ? p.prefetch_lines : 0;
+    const int64_t every = PREFETCH ? std::max<int64_t>(1, p.taps * p.kc / std::max<int64_t>(lines, 1)) : 0;
+    int64_t countdown = every;
     for (int64_t t = 0; t < p.taps; ++t) {
         const int64_t offset = p.tap_offsets ? p.tap_offsets[t] : 0;
         const float *a0 = rows[0] + offset, *a1 = rows[1] + offset, *a2 = rows[2] + offset,
                     *a3 = rows[3] + offset, *a4 = rows[4] + offset, *a5 = rows[5] + offset;
         const float *b = p.b + t * p.b_tap_stride;
         for (int64_t k = 0; k < p.kc; ++k, b += NR) {
+            if constexpr (PREFETCH) {
+                if (--countdown == 0 && lines > 0) {
+                    _mm_prefetch(reinterpret_cast<const char *>(ahead), _MM_HINT_T0);
+                    ahead += 16, --lines, countdown = every;
+                }
+            }
             const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
             __m256 a;
             a = _mm256_broadcast_ss(a0 + k);
@@ -108,6 +106,31 @@ FOVEA_TARGET_AVX2 void ukernel_6x16(const UkernelArgs &p) {
             acc[5][1] = _mm256_fmadd_ps(a, b1, acc[5][1]);
         }
     }
+}
+
+FOVEA_TARGET_AVX2 void ukernel_6x16(const UkernelArgs &p) {
+    Tile acc;
+    const bool whole = p.n >= NR;
+    const __m256i mask[2] = {simd::tail_mask8(p.n), simd::tail_mask8(p.n - 8)};
+    if (p.accumulate) {
+#pragma clang loop unroll(full)
+        for (int m = 0; m < MR; ++m) {
+            const float *row = p.c + (m < p.m ? m : 0) * p.ldc;
+            acc[m][0] = load_half(row, 0, whole, mask);
+            acc[m][1] = load_half(row, 1, whole, mask);
+        }
+    } else {
+        const __m256 init0 = p.bias ? _mm256_loadu_ps(p.bias) : _mm256_setzero_ps();
+        const __m256 init1 = p.bias ? _mm256_loadu_ps(p.bias + 8) : _mm256_setzero_ps();
+#pragma clang loop unroll(full)
+        for (int m = 0; m < MR; ++m) acc[m][0] = init0, acc[m][1] = init1;
+    }
+    const float *rows[MR];
+    for (int m = 0; m < MR; ++m) rows[m] = p.a + (m < p.m ? m : 0) * p.a_row_stride;
+    if (p.prefetch && p.prefetch_lines > 0)
+        multiply<true>(p, rows, acc);
+    else
+        multiply<false>(p, rows, acc);
     if (p.residual) {
 #pragma clang loop unroll(full)
         for (int m = 0; m < MR; ++m) {
