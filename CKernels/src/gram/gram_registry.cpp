@@ -8,8 +8,8 @@ namespace fovea {
 namespace {
 
 template <gram::Implementation (*Choose)(int64_t)>
-fovea_status syrk_workspace_size(int64_t, int64_t channels, size_t *bytes) {
-    *bytes = gram::workspace_floats(channels, Choose(channels).shape) * sizeof(float);
+fovea_status syrk_workspace_size(int64_t spatial, int64_t channels, size_t *bytes) {
+    *bytes = gram::workspace_floats(spatial, channels, Choose(channels).shape) * sizeof(float);
     return FOVEA_STATUS_SUCCESS;
 }
 
@@ -17,7 +17,7 @@ template <gram::Implementation (*Choose)(int64_t)>
 fovea_status syrk_forward(int64_t batch, int64_t spatial, int64_t channels, float scale, const float *x, float *g,
                           void *workspace, size_t bytes) {
     const gram::Implementation implementation = Choose(channels);
-    if (bytes < gram::workspace_floats(channels, implementation.shape) * sizeof(float))
+    if (bytes < gram::workspace_floats(spatial, channels, implementation.shape) * sizeof(float))
         return FOVEA_STATUS_INSUFFICIENT_WORKSPACE;
     gram::run(implementation, batch, spatial, channels, scale, x, g, static_cast<float *>(workspace));
     return FOVEA_STATUS_SUCCESS;

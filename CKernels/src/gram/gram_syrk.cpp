@@ -5,6 +5,71 @@
 
 namespace fovea::gram {
 
+namespace {
+
+// Scales G's upper triangle and mirrors it below the diagonal, in square
+// tiles whose transpose goes through a small buffer, so that both halves are
+// read and written along rows: read column by column, the lower half took a
+// cache miss per element (C = 512: a fifth of the whole time on a Zen 2
+// core). Each band of rows [i0, i0 + kMirrorTile) writes only those rows
+// right of i0 and those columns below it, so bands run in parallel.
+void mirror(int64_t C, float scale, float *gn) {
+    constexpr int64_t kMirrorTile = 8;
+    const int64_t bands = (C + kMirrorTile - 1) / kMirrorTile;
+    parallel_for(bands, 1, [&](int64_t begin, int64_t end) {
+        float transposed[kMirrorTile][kMirrorTile];
+        for (int64_t band = begin; band < end; ++band) {
+            const int64_t i0 = band * kMirrorTile, rows = std::min(kMirrorTile, C - i0);
+            for (int64_t j0 = i0; j0 < C; j0 += kMirrorTile) {
+                const int64_t cols = std::min(kMirrorTile, C - j0);
+                for (int64_t i = 0; i < rows; ++i) {
+                    float *row = gn + (i0 + i) * C + j0;
+                    for (int64_t j = j0 == i0 ? i : 0; j < cols; ++j) transposed[j][i] = row[j] *= scale;
+                }
+                if (j0 > i0) {
+                    for (int64_t j = 0; j < cols; ++j)
+                        std::copy(transposed[j], transposed[j] + rows, gn + (j0 + j) * C + i0);
+                    continue;
+                }
+                for (int64_t j = 1; j < cols; ++j)  // the diagonal tile: strictly below it
+                    std::copy(transposed[j], transposed[j] + j, gn + (j0 + j) * C + i0);
+            }
+        }
+    });
+}
+
+// The segments of one image, each on one thread, summed into gn in order.
+void sum_segments(const Implementation &implementation, const Segments &seg, int64_t spatial, int64_t C,
+                  const float *x, float *gn, float *workspace) {
+    const Shape s = implementation.shape;
+    const int64_t row_tiles = round_up(C, s.mr) / s.mr;
+    const int64_t edges = (s.mr + s.nr) * kBlock;
+    float *partials = workspace + seg.count * edges;
+    const bool prefetch = kBlock * C * int64_t(sizeof(float)) <= kPrefetchBytes;
+    parallel_for(seg.count, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t k = begin; k < end; ++k) {
+            float *target = k == 0 ? gn : partials + (k - 1) * C * C;
+            float *packed_a = workspace + k * edges, *packed_b = packed_a + s.mr * kBlock;
+            const int64_t first = k * seg.blocks * kBlock, last = std::min(spatial, first + seg.blocks * kBlock);
+            for (int64_t p0 = first; p0 < last; p0 += kBlock) {
+                Block block{x + p0 * C, std::min(kBlock, last - p0), C, packed_a, packed_b, false, target,
+                            p0 > first, prefetch && p0 + kBlock < last ? x + (p0 + kBlock) * C : nullptr};
+                implementation.pack(block);
+                implementation.multiply(block, 0, row_tiles);
+            }
+        }
+    });
+    // The tiles wrote the upper triangle (and parts of the lower one, left
+    // to the mirror): add the partial sums there, segment after segment.
+    for (int64_t k = 1; k < seg.count; ++k) {
+        const float *part = partials + (k - 1) * C * C;
+        for (int64_t i = 0; i < C; ++i)
+            for (int64_t j = i; j < C; ++j) gn[i * C + j] += part[i * C + j];
+    }
+}
+
+}  // namespace
+
 void run(const Implementation &implementation, int64_t batch, int64_t spatial, int64_t channels, float scale,
          const float *x, float *g, float *workspace) {
     const Shape s = implementation.shape;
@@ -17,9 +82,15 @@ void run(const Implementation &implementation, int64_t batch, int64_t spatial, i
     const bool prefetch = !packed && kBlock * C * int64_t(sizeof(float)) <= kPrefetchBytes;
     // Packed blocks: the row tiles first, the column panels after them.
     float *packed_a = workspace, *packed_b = workspace + (packed ? round_up(C, s.mr) : s.mr) * kBlock;
+    const Segments seg = segments(spatial, C);
     for (int64_t n = 0; n < batch; ++n) {
         float *gn = g + n * C * C;
         if (spatial == 0) std::fill(gn, gn + C * C, 0.0f);  // no block runs: the sum is empty
+        if (seg.count > 1) {
+            sum_segments(implementation, seg, spatial, C, x + n * spatial * C, gn, workspace);
+            mirror(C, scale, gn);
+            continue;
+        }
         for (int64_t p0 = 0; p0 < spatial; p0 += kBlock) {
             Block block{x + (n * spatial + p0) * C, std::min(kBlock, spatial - p0), C, packed_a, packed_b, packed,
                         gn, p0 > 0,
@@ -29,35 +100,7 @@ void run(const Implementation &implementation, int64_t batch, int64_t spatial, i
             // the sums do not depend on the thread count.
             parallel_for(row_tiles, 1, [&](int64_t begin, int64_t end) { implementation.multiply(block, begin, end); });
         }
-        // Scale the upper triangle and mirror it, in square tiles whose
-        // transpose goes through a small buffer, so that both halves are read
-        // and written along rows: read column by column, the lower half took
-        // a cache miss per element (C = 512: a fifth of the whole time on a
-        // Zen 2 core). Each band of rows [i0, i0 + kMirrorTile) writes only
-        // those rows right of i0 and those columns below it, so bands run in
-        // parallel.
-        constexpr int64_t kMirrorTile = 8;
-        const int64_t bands = (C + kMirrorTile - 1) / kMirrorTile;
-        parallel_for(bands, 1, [&](int64_t begin, int64_t end) {
-            float transposed[kMirrorTile][kMirrorTile];
-            for (int64_t band = begin; band < end; ++band) {
-                const int64_t i0 = band * kMirrorTile, rows = std::min(kMirrorTile, C - i0);
-                for (int64_t j0 = i0; j0 < C; j0 += kMirrorTile) {
-                    const int64_t cols = std::min(kMirrorTile, C - j0);
-                    for (int64_t i = 0; i < rows; ++i) {
-                        float *row = gn + (i0 + i) * C + j0;
-                        for (int64_t j = j0 == i0 ? i : 0; j < cols; ++j) transposed[j][i] = row[j] *= scale;
-                    }
-                    if (j0 > i0) {
-                        for (int64_t j = 0; j < cols; ++j)
-                            std::copy(transposed[j], transposed[j] + rows, gn + (j0 + j) * C + i0);
-                        continue;
-                    }
-                    for (int64_t j = 1; j < cols; ++j)  // the diagonal tile: strictly below it
-                        std::copy(transposed[j], transposed[j] + j, gn + (j0 + j) * C + i0);
-                }
-            }
-        });
+        mirror(C, scale, gn);
     }
 }
 
