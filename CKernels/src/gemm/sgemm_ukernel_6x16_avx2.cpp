@@ -58,9 +58,18 @@ FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void activate(const fovea_activation &act,
     }
 }
 
-// 8 + 8 floats of a row of C (or of the residual), masked only at the right edge.
-FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE __m256 load_half(const float *row, int v, bool whole, const __m256i (&mask)[2]) {
-    return whole ? _mm256_loadu_ps(row + 8 * v) : _mm256_maskload_ps(row + 8 * v, mask[v]);
+// Floats 8v..8v+7 of a row of C (or of the residual) when n are valid:
+// masked only for the half that the right edge cuts, nothing read past it.
+FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE __m256 load_half(const float *row, int v, int64_t n, const __m256i (&mask)[2]) {
+    if (n >= 8 * v + 8) return _mm256_loadu_ps(row + 8 * v);
+    if (n <= 8 * v) return _mm256_setzero_ps();
+    return _mm256_maskload_ps(row + 8 * v, mask[v]);
+}
+
+// The same for a store.
+FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void store_half(float *row, int v, int64_t n, const __m256i (&mask)[2], __m256 value) {
+    if (n >= 8 * v + 8) _mm256_storeu_ps(row + 8 * v, value);
+    else if (n > 8 * v) _mm256_maskstore_ps(row + 8 * v, mask[v], value);
 }
 
 // The depth loop over every tap. With PREFETCH, one line of p.prefetch every
@@ -116,8 +125,8 @@ FOVEA_TARGET_AVX2 void ukernel_6x16(const UkernelArgs &p) {
 #pragma clang loop unroll(full)
         for (int m = 0; m < MR; ++m) {
             const float *row = p.c + (m < p.m ? m : 0) * p.ldc;
-            acc[m][0] = load_half(row, 0, whole, mask);
-            acc[m][1] = load_half(row, 1, whole, mask);
+            acc[m][0] = load_half(row, 0, p.n, mask);
+            acc[m][1] = load_half(row, 1, p.n, mask);
         }
     } else {
         const __m256 init0 = p.bias ? _mm256_loadu_ps(p.bias) : _mm256_setzero_ps();
@@ -135,8 +144,8 @@ FOVEA_TARGET_AVX2 void ukernel_6x16(const UkernelArgs &p) {
 #pragma clang loop unroll(full)
         for (int m = 0; m < MR; ++m) {
             const float *row = p.residual + (m < p.m ? m : 0) * p.ldc;
-            acc[m][0] = _mm256_add_ps(load_half(row, 0, whole, mask), acc[m][0]);
-            acc[m][1] = _mm256_add_ps(load_half(row, 1, whole, mask), acc[m][1]);
+            acc[m][0] = _mm256_add_ps(load_half(row, 0, p.n, mask), acc[m][0]);
+            acc[m][1] = _mm256_add_ps(load_half(row, 1, p.n, mask), acc[m][1]);
         }
     }
     if (p.finish) activate(p.activation, acc);
@@ -149,11 +158,13 @@ FOVEA_TARGET_AVX2 void ukernel_6x16(const UkernelArgs &p) {
         }
         return;
     }
+    // A narrow panel (24 output channels: 16 + 8; YOLO's 255: 15 * 16 + 15)
+    // stores its whole half with a plain move and masks only the cut one.
 #pragma clang loop unroll(full)
     for (int m = 0; m < MR; ++m) {
         if (m >= p.m) break;
-        _mm256_maskstore_ps(p.c + m * p.ldc, mask[0], acc[m][0]);
-        _mm256_maskstore_ps(p.c + m * p.ldc + 8, mask[1], acc[m][1]);
+        store_half(p.c + m * p.ldc, 0, p.n, mask, acc[m][0]);
+        store_half(p.c + m * p.ldc, 1, p.n, mask, acc[m][1]);
     }
 }
 
