@@ -243,11 +243,12 @@ void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x,
                               d.pad_begin[2], tiles_w, first, begin, end, v, w.cp, v_tile};
         transforms.input(a);
     };
-    // The GEMMs of positions [begin, end) over `count` tiles. No software
-    // prefetch of the next position's weights: pulling them in a slice per
-    // call evicted the panel in use, and measured 10-15 % slower on 14x14 and
-    // 7x7 layers, with the weights cold or warm.
-    // Weights too large for the core's cache come from memory panel by panel.
+    // The GEMMs of positions [begin, end) over `count` tiles. Weights too
+    // large for the core's cache come from memory panel by panel, and each
+    // call spreads a share of the next panel's lines over its depth loop
+    // (gemm::kPrefetchingCalls). Fetching a slice of the next position's
+    // weights in a burst before each call instead had held up the loop's own
+    // loads: 10-15 % slower on 14x14 and 7x7 layers (AVX-512 machine).
     const bool stream_weights = !fused(plan, w);
     auto multiply = [&](const float *v, float *product, int64_t count, int64_t begin, int64_t end) {
         gemm::UkernelArgs args{};

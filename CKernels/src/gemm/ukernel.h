@@ -32,8 +32,9 @@ struct UkernelArgs {
                                  // (only kernels whose UkernelInfo says adds_residual read it)
     const float *prefetch;       // lines to fetch into cache while the depth loop runs, or nullptr:
     int64_t prefetch_lines;      // this many lines of 64 bytes from `prefetch` on, spread over the
-                                 // loop (the next panel of B, which would otherwise arrive from
-                                 // memory at the pace of the loads that miss; kernels may ignore it)
+                                 // loop (the next panel of B or the next tile's rows of A, which
+                                 // would otherwise arrive from memory at the pace of the loads
+                                 // that miss); a hint, which kernels may ignore
     int32_t accumulate;          // add to C instead of overwriting it
     int32_t finish;              // last pass over the depth: apply the activation
     fovea_activation activation;
