@@ -161,9 +161,10 @@ double estimated_seconds(const fovea_conv_desc &d, int m, const Costs &c) {
     // kMinimumBlocks of them).
     const double per_tile = double(positions) * double(d.in_channels + d.out_channels) * sizeof(float);
     if (weight_bytes <= double(kCacheResidentWeights) && weight_bytes > double(c.core_cache)) {
-        const double largest = std::max(6.0, std::floor(double(kFusedBlockBytes) / per_tile / 6) * 6);
+        const double row = double(c.row_tile);
+        const double largest = std::max(row, std::floor(double(kFusedBlockBytes) / per_tile / row) * row);
         const double blocks = std::max(std::ceil(double(tiles_per_image) / largest),
-                                       std::min(double(kMinimumBlocks), std::ceil(double(tiles_per_image) / 6)));
+                                       std::min(double(kMinimumBlocks), std::ceil(double(tiles_per_image) / row)));
         seconds += double(d.batch) * (blocks - 1) * weight_bytes / c.restream_bandwidth;
     }
     return seconds;

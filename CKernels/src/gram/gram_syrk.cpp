@@ -38,25 +38,44 @@ void mirror(int64_t C, float scale, float *gn) {
     });
 }
 
+// Buffers and options of one run of blocks.
+struct Blocks {
+    float *packed_a, *packed_b;  // see Block
+    bool packed;
+    bool prefetch;               // fetch each next block ahead (see kPrefetchBytes)
+};
+
+// Sums the pixels [first, last) of an image's x into target, block after
+// block; with `share_rows`, each block's row tiles are shared between the
+// threads (every tile still accumulates over the blocks in order, in one
+// chunk, so the sums do not depend on the thread count).
+void sum_blocks(const Implementation &implementation, const float *x, int64_t C, int64_t first, int64_t last,
+                const Blocks &b, float *target, bool share_rows) {
+    const int64_t row_tiles = round_up(C, implementation.shape.mr) / implementation.shape.mr;
+    for (int64_t p0 = first; p0 < last; p0 += kBlock) {
+        Block block{x + p0 * C, std::min(kBlock, last - p0), C, b.packed_a, b.packed_b, b.packed, target,
+                    p0 > first, b.prefetch && p0 + kBlock < last ? x + (p0 + kBlock) * C : nullptr};
+        implementation.pack(block);
+        if (share_rows)
+            parallel_for(row_tiles, 1, [&](int64_t begin, int64_t end) { implementation.multiply(block, begin, end); });
+        else
+            implementation.multiply(block, 0, row_tiles);
+    }
+}
+
 // The segments of one image, each on one thread, summed into gn in order.
 void sum_segments(const Implementation &implementation, const Segments &seg, int64_t spatial, int64_t C,
                   const float *x, float *gn, float *workspace) {
     const Shape s = implementation.shape;
-    const int64_t row_tiles = round_up(C, s.mr) / s.mr;
     const int64_t edges = (s.mr + s.nr) * kBlock;
     float *partials = workspace + seg.count * edges;
     const bool prefetch = kBlock * C * int64_t(sizeof(float)) <= kPrefetchBytes;
     parallel_for(seg.count, 1, [&](int64_t begin, int64_t end) {
         for (int64_t k = begin; k < end; ++k) {
-            float *target = k == 0 ? gn : partials + (k - 1) * C * C;
-            float *packed_a = workspace + k * edges, *packed_b = packed_a + s.mr * kBlock;
-            const int64_t first = k * seg.blocks * kBlock, last = std::min(spatial, first + seg.blocks * kBlock);
-            for (int64_t p0 = first; p0 < last; p0 += kBlock) {
-                Block block{x + p0 * C, std::min(kBlock, last - p0), C, packed_a, packed_b, false, target,
-                            p0 > first, prefetch && p0 + kBlock < last ? x + (p0 + kBlock) * C : nullptr};
-                implementation.pack(block);
-                implementation.multiply(block, 0, row_tiles);
-            }
+            const Blocks buffers{workspace + k * edges, workspace + k * edges + s.mr * kBlock, false, prefetch};
+            const int64_t first = k * seg.blocks * kBlock;
+            sum_blocks(implementation, x, C, first, std::min(spatial, first + seg.blocks * kBlock), buffers,
+                       k == 0 ? gn : partials + (k - 1) * C * C, false);
         }
     });
     // The tiles wrote the upper triangle (and parts of the lower one, left
@@ -74,32 +93,21 @@ void run(const Implementation &implementation, int64_t batch, int64_t spatial, i
          const float *x, float *g, float *workspace) {
     const Shape s = implementation.shape;
     const int64_t C = channels;
-    const int64_t row_tiles = round_up(C, s.mr) / s.mr;
     // Packed blocks are read by every thread: on two threads the panels one
     // core packed crossed to the other, and packing ran no faster than one
     // thread (Zen 2, 512 and 256 channels), where reading in place scales.
     const bool packed = s.packs_alone && fovea_threads_get() <= 1;
     const bool prefetch = !packed && kBlock * C * int64_t(sizeof(float)) <= kPrefetchBytes;
     // Packed blocks: the row tiles first, the column panels after them.
-    float *packed_a = workspace, *packed_b = workspace + (packed ? round_up(C, s.mr) : s.mr) * kBlock;
+    const Blocks buffers{workspace, workspace + (packed ? round_up(C, s.mr) : s.mr) * kBlock, packed, prefetch};
     const Segments seg = segments(spatial, C);
     for (int64_t n = 0; n < batch; ++n) {
         float *gn = g + n * C * C;
         if (spatial == 0) std::fill(gn, gn + C * C, 0.0f);  // no block runs: the sum is empty
-        if (seg.count > 1) {
+        if (seg.count > 1)
             sum_segments(implementation, seg, spatial, C, x + n * spatial * C, gn, workspace);
-            mirror(C, scale, gn);
-            continue;
-        }
-        for (int64_t p0 = 0; p0 < spatial; p0 += kBlock) {
-            Block block{x + (n * spatial + p0) * C, std::min(kBlock, spatial - p0), C, packed_a, packed_b, packed,
-                        gn, p0 > 0,
-                        prefetch && p0 + kBlock < spatial ? x + (n * spatial + p0 + kBlock) * C : nullptr};
-            implementation.pack(block);
-            // Every tile accumulates over the blocks in order, in one chunk, so
-            // the sums do not depend on the thread count.
-            parallel_for(row_tiles, 1, [&](int64_t begin, int64_t end) { implementation.multiply(block, begin, end); });
-        }
+        else
+            sum_blocks(implementation, x + n * spatial * C, C, 0, spatial, buffers, gn, true);
         mirror(C, scale, gn);
     }
 }
