@@ -87,6 +87,9 @@ typedef enum fovea_family {
 
 /** Bit mask of FOVEA_CPU_FEATURE_* found on this CPU (and usable by the OS). */
 uint32_t fovea_cpu_features(void);
+/** 1 when the core runs a 512-bit FMA as two 256-bit halves (AMD Zen 4): AVX-512 then brings
+ *  no more FLOP/s than AVX2, which the Winograd tile choice takes into account. */
+int fovea_cpu_splits_512bit_fma(void);
 /** The highest level this CPU supports. */
 fovea_isa fovea_isa_detected(void);
 /** The level kernels are chosen for: min(detected, cap). */

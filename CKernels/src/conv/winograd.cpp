@@ -137,6 +137,14 @@ constexpr double kLastLevelCache = 16e6;
 // AVX-512 (Zen 5): the products dominate, the transforms cost about the same
 // per output pixel for both tile sizes and are left out.
 constexpr Costs kCostsAvx512{230e9, 1, {0, 0}, 90e9, 30e9, int64_t(1) << 20, 90e9};
+// AVX-512 on a core that splits 512-bit FMAs (Zen 4, 32 MB L3): products at
+// half Zen 5's rate while the weights come as fast or faster, so F(4x4)'s
+// larger weights cost relatively less. Fitted to in-network timings (fovea-bench
+// profile, one thread): F(4x4) against F(2x2) on ResNet-50's 7x7x512 1.23 against
+// 1.39 ms, VGG-16's 14x14x512 3.4 against 4.0, YOLOv3-tiny's 13x13 512->1024
+// 6.6-7.1 against 7.9-8.4 and 256->512 1.9 against 2.2; the Zen 5 costs chose
+// F(2x2) on all four.
+constexpr Costs kCostsAvx512Split{115e9, 1, {0, 0}, 45e9, 45e9, int64_t(1) << 20, 90e9};
 // AVX2 (Zen 2, 512 KB L2): products three times slower, and the transforms
 // no longer negligible beside them. F(4x4)'s cost more per position; with
 // only the products counted, auto took F(4x4) on dlib's 17x17x64 and 8x8x128
@@ -191,7 +199,9 @@ fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d) {
     // (Benchmarks/RESULTS.md). F(6x6) never won by enough to justify its larger
     // error: with AVX-512 not at all, with AVX2 (Zen 2) by 3-6 % on 56x56 maps
     // of 64 and 256 channels, for about five times F(4x4)'s error.
-    const Costs &costs = isa_allows(active_isa(), FOVEA_ISA_AVX512) ? kCostsAvx512 : kCostsAvx2;
+    const Costs &costs = !isa_allows(active_isa(), FOVEA_ISA_AVX512) ? kCostsAvx2
+                         : cpu_splits_512bit_fma()                   ? kCostsAvx512Split
+                                                                     : kCostsAvx512;
     return estimated_seconds(d, 4, costs) <= estimated_seconds(d, 2, costs) ? FOVEA_CONV_ALGORITHM_WINOGRAD_4
                                                                             : FOVEA_CONV_ALGORITHM_WINOGRAD_2;
 }

@@ -48,7 +48,27 @@ uint32_t detect() { return FOVEA_CPU_FEATURE_NEON; }  // Advanced SIMD is mandat
 uint32_t detect() { return 0; }
 #endif
 
+#if defined(__x86_64__) || defined(_M_X64)
+// AMD's family 19h cores with AVX-512 (Zen 4) run each 512-bit FMA as two
+// 256-bit halves: the same FLOP/s per core as AVX2, half a Zen 5 core's.
+bool detect_split_512bit_fma() {
+    unsigned eax, ebx, ecx, edx;
+    if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx)) return false;
+    const bool amd = ebx == 0x68747541 && edx == 0x69746e65 && ecx == 0x444d4163;  // "AuthenticAMD"
+    if (!amd || !__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
+    const unsigned family = ((eax >> 8) & 0xF) + ((eax >> 20) & 0xFF);
+    return family == 0x19 && (cpu_features() & FOVEA_CPU_FEATURE_AVX512F);
+}
+#else
+bool detect_split_512bit_fma() { return false; }
+#endif
+
 }  // namespace
+
+bool cpu_splits_512bit_fma() {
+    static const bool split = detect_split_512bit_fma();
+    return split;
+}
 
 uint32_t cpu_features() {
     static const uint32_t features = detect();

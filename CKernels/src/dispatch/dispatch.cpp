@@ -59,6 +59,8 @@ extern "C" {
 
 uint32_t fovea_cpu_features(void) { return fovea::cpu_features(); }
 
+int fovea_cpu_splits_512bit_fma(void) { return fovea::cpu_splits_512bit_fma() ? 1 : 0; }
+
 fovea_isa fovea_isa_detected(void) { return fovea::isa_from_features(fovea::cpu_features()); }
 
 fovea_isa fovea_isa_active(void) { return fovea::active_isa(); }

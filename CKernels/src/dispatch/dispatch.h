@@ -12,6 +12,8 @@
 namespace fovea {
 
 uint32_t cpu_features();
+// Whether 512-bit FMAs issue as two halves (cost models only; dispatch ignores it).
+bool cpu_splits_512bit_fma();
 fovea_isa isa_from_features(uint32_t features);
 fovea_isa active_isa();
 
