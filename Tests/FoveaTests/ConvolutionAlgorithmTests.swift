@@ -354,7 +354,8 @@ extension ISASweep {
             var sweep = Sweep(seed: 24)
             let kinds: [(fovea_conv_algorithm, String)] = [
                 (FOVEA_CONV_ALGORITHM_DIRECT, "direct"), (FOVEA_CONV_ALGORITHM_GEMM, "gemm"),
-                (FOVEA_CONV_ALGORITHM_WINOGRAD_4, "winograd F4"), (FOVEA_CONV_ALGORITHM_REFERENCE, "reference"),
+                (FOVEA_CONV_ALGORITHM_WINOGRAD_2, "winograd F2"), (FOVEA_CONV_ALGORITHM_WINOGRAD_4, "winograd F4"),
+                (FOVEA_CONV_ALGORITHM_WINOGRAD_6, "winograd F6"), (FOVEA_CONV_ALGORITHM_REFERENCE, "reference"),
             ]
             try forEachInstructionSet { level in
                 for trial in 0..<10 {

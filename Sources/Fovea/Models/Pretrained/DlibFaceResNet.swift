@@ -27,8 +27,13 @@ enum DlibFaceResNet {
                 &b, name, "conv1", "affine1", x, channels, block.out, kernel: 3, stride: block.down ? 2 : 1,
                 activation: .relu)
             y = try convAffine(&b, name, "conv2", "affine2", y, block.out, block.out, kernel: 3, stride: 1)
-            let shortcut = block.down ? b.add(try AvgPool2D(size: 2, stride: 2), "\(name).shortcut", x) : x
-            x = b.merge(try PaddedAdd(activation: .relu), "\(name).add", [y, shortcut])
+            if block.down {
+                let shortcut = b.add(try AvgPool2D(size: 2, stride: 2), "\(name).shortcut", x)
+                x = b.merge(try PaddedAdd(activation: .relu), "\(name).add", [y, shortcut])
+            } else {
+                // Equal shapes: a plain sum, which the graph folds into conv2's output stage.
+                x = b.merge(try Add(activation: .relu), "\(name).add", [y, x])
+            }
             channels = block.out
         }
         x = b.add(GlobalAvgPool2D(), "pool", x)
