@@ -146,11 +146,13 @@ extension ISASweep {
         /// Direct convolution computes the columns whose window overhangs the
         /// padding as tiles running down the column, over the live kernel
         /// columns only. Full 64-wide panels and images taller than a tile take
-        /// the assembly path for those tiles, which the small random shapes miss.
+        /// the assembly path for those tiles, which the small random shapes miss;
+        /// that path applies ReLU and ReLU6 in its registers, every activation
+        /// comes up here.
         @Test func directEdgeColumnsMatchTheReference() throws {
             var sweep = Sweep(seed: 17)
             try forEachInstructionSet { level in
-                for trial in 0..<8 {
+                for trial in 0..<14 {
                     let kernel = [1, 3, 5, 7][sweep.int(0...3)], stride = sweep.int(1...2)
                     let padBegin = [sweep.int(0...(kernel / 2 + 1)), sweep.int(0...(kernel / 2 + 1))]
                     let padEnd = [sweep.int(0...(kernel / 2 + 1)), sweep.int(0...(kernel / 2 + 1))]
@@ -164,7 +166,9 @@ extension ISASweep {
                         outChannels: [64, 70, 128][sweep.int(0...2)], groups: 1, inSize: inSize, outSize: outSize,
                         kernel: [kernel, kernel], stride: [stride, stride], dilation: [1, 1], padBegin: padBegin,
                         padEnd: padEnd)
-                    let activation: Activation = [.none, .relu6, .sigmoid][sweep.int(0...2)]
+                    let activation: Activation = [
+                        .none, .relu, .relu6, .leakyRelu(alpha: 0.1), .clamp(min: -0.5, max: 0.5), .sigmoid,
+                    ][trial % 6]
                     var desc = g.descriptor(activation: activation)
                     let weightShape = g.kernel + [g.inChannels, g.outChannels]
                     let x = try sweep.tensor(g.inputShape).scalars, w = try sweep.tensor(weightShape).scalars
@@ -174,6 +178,45 @@ extension ISASweep {
                     #expect(fovea_reference_conv_forward(&desc, x, w, bias, &reference) == FOVEA_STATUS_SUCCESS)
                     expectClose(fast, reference, atol: 1e-5, rtol: 0,
                                 "\(level) direct edges trial \(trial) in\(g.inputShape) k\(kernel) s\(stride) p\(padBegin)/\(padEnd) -> \(g.outChannels) \(activation)")
+                }
+            }
+        }
+
+        /// Rows of whole 7-pixel tiles and 64-channel panels (ResNet's stem, a
+        /// 3x3 layer of 128 channels): the AVX-512 microkernel keeps such a tile
+        /// in registers across its taps and applies ReLU or ReLU6 there before
+        /// the store; the other activations take the general path.
+        @Test func fullTilesApplyTheirActivation() throws {
+            var sweep = Sweep(seed: 19)
+            let shapes: [(kernel: Int, stride: Int, pad: Int, inChannels: Int, outChannels: Int, size: Int)] = [
+                (7, 2, 3, 3, 64, 40), (3, 1, 1, 5, 128, 16), (1, 1, 0, 9, 64, 14),
+            ]
+            try forEachInstructionSet { level in
+                for shape in shapes {
+                    for activation in [Activation.none, .relu, .relu6, .leakyRelu(alpha: 0.1), .clamp(min: -1, max: 2)] {
+                        let out = windowOutputExtent(input: shape.size, kernel: shape.kernel, stride: shape.stride,
+                                                     dilation: 1, padBegin: shape.pad, padEnd: shape.pad)
+                        let g = ConvolutionGeometry(
+                            spatialRank: 2, batch: 2, inChannels: shape.inChannels, outChannels: shape.outChannels,
+                            groups: 1, inSize: [shape.size, shape.size], outSize: [out, out],
+                            kernel: [shape.kernel, shape.kernel], stride: [shape.stride, shape.stride], dilation: [1, 1],
+                            padBegin: [shape.pad, shape.pad], padEnd: [shape.pad, shape.pad])
+                        var desc = g.descriptor(activation: activation)
+                        let weightShape = g.kernel + [g.inChannels, g.outChannels]
+                        let x = try sweep.tensor(g.inputShape, scale: 3).scalars
+                        let w = try sweep.tensor(weightShape).scalars, bias = try sweep.tensor([g.outChannels]).scalars
+                        var reference = nanBuffer(g.outputShape.reduce(1, *))
+                        #expect(fovea_reference_conv_forward(&desc, x, w, bias, &reference) == FOVEA_STATUS_SUCCESS)
+                        if activation == .none {
+                            // Values beyond every clamp bound.
+                            #expect(reference.contains { $0 < -1 } && reference.contains { $0 > 6 })
+                        }
+                        for algorithm in [FOVEA_CONV_ALGORITHM_DIRECT, FOVEA_CONV_ALGORITHM_GEMM] {
+                            let fast = Self.runPlan(&desc, algorithm, x: x, w: w, bias: bias, count: reference.count)
+                            expectClose(fast, reference, atol: 1e-5, rtol: 0,
+                                        "\(level) algorithm \(algorithm.rawValue) k\(shape.kernel) -> \(shape.outChannels) \(activation)")
+                        }
+                    }
                 }
             }
         }

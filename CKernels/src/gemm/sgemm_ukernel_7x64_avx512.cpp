@@ -135,13 +135,18 @@ FOVEA_TARGET_AVX512 void depth_loop(const float *a0, const float *a1, const floa
 }
 
 
+// The activations full_tile applies in its registers before the store.
+enum class Clamp : int32_t { none = 0, relu = 1, relu6 = 2 };
+
 // A whole 7-row tile with rows a_row_stride apart: the accumulators stay in
 // registers across every tap. Reads the initial tile from `in` (rows
-// in_stride bytes apart; stride 0 repeats one row, e.g. a bias) and writes the
-// result to `out` (rows out_stride bytes apart).
+// in_stride bytes apart; stride 0 repeats one row, e.g. a bias), applies
+// `clamp` and writes the result to `out` (rows out_stride bytes apart).
 FOVEA_TARGET_AVX512 void full_tile(const float *a, int64_t row_stride_bytes, const int64_t *taps, int64_t tap_count,
                                    const float *b, int64_t b_tap_stride_bytes, int64_t kc, const float *in,
-                                   int64_t in_stride, float *out, int64_t out_stride) {
+                                   int64_t in_stride, float *out, int64_t out_stride, Clamp clamp) {
+    static const float six = 6.0f;
+    const int32_t clamp_kind = static_cast<int32_t>(clamp);
     const float *p0 = in, *p3 = reinterpret_cast<const float *>(in_stride), *p6 = nullptr, *bk = nullptr;
     int64_t k = 0;
     const int64_t *tap_end = taps + tap_count;
@@ -241,6 +246,71 @@ FOVEA_TARGET_AVX512 void full_tile(const float *a, int64_t row_stride_bytes, con
         "add $8, %[taps]\n\t"
         "cmp %[tap_end], %[taps]\n\t"
         "jne 3b\n\t"
+        // The activation in the same operand order as activate_avx512's
+        // max(zero, v) and min(six, .), so that a NaN passes through alike.
+        "cmpl $0, %[clamp]\n\t"
+        "je 5f\n\t"
+        "vxorps %%zmm31, %%zmm31, %%zmm31\n\t"
+        "vmaxps %%zmm0, %%zmm31, %%zmm0\n\t"
+        "vmaxps %%zmm1, %%zmm31, %%zmm1\n\t"
+        "vmaxps %%zmm2, %%zmm31, %%zmm2\n\t"
+        "vmaxps %%zmm3, %%zmm31, %%zmm3\n\t"
+        "vmaxps %%zmm4, %%zmm31, %%zmm4\n\t"
+        "vmaxps %%zmm5, %%zmm31, %%zmm5\n\t"
+        "vmaxps %%zmm6, %%zmm31, %%zmm6\n\t"
+        "vmaxps %%zmm7, %%zmm31, %%zmm7\n\t"
+        "vmaxps %%zmm8, %%zmm31, %%zmm8\n\t"
+        "vmaxps %%zmm9, %%zmm31, %%zmm9\n\t"
+        "vmaxps %%zmm10, %%zmm31, %%zmm10\n\t"
+        "vmaxps %%zmm11, %%zmm31, %%zmm11\n\t"
+        "vmaxps %%zmm12, %%zmm31, %%zmm12\n\t"
+        "vmaxps %%zmm13, %%zmm31, %%zmm13\n\t"
+        "vmaxps %%zmm14, %%zmm31, %%zmm14\n\t"
+        "vmaxps %%zmm15, %%zmm31, %%zmm15\n\t"
+        "vmaxps %%zmm16, %%zmm31, %%zmm16\n\t"
+        "vmaxps %%zmm17, %%zmm31, %%zmm17\n\t"
+        "vmaxps %%zmm18, %%zmm31, %%zmm18\n\t"
+        "vmaxps %%zmm19, %%zmm31, %%zmm19\n\t"
+        "vmaxps %%zmm20, %%zmm31, %%zmm20\n\t"
+        "vmaxps %%zmm21, %%zmm31, %%zmm21\n\t"
+        "vmaxps %%zmm22, %%zmm31, %%zmm22\n\t"
+        "vmaxps %%zmm23, %%zmm31, %%zmm23\n\t"
+        "vmaxps %%zmm24, %%zmm31, %%zmm24\n\t"
+        "vmaxps %%zmm25, %%zmm31, %%zmm25\n\t"
+        "vmaxps %%zmm26, %%zmm31, %%zmm26\n\t"
+        "vmaxps %%zmm27, %%zmm31, %%zmm27\n\t"
+        "cmpl $1, %[clamp]\n\t"
+        "je 5f\n\t"
+        "vbroadcastss %[six], %%zmm30\n\t"
+        "vminps %%zmm0, %%zmm30, %%zmm0\n\t"
+        "vminps %%zmm1, %%zmm30, %%zmm1\n\t"
+        "vminps %%zmm2, %%zmm30, %%zmm2\n\t"
+        "vminps %%zmm3, %%zmm30, %%zmm3\n\t"
+        "vminps %%zmm4, %%zmm30, %%zmm4\n\t"
+        "vminps %%zmm5, %%zmm30, %%zmm5\n\t"
+        "vminps %%zmm6, %%zmm30, %%zmm6\n\t"
+        "vminps %%zmm7, %%zmm30, %%zmm7\n\t"
+        "vminps %%zmm8, %%zmm30, %%zmm8\n\t"
+        "vminps %%zmm9, %%zmm30, %%zmm9\n\t"
+        "vminps %%zmm10, %%zmm30, %%zmm10\n\t"
+        "vminps %%zmm11, %%zmm30, %%zmm11\n\t"
+        "vminps %%zmm12, %%zmm30, %%zmm12\n\t"
+        "vminps %%zmm13, %%zmm30, %%zmm13\n\t"
+        "vminps %%zmm14, %%zmm30, %%zmm14\n\t"
+        "vminps %%zmm15, %%zmm30, %%zmm15\n\t"
+        "vminps %%zmm16, %%zmm30, %%zmm16\n\t"
+        "vminps %%zmm17, %%zmm30, %%zmm17\n\t"
+        "vminps %%zmm18, %%zmm30, %%zmm18\n\t"
+        "vminps %%zmm19, %%zmm30, %%zmm19\n\t"
+        "vminps %%zmm20, %%zmm30, %%zmm20\n\t"
+        "vminps %%zmm21, %%zmm30, %%zmm21\n\t"
+        "vminps %%zmm22, %%zmm30, %%zmm22\n\t"
+        "vminps %%zmm23, %%zmm30, %%zmm23\n\t"
+        "vminps %%zmm24, %%zmm30, %%zmm24\n\t"
+        "vminps %%zmm25, %%zmm30, %%zmm25\n\t"
+        "vminps %%zmm26, %%zmm30, %%zmm26\n\t"
+        "vminps %%zmm27, %%zmm30, %%zmm27\n\t"
+        "5:\n\t"
         "mov %[out], %[p0]\n\t"
         "mov %[out_stride], %[p3]\n\t"
         "vmovups %%zmm0, 0(%[p0])\n\t"
@@ -281,7 +351,7 @@ FOVEA_TARGET_AVX512 void full_tile(const float *a, int64_t row_stride_bytes, con
         : [p0] "+&r"(p0), [p3] "+&r"(p3), [p6] "+&r"(p6), [bk] "+&r"(bk), [k] "+&r"(k), [taps] "+&r"(taps),
           [b] "+&r"(b)
         : [a] "r"(a), [rs] "r"(row_stride_bytes), [tap_end] "r"(tap_end), [bts] "r"(b_tap_stride_bytes),
-          [kc] "r"(kc), [out] "m"(out), [out_stride] "m"(out_stride)
+          [kc] "r"(kc), [out] "m"(out), [out_stride] "m"(out_stride), [clamp] "m"(clamp_kind), [six] "m"(six)
         : "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26", "xmm27", "xmm28", "xmm29", "xmm30", "xmm31");
 }
 
@@ -297,17 +367,28 @@ FOVEA_TARGET_AVX512 void ukernel_7x64(const UkernelArgs &p) {
         case 6: return tile_avx512<6, 4>(p);
         default: break;
     }
-    // The common case: a full tile whose result needs no masking or activation
-    // afterwards goes straight from the input tile to C in one assembly block.
-    const bool cheap_finish = !p.finish || p.activation.kind == FOVEA_ACTIVATION_NONE;
-    if (p.m == MR && p.n == NR && cheap_finish && p.kc > 0 && p.taps > 0) {
+    // The common case: a full tile whose result needs no masking, and at most
+    // a ReLU or ReLU6, goes straight from the input tile to C in one assembly
+    // block. (Through depth_loop, every tap's accumulators go to memory and
+    // back: with their ReLU, ResNet-50's 7x7 stem, 21 values per tap, took 2.54
+    // ms instead of 2.30, and VGG-16's first layer, 9 per tap, 2.89 instead of
+    // 1.95; Zen 4, one thread.)
+    Clamp clamp = Clamp::none;
+    bool registers_suffice = true;
+    if (p.finish) switch (p.activation.kind) {
+        case FOVEA_ACTIVATION_NONE: break;
+        case FOVEA_ACTIVATION_RELU: clamp = Clamp::relu; break;
+        case FOVEA_ACTIVATION_RELU6: clamp = Clamp::relu6; break;
+        default: registers_suffice = false;
+    }
+    if (p.m == MR && p.n == NR && registers_suffice && p.kc > 0 && p.taps > 0) {
         static const int64_t no_offset = 0;
         alignas(64) static const float zeros[NR] = {};
         const float *in = p.accumulate ? p.c : p.bias ? p.bias : zeros;
         const int64_t in_stride = p.accumulate ? p.ldc * int64_t(sizeof(float)) : 0;
         full_tile(p.a, p.a_row_stride * int64_t(sizeof(float)), p.tap_offsets ? p.tap_offsets : &no_offset, p.taps,
                   p.b, p.b_tap_stride * int64_t(sizeof(float)), p.kc, in, in_stride, p.c,
-                  p.ldc * int64_t(sizeof(float)));
+                  p.ldc * int64_t(sizeof(float)), clamp);
         return;
     }
     alignas(64) float acc[MR * NR];
