@@ -135,8 +135,15 @@ FOVEA_TARGET_AVX512 void depth_loop(const float *a0, const float *a1, const floa
 }
 
 
-// The activations full_tile applies in its registers before the store.
+// The activations full_tile applies in its registers before the store, one
+// instruction per accumulator (zmm0-27), in the operand order of
+// activate_avx512's max(zero, v) and min(six, .), so a NaN passes through alike.
 enum class Clamp : int32_t { none = 0, relu = 1, relu6 = 2 };
+#define FOVEA_EACH_ACCUMULATOR(OP)                                                                              \
+    OP(0) OP(1) OP(2) OP(3) OP(4) OP(5) OP(6) OP(7) OP(8) OP(9) OP(10) OP(11) OP(12) OP(13) OP(14) OP(15)      \
+    OP(16) OP(17) OP(18) OP(19) OP(20) OP(21) OP(22) OP(23) OP(24) OP(25) OP(26) OP(27)
+#define FOVEA_RELU(i) "vmaxps %%zmm" #i ", %%zmm31, %%zmm" #i "\n\t"
+#define FOVEA_RELU6(i) "vminps %%zmm" #i ", %%zmm30, %%zmm" #i "\n\t"
 
 // A whole 7-row tile with rows a_row_stride apart: the accumulators stay in
 // registers across every tap. Reads the initial tile from `in` (rows
@@ -246,70 +253,14 @@ FOVEA_TARGET_AVX512 void full_tile(const float *a, int64_t row_stride_bytes, con
         "add $8, %[taps]\n\t"
         "cmp %[tap_end], %[taps]\n\t"
         "jne 3b\n\t"
-        // The activation in the same operand order as activate_avx512's
-        // max(zero, v) and min(six, .), so that a NaN passes through alike.
         "cmpl $0, %[clamp]\n\t"
         "je 5f\n\t"
         "vxorps %%zmm31, %%zmm31, %%zmm31\n\t"
-        "vmaxps %%zmm0, %%zmm31, %%zmm0\n\t"
-        "vmaxps %%zmm1, %%zmm31, %%zmm1\n\t"
-        "vmaxps %%zmm2, %%zmm31, %%zmm2\n\t"
-        "vmaxps %%zmm3, %%zmm31, %%zmm3\n\t"
-        "vmaxps %%zmm4, %%zmm31, %%zmm4\n\t"
-        "vmaxps %%zmm5, %%zmm31, %%zmm5\n\t"
-        "vmaxps %%zmm6, %%zmm31, %%zmm6\n\t"
-        "vmaxps %%zmm7, %%zmm31, %%zmm7\n\t"
-        "vmaxps %%zmm8, %%zmm31, %%zmm8\n\t"
-        "vmaxps %%zmm9, %%zmm31, %%zmm9\n\t"
-        "vmaxps %%zmm10, %%zmm31, %%zmm10\n\t"
-        "vmaxps %%zmm11, %%zmm31, %%zmm11\n\t"
-        "vmaxps %%zmm12, %%zmm31, %%zmm12\n\t"
-        "vmaxps %%zmm13, %%zmm31, %%zmm13\n\t"
-        "vmaxps %%zmm14, %%zmm31, %%zmm14\n\t"
-        "vmaxps %%zmm15, %%zmm31, %%zmm15\n\t"
-        "vmaxps %%zmm16, %%zmm31, %%zmm16\n\t"
-        "vmaxps %%zmm17, %%zmm31, %%zmm17\n\t"
-        "vmaxps %%zmm18, %%zmm31, %%zmm18\n\t"
-        "vmaxps %%zmm19, %%zmm31, %%zmm19\n\t"
-        "vmaxps %%zmm20, %%zmm31, %%zmm20\n\t"
-        "vmaxps %%zmm21, %%zmm31, %%zmm21\n\t"
-        "vmaxps %%zmm22, %%zmm31, %%zmm22\n\t"
-        "vmaxps %%zmm23, %%zmm31, %%zmm23\n\t"
-        "vmaxps %%zmm24, %%zmm31, %%zmm24\n\t"
-        "vmaxps %%zmm25, %%zmm31, %%zmm25\n\t"
-        "vmaxps %%zmm26, %%zmm31, %%zmm26\n\t"
-        "vmaxps %%zmm27, %%zmm31, %%zmm27\n\t"
+        FOVEA_EACH_ACCUMULATOR(FOVEA_RELU)
         "cmpl $1, %[clamp]\n\t"
         "je 5f\n\t"
         "vbroadcastss %[six], %%zmm30\n\t"
-        "vminps %%zmm0, %%zmm30, %%zmm0\n\t"
-        "vminps %%zmm1, %%zmm30, %%zmm1\n\t"
-        "vminps %%zmm2, %%zmm30, %%zmm2\n\t"
-        "vminps %%zmm3, %%zmm30, %%zmm3\n\t"
-        "vminps %%zmm4, %%zmm30, %%zmm4\n\t"
-        "vminps %%zmm5, %%zmm30, %%zmm5\n\t"
-        "vminps %%zmm6, %%zmm30, %%zmm6\n\t"
-        "vminps %%zmm7, %%zmm30, %%zmm7\n\t"
-        "vminps %%zmm8, %%zmm30, %%zmm8\n\t"
-        "vminps %%zmm9, %%zmm30, %%zmm9\n\t"
-        "vminps %%zmm10, %%zmm30, %%zmm10\n\t"
-        "vminps %%zmm11, %%zmm30, %%zmm11\n\t"
-        "vminps %%zmm12, %%zmm30, %%zmm12\n\t"
-        "vminps %%zmm13, %%zmm30, %%zmm13\n\t"
-        "vminps %%zmm14, %%zmm30, %%zmm14\n\t"
-        "vminps %%zmm15, %%zmm30, %%zmm15\n\t"
-        "vminps %%zmm16, %%zmm30, %%zmm16\n\t"
-        "vminps %%zmm17, %%zmm30, %%zmm17\n\t"
-        "vminps %%zmm18, %%zmm30, %%zmm18\n\t"
-        "vminps %%zmm19, %%zmm30, %%zmm19\n\t"
-        "vminps %%zmm20, %%zmm30, %%zmm20\n\t"
-        "vminps %%zmm21, %%zmm30, %%zmm21\n\t"
-        "vminps %%zmm22, %%zmm30, %%zmm22\n\t"
-        "vminps %%zmm23, %%zmm30, %%zmm23\n\t"
-        "vminps %%zmm24, %%zmm30, %%zmm24\n\t"
-        "vminps %%zmm25, %%zmm30, %%zmm25\n\t"
-        "vminps %%zmm26, %%zmm30, %%zmm26\n\t"
-        "vminps %%zmm27, %%zmm30, %%zmm27\n\t"
+        FOVEA_EACH_ACCUMULATOR(FOVEA_RELU6)
         "5:\n\t"
         "mov %[out], %[p0]\n\t"
         "mov %[out_stride], %[p3]\n\t"
@@ -354,6 +305,10 @@ FOVEA_TARGET_AVX512 void full_tile(const float *a, int64_t row_stride_bytes, con
           [kc] "r"(kc), [out] "m"(out), [out_stride] "m"(out_stride), [clamp] "m"(clamp_kind), [six] "m"(six)
         : "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26", "xmm27", "xmm28", "xmm29", "xmm30", "xmm31");
 }
+
+#undef FOVEA_EACH_ACCUMULATOR
+#undef FOVEA_RELU
+#undef FOVEA_RELU6
 
 FOVEA_TARGET_AVX512 void ukernel_7x64(const UkernelArgs &p) {
     switch (p.m) {
