@@ -183,9 +183,10 @@ extension ISASweep {
         }
 
         /// Rows of whole 7-pixel tiles and 64-channel panels (ResNet's stem, a
-        /// 3x3 layer of 128 channels): the AVX-512 microkernel keeps such a tile
-        /// in registers across its taps and applies ReLU or ReLU6 there before
-        /// the store; the other activations take the general path.
+        /// 3x3 layer of 128 channels, a 1x1 layer): the AVX-512 microkernel keeps
+        /// such a tile in registers across its taps and adds a residual and
+        /// applies ReLU or ReLU6 there before the store; the other activations
+        /// take the general path.
         @Test func fullTilesApplyTheirActivation() throws {
             var sweep = Sweep(seed: 19)
             let shapes: [(kernel: Int, stride: Int, pad: Int, inChannels: Int, outChannels: Int, size: Int)] = [
@@ -211,10 +212,19 @@ extension ISASweep {
                             // Values beyond every clamp bound.
                             #expect(reference.contains { $0 < -1 } && reference.contains { $0 > 6 })
                         }
+                        // The same activation after a residual sum, which those tiles add in
+                        // registers too: bit for bit what the plain convolution and a separate
+                        // sum and activation give.
+                        let residual = try sweep.tensor(g.outputShape, scale: 4)
                         for algorithm in [FOVEA_CONV_ALGORITHM_DIRECT, FOVEA_CONV_ALGORITHM_GEMM] {
+                            let context = "\(level) algorithm \(algorithm.rawValue) k\(shape.kernel) -> \(shape.outChannels) \(activation)"
                             let fast = Self.runPlan(&desc, algorithm, x: x, w: w, bias: bias, count: reference.count)
-                            expectClose(fast, reference, atol: 1e-5, rtol: 0,
-                                        "\(level) algorithm \(algorithm.rawValue) k\(shape.kernel) -> \(shape.outChannels) \(activation)")
+                            expectClose(fast, reference, atol: 1e-5, rtol: 0, context)
+                            let prepared = PreparedPlan(g.descriptor(), algorithm, w: w, bias: bias)
+                            let plain = prepared.run(x, count: reference.count)
+                            let fused = prepared.runResidual(x, residual: residual.scalars, activation: activation, count: reference.count)
+                            let separate = try activate(try add(try Tensor(shape: g.outputShape, scalars: plain), residual), activation)
+                            #expect(fused.map(\.bitPattern) == separate.scalars.map(\.bitPattern), "\(context) with a residual")
                         }
                     }
                 }

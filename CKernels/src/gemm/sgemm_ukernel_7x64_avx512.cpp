@@ -144,14 +144,21 @@ enum class Clamp : int32_t { none = 0, relu = 1, relu6 = 2 };
     OP(16) OP(17) OP(18) OP(19) OP(20) OP(21) OP(22) OP(23) OP(24) OP(25) OP(26) OP(27)
 #define FOVEA_RELU(i) "vmaxps %%zmm" #i ", %%zmm31, %%zmm" #i "\n\t"
 #define FOVEA_RELU6(i) "vminps %%zmm" #i ", %%zmm30, %%zmm" #i "\n\t"
+// One row of the residual (at p0, rows p3 bytes apart) into accumulators a..d.
+#define FOVEA_ADD_ROW(a, b, c, d)                                                            \
+    "vaddps 0(%[p0]), %%zmm" #a ", %%zmm" #a "\n\t" "vaddps 64(%[p0]), %%zmm" #b ", %%zmm" #b "\n\t"    \
+    "vaddps 128(%[p0]), %%zmm" #c ", %%zmm" #c "\n\t" "vaddps 192(%[p0]), %%zmm" #d ", %%zmm" #d "\n\t" \
+    "add %[p3], %[p0]\n\t"
 
 // A whole 7-row tile with rows a_row_stride apart: the accumulators stay in
 // registers across every tap. Reads the initial tile from `in` (rows
-// in_stride bytes apart; stride 0 repeats one row, e.g. a bias), applies
-// `clamp` and writes the result to `out` (rows out_stride bytes apart).
+// in_stride bytes apart; stride 0 repeats one row, e.g. a bias), adds the
+// residual tile (or nothing, when it is null; rows out_stride bytes apart),
+// applies `clamp` and writes the result to `out` (rows out_stride bytes apart).
 FOVEA_TARGET_AVX512 void full_tile(const float *a, int64_t row_stride_bytes, const int64_t *taps, int64_t tap_count,
                                    const float *b, int64_t b_tap_stride_bytes, int64_t kc, const float *in,
-                                   int64_t in_stride, float *out, int64_t out_stride, Clamp clamp) {
+                                   int64_t in_stride, const float *residual, float *out, int64_t out_stride,
+                                   Clamp clamp) {
     static const float six = 6.0f;
     const int32_t clamp_kind = static_cast<int32_t>(clamp);
     const float *p0 = in, *p3 = reinterpret_cast<const float *>(in_stride), *p6 = nullptr, *bk = nullptr;
@@ -253,6 +260,14 @@ FOVEA_TARGET_AVX512 void full_tile(const float *a, int64_t row_stride_bytes, con
         "add $8, %[taps]\n\t"
         "cmp %[tap_end], %[taps]\n\t"
         "jne 3b\n\t"
+        "mov %[residual], %[p0]\n\t"
+        "test %[p0], %[p0]\n\t"
+        "jz 7f\n\t"
+        "mov %[out_stride], %[p3]\n\t"
+        FOVEA_ADD_ROW(0, 1, 2, 3) FOVEA_ADD_ROW(4, 5, 6, 7) FOVEA_ADD_ROW(8, 9, 10, 11)
+        FOVEA_ADD_ROW(12, 13, 14, 15) FOVEA_ADD_ROW(16, 17, 18, 19) FOVEA_ADD_ROW(20, 21, 22, 23)
+        FOVEA_ADD_ROW(24, 25, 26, 27)
+        "7:\n\t"
         "cmpl $0, %[clamp]\n\t"
         "je 5f\n\t"
         "vxorps %%zmm31, %%zmm31, %%zmm31\n\t"
@@ -302,13 +317,15 @@ FOVEA_TARGET_AVX512 void full_tile(const float *a, int64_t row_stride_bytes, con
         : [p0] "+&r"(p0), [p3] "+&r"(p3), [p6] "+&r"(p6), [bk] "+&r"(bk), [k] "+&r"(k), [taps] "+&r"(taps),
           [b] "+&r"(b)
         : [a] "r"(a), [rs] "r"(row_stride_bytes), [tap_end] "r"(tap_end), [bts] "r"(b_tap_stride_bytes),
-          [kc] "r"(kc), [out] "m"(out), [out_stride] "m"(out_stride), [clamp] "m"(clamp_kind), [six] "m"(six)
+          [kc] "r"(kc), [out] "m"(out), [out_stride] "m"(out_stride), [clamp] "m"(clamp_kind), [six] "m"(six),
+          [residual] "m"(residual)
         : "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26", "xmm27", "xmm28", "xmm29", "xmm30", "xmm31");
 }
 
 #undef FOVEA_EACH_ACCUMULATOR
 #undef FOVEA_RELU
 #undef FOVEA_RELU6
+#undef FOVEA_ADD_ROW
 
 FOVEA_TARGET_AVX512 void ukernel_7x64(const UkernelArgs &p) {
     switch (p.m) {
@@ -342,7 +359,7 @@ FOVEA_TARGET_AVX512 void ukernel_7x64(const UkernelArgs &p) {
         const float *in = p.accumulate ? p.c : p.bias ? p.bias : zeros;
         const int64_t in_stride = p.accumulate ? p.ldc * int64_t(sizeof(float)) : 0;
         full_tile(p.a, p.a_row_stride * int64_t(sizeof(float)), p.tap_offsets ? p.tap_offsets : &no_offset, p.taps,
-                  p.b, p.b_tap_stride * int64_t(sizeof(float)), p.kc, in, in_stride, p.c,
+                  p.b, p.b_tap_stride * int64_t(sizeof(float)), p.kc, in, in_stride, p.residual, p.c,
                   p.ldc * int64_t(sizeof(float)), clamp);
         return;
     }
@@ -361,7 +378,7 @@ FOVEA_TARGET_AVX512 void ukernel_7x64(const UkernelArgs &p) {
 
 }  // namespace
 
-UkernelInfo ukernel_avx512() { return {ukernel_7x64, MR, NR}; }
+UkernelInfo ukernel_avx512() { return {ukernel_7x64, MR, NR, true}; }
 
 }  // namespace fovea::gemm
 #endif

@@ -38,8 +38,8 @@ FOVEA_TARGET_AVX512 void narrow_kernel(const UkernelArgs &p) {
 
 }  // namespace
 
-UkernelInfo ukernel_avx512_12x32() { return {narrow_kernel<12, 2>, 12, 32}; }
-UkernelInfo ukernel_avx512_16x16() { return {narrow_kernel<16, 1>, 16, 16}; }
+UkernelInfo ukernel_avx512_12x32() { return {narrow_kernel<12, 2>, 12, 32, true}; }
+UkernelInfo ukernel_avx512_16x16() { return {narrow_kernel<16, 1>, 16, 16, true}; }
 
 }  // namespace fovea::gemm
 #endif

@@ -1,6 +1,6 @@
 // The parts of an AVX-512 microkernel around its depth loop: filling the
 // accumulator tile (zero, bias, or the current C) and storing it (with the
-// fused activation on the last pass, masked at the right edge).
+// residual sum and the fused activation, masked at the right edge).
 #pragma once
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -40,6 +40,7 @@ FOVEA_TARGET_AVX512 FOVEA_ALWAYS_INLINE void store_accumulators_avx512(const Uke
         const __mmask16 mask = column_mask_avx512(p.n, v);
         for (int m = 0; m < MR && m < p.m; ++m) {
             __m512 value = _mm512_load_ps(acc + m * NR + v * 16);
+            if (p.residual) value = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, p.residual + m * p.ldc + v * 16), value);
             // Sigmoid and tanh are left to the driver (after the store).
             if (p.finish && simd::activation_is_vectorised(p.activation.kind))
                 value = simd::activate_avx512(p.activation, value);
