@@ -84,7 +84,18 @@ int64_t chunk_tiles(const fovea_conv_plan &plan, const Problem &p, const Widths 
 // the cache); otherwise the phases run over large chunks so that U streams
 // from memory once per chunk.
 constexpr int64_t kCacheResidentWeights = int64_t(1) << 20;
-constexpr int64_t kFusedBlockBytes = int64_t(512) << 10;
+// A fused block's V and M take a quarter of the core's L2, between 256 and
+// 512 KB: 512 KB on Zen 5's 2 MB; on Zen 4's 1 MB, 512 KB blocks with 590 KB
+// of weights overflowed it, and at two threads 256 KB ran r50_3x3_a at 706-741
+// effective GFLOP/s against 561-645 (vgg_conv1_2 +7 %, one thread unchanged),
+// while 128 KB blocks, each another pass over the weights, were slower still.
+int64_t fused_block_bytes() {
+    static const int64_t bytes = [] {
+        const int64_t l2 = cpu_l2_bytes();
+        return l2 > 0 ? std::clamp<int64_t>(l2 / 4, int64_t(256) << 10, int64_t(512) << 10) : int64_t(512) << 10;
+    }();
+    return bytes;
+}
 // Blocks per image the fused path makes at least, where the tiles allow it
 // (see run_winograd).
 constexpr int64_t kMinimumBlocks = 4;
@@ -98,7 +109,7 @@ int64_t fused_block_tiles(const fovea_conv_plan &plan, const Widths &w) {
     const int alpha = tile_size(plan.algorithm) + 2;
     const int64_t per_tile = int64_t(alpha) * alpha * (w.cp + w.kp) * int64_t(sizeof(float));
     const int64_t mr = plan.ukernel.mr;
-    return std::max<int64_t>(mr, kFusedBlockBytes / per_tile / mr * mr);
+    return std::max<int64_t>(mr, fused_block_bytes() / per_tile / mr * mr);
 }
 
 size_t fused_worker_bytes(const fovea_conv_plan &plan, const Widths &w) {
@@ -170,7 +181,7 @@ double estimated_seconds(const fovea_conv_desc &d, int m, const Costs &c) {
     const double per_tile = double(positions) * double(d.in_channels + d.out_channels) * sizeof(float);
     if (weight_bytes <= double(kCacheResidentWeights) && weight_bytes > double(c.core_cache)) {
         const double row = double(c.row_tile);
-        const double largest = std::max(row, std::floor(double(kFusedBlockBytes) / per_tile / row) * row);
+        const double largest = std::max(row, std::floor(double(fused_block_bytes()) / per_tile / row) * row);
         const double blocks = std::max(std::ceil(double(tiles_per_image) / largest),
                                        std::min(double(kMinimumBlocks), std::ceil(double(tiles_per_image) / row)));
         seconds += double(d.batch) * (blocks - 1) * weight_bytes / c.restream_bandwidth;

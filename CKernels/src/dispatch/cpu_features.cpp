@@ -59,11 +59,25 @@ bool detect_split_512bit_fma() {
     const unsigned family = ((eax >> 8) & 0xF) + ((eax >> 20) & 0xFF);
     return family == 0x19 && (cpu_features() & FOVEA_CPU_FEATURE_AVX512F);
 }
+
+// CPUID 0x80000006 (AMD and Intel alike): ECX[31:16] is the L2 size in KB.
+int64_t detect_l2_bytes() {
+    unsigned eax, ebx, ecx, edx;
+    if (__get_cpuid_max(0x80000000, nullptr) < 0x80000006) return 0;
+    __cpuid(0x80000006, eax, ebx, ecx, edx);
+    return int64_t(ecx >> 16) << 10;
+}
 #else
 bool detect_split_512bit_fma() { return false; }
+int64_t detect_l2_bytes() { return 0; }
 #endif
 
 }  // namespace
+
+int64_t cpu_l2_bytes() {
+    static const int64_t bytes = detect_l2_bytes();
+    return bytes;
+}
 
 bool cpu_splits_512bit_fma() {
     static const bool split = detect_split_512bit_fma();

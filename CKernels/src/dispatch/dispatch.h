@@ -14,6 +14,9 @@ namespace fovea {
 uint32_t cpu_features();
 // Whether 512-bit FMAs issue as two halves (cost models only; dispatch ignores it).
 bool cpu_splits_512bit_fma();
+// The L2 cache of one core in bytes, or 0 when the CPU does not say (sizes of
+// cache blocks only).
+int64_t cpu_l2_bytes();
 fovea_isa isa_from_features(uint32_t features);
 fovea_isa active_isa();
 
