@@ -68,4 +68,22 @@ import Testing
         #expect(throws: FoveaError.self) { try ZeroPadding2D(-1) }
         #expect(throws: FoveaError.self) { try norm(try Tensor.zeros(shape: [1, 2, 2, 4])) }
     }
+
+    /// Rescaling works sixteen values at a time over a repeating pattern of
+    /// its per-channel values: every channel count and a tail that is not a
+    /// whole pattern give x * scale + offset, bit for bit.
+    @Test func rescalingMatchesItsDefinition() throws {
+        for (channels, pixels) in [(1, 37), (3, 150 * 150), (3, 5), (5, 19), (16, 3), (17, 11), (48, 7), (100, 3)] {
+            let x = try Tensor.randomUniform(shape: [1, pixels, 1, channels], in: -300...300, seed: UInt64(channels * 1000 + pixels))
+            let scale = (0..<channels).map { Float($0) * 0.37 - 1.1 }, offset = (0..<channels).map { 3 - Float($0) * 0.9 }
+            for (s, o) in [(scale, offset), ([0.0039], offset), (scale, [-0.5])] {
+                let y = try Rescaling(scale: s, offset: o)(x)
+                let expected = x.scalars.indices.map { i -> Float in
+                    let c = i % channels
+                    return x.scalars[i] * s[s.count == 1 ? 0 : c] + o[o.count == 1 ? 0 : c]
+                }
+                #expect(y.scalars.map(\.bitPattern) == expected.map(\.bitPattern), "\(channels) channels, \(pixels) pixels")
+            }
+        }
+    }
 }

@@ -98,19 +98,44 @@ public struct Rescaling: Layer {
     /// Rescales.
     public func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor {
         _ = try outputShape(for: input.shape)
-        // One pass, channel by channel: a broadcast binary operation over a
-        // three-channel innermost axis would work three values at a time.
         let channels = input.shape.last ?? 1
         let output = try Tensor(uninitializedShape: input.shape)
         let x = input.readPointer, y = output.writePointer
-        let scales = (0..<channels).map { scale[scale.count == 1 ? 0 : $0] }
-        let offsets = (0..<channels).map { offset[offset.count == 1 ? 0 : $0] }
+        // Sixteen values at a time: the per-channel values repeat every
+        // lcm(channels, 16) floats, a whole number of vectors (three for RGB),
+        // where a loop over the channels of each pixel did three values at a
+        // time (dlib's 150x150 input: 37 µs, now 17).
+        typealias Vector = SIMD16<Float>
+        let period = Self.leastCommonMultiple(channels, Vector.scalarCount)
+        let vectors = period / Vector.scalarCount
+        let pattern = (0..<period).map { $0 % channels }
+        let scales = (0..<vectors).map { v in
+            Vector((0..<Vector.scalarCount).map { scale[scale.count == 1 ? 0 : pattern[v * Vector.scalarCount + $0]] })
+        }
+        let offsets = (0..<vectors).map { v in
+            Vector((0..<Vector.scalarCount).map { offset[offset.count == 1 ? 0 : pattern[v * Vector.scalarCount + $0]] })
+        }
         var index = 0
+        while index + period <= input.count {
+            for v in 0..<vectors {
+                let at = index + v * Vector.scalarCount
+                let value = UnsafeRawPointer(x + at).loadUnaligned(as: Vector.self)
+                UnsafeMutableRawPointer(y + at).storeBytes(of: value * scales[v] + offsets[v], as: Vector.self)
+            }
+            index += period
+        }
         while index < input.count {
-            for c in 0..<channels { y[index + c] = x[index + c] * scales[c] + offsets[c] }
-            index += channels
+            let c = index % channels
+            y[index] = x[index] * scale[scale.count == 1 ? 0 : c] + offset[offset.count == 1 ? 0 : c]
+            index += 1
         }
         return output
+    }
+
+    private static func leastCommonMultiple(_ a: Int, _ b: Int) -> Int {
+        var (p, q) = (a, b)
+        while q != 0 { (p, q) = (q, p % q) }
+        return a / p * b
     }
 
     /// None (the values are fixed preprocessing).
