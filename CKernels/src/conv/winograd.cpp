@@ -208,8 +208,9 @@ fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d) {
     // transforms; with each ISA's costs, the model above picks the faster one
     // (or one within 3 %) on every layer measured, from 3x3 to 224x224
     // (Benchmarks/RESULTS.md). F(6x6) never won by enough to justify its larger
-    // error: with AVX-512 not at all, with AVX2 (Zen 2) by 3-6 % on 56x56 maps
-    // of 64 and 256 channels, for about five times F(4x4)'s error.
+    // error, about five times F(4x4)'s: on Zen 5 not at all, on Zen 2 by 3-6 %
+    // on 56x56 maps of 64 and 256 channels, and inside VGG-16 on Zen 4 by 2.7 %
+    // (11 % on its 224x224 layer alone with warm weights).
     const Costs &costs = !isa_allows(active_isa(), FOVEA_ISA_AVX512) ? kCostsAvx2
                          : cpu_splits_512bit_fma()                   ? kCostsAvx512Split
                                                                      : kCostsAvx512;

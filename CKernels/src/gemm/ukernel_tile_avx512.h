@@ -61,8 +61,8 @@ FOVEA_TARGET_AVX512 __attribute__((noinline)) void tile_avx512(const UkernelArgs
         const __mmask16 mask = column_mask_avx512(p.n, v);
 #pragma unroll
         for (int m = 0; m < M; ++m) {
-            __m512 value = SETS == 2 ? _mm512_add_ps(acc[0][m][v], acc[SETS - 1][m][v]) : acc[0][m][v];
-            if (p.residual) value = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, p.residual + m * p.ldc + v * 16), value);
+            __m512 value = add_residual_avx512(
+                p, m, v, mask, SETS == 2 ? _mm512_add_ps(acc[0][m][v], acc[SETS - 1][m][v]) : acc[0][m][v]);
             // Sigmoid and tanh are left to the driver (after the store).
             if (p.finish && simd::activation_is_vectorised(p.activation.kind))
                 value = simd::activate_avx512(p.activation, value);
