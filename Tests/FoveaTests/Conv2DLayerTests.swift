@@ -50,6 +50,12 @@ extension ISASweep {
             let wide = try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 512, 512]), padding: .same)
             let wideTile = CPU.instructionSet == .avx512 && fovea_cpu_splits_512bit_fma() != 0 ? 4 : 2
             #expect(try wide.algorithm(for: [1, 7, 7, 512]) == .winograd(tile: wideTile))
+            // Four tiles (dlib's 4x4x256 layers): direct wins only with full-width AVX-512 FMAs;
+            // on 2x2 maps most taps are padding and direct wins everywhere.
+            let deep = try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 256, 256]), padding: .same)
+            let fullWidth = CPU.instructionSet == .avx512 && fovea_cpu_splits_512bit_fma() == 0
+            #expect(try deep.algorithm(for: [1, 4, 4, 256]) == (fullWidth ? .direct : .winograd(tile: 2)))
+            #expect(try deep.algorithm(for: [1, 2, 2, 256]) == .direct)
             ConvAlgorithm.winogradEnabled = false
             defer { ConvAlgorithm.winogradEnabled = true }
             #expect(try dense.algorithm(for: [1, 56, 56, 64]) == .direct)

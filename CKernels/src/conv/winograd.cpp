@@ -196,24 +196,30 @@ fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d) {
     if (d.in_channels < 16 || d.out_channels < 16) return FOVEA_CONV_ALGORITHM_AUTO;
     // A handful of tiles (a 4x4 map at batch 1) cannot amortise weights 16/9
     // the size of the direct kernel's: inside a network they stream from
-    // memory, and with AVX-512 direct wins. The AVX2 direct kernel's 6-row
-    // tiles fit such maps worse: with the weights cold, F(2x2) took 0.38-0.44
-    // ms against direct's 0.48-0.57 on 3x3 and 4x4 maps of 256 channels (a
-    // Zen 2 core), and lost only on 2x2 maps, where most taps are padding.
+    // memory, and on Zen 5's full-width AVX-512 direct wins. Where the direct
+    // kernel's FMAs are slower beside memory, F(2x2) wins down to 3x3 maps:
+    // with the weights cold, on a Zen 2 core (AVX2) 0.38-0.44 ms against
+    // direct's 0.48-0.57 on 3x3 and 4x4 maps of 256 channels, and on Zen 4
+    // (512-bit FMAs split in two) 0.125 against 0.176 ms on dlib's 4x4x256
+    // layers and 0.125 against 0.133 on its 3x3x256 one (fovea-bench profile).
+    // It loses on 2x2 maps, where most taps are padding.
     const int64_t tiles = d.batch * ((d.out_size[1] + 1) / 2) * ((d.out_size[2] + 1) / 2);
-    const bool small_maps_win = !isa_allows(active_isa(), FOVEA_ISA_AVX512) && d.out_size[1] >= 3 && d.out_size[2] >= 3;
+    const bool direct_fmas_slow = !isa_allows(active_isa(), FOVEA_ISA_AVX512) || cpu_splits_512bit_fma();
+    const bool small_maps_win = direct_fmas_slow && d.out_size[1] >= 3 && d.out_size[2] >= 3;
     if (tiles < (small_maps_win ? 4 : 16)) return FOVEA_CONV_ALGORITHM_AUTO;
     // F(4x4) does about half the multiplications of F(2x2) but wastes more of
     // its tiles on the image edge, has 2.25 times the weights and dearer
     // transforms; with each ISA's costs, the model above picks the faster one
     // (or one within 3 %) on every layer measured, from 3x3 to 224x224
-    // (Benchmarks/RESULTS.md). F(6x6) never won by enough to justify its larger
-    // error, about five times F(4x4)'s: on Zen 5 not at all, on Zen 2 by 3-6 %
-    // on 56x56 maps of 64 and 256 channels, and inside VGG-16 on Zen 4 by 2.7 %
-    // (11 % on its 224x224 layer alone with warm weights).
+    // (Benchmarks/RESULTS.md).
     const Costs &costs = !isa_allows(active_isa(), FOVEA_ISA_AVX512) ? kCostsAvx2
                          : cpu_splits_512bit_fma()                   ? kCostsAvx512Split
                                                                      : kCostsAvx512;
+    // F(6x6) is left to those who ask for it: its error is about five times
+    // F(4x4)'s, and it was never ahead by enough: not at all on Zen 5, by 3-6 %
+    // on Zen 2's 56x56 maps, inside VGG-16 on Zen 4 by 2.7 %, and on dlib's
+    // 17x17x64 maps, where F(4x4) wastes 36 % more products on the edge (39 %
+    // faster alone, warm), inside the network by 1-2 % (Benchmarks/RESULTS.md).
     return estimated_seconds(d, 4, costs) <= estimated_seconds(d, 2, costs) ? FOVEA_CONV_ALGORITHM_WINOGRAD_4
                                                                             : FOVEA_CONV_ALGORITHM_WINOGRAD_2;
 }
