@@ -30,11 +30,11 @@ struct Stages {
     const fovea_activation *residual_activation = nullptr;
 };
 
-// Rows per block: the intermediate block near 64 KB, at least one row. With
-// an expansion in front, more rows (its buffer near 256 KB): a block computes
-// again the expanded rows it shares with the block before it when that block
-// starts another strip, and a block of few rows would spend much of its time
-// on them.
+// Rows per block at most: the intermediate block near 64 KB, at least one
+// row. With an expansion in front, more rows (its buffer near 256 KB): a
+// block computes again the expanded rows it shares with the block before it
+// when that block starts another strip, and a block of few rows would spend
+// much of its time on them.
 int64_t block_rows(const Stages &s) {
     const fovea_conv_desc &dw = *s.dd;
     const int64_t row_bytes = dw.out_size[2] * dw.out_channels * int64_t(sizeof(float));
@@ -43,13 +43,20 @@ int64_t block_rows(const Stages &s) {
         const int64_t in_row_bytes = dw.in_size[2] * dw.in_channels * int64_t(sizeof(float));
         rows = std::max(rows, (int64_t(256) << 10) / std::max<int64_t>(in_row_bytes * dw.stride[1], 1));
     }
-    // Nearly equal blocks, an odd count of several raised by one before the
-    // rows are divided, for threads to share them out: a 14-row map made
-    // blocks of 11 and 3 rows, and two threads ran it slower than one.
-    const int64_t height = std::max<int64_t>(dw.out_size[1], 1);
+    return rows;
+}
+
+// Strips per image: the threads take whole strips, and a strip runs its
+// blocks in order. An odd count of several is raised by one, for two threads
+// to share them out. Plain separable blocks share nothing: one block per
+// strip. With an expansion, strips of up to about four blocks, a multiple of
+// four strips per image, so that two or four threads get equal shares.
+int64_t strips_per_image(const Stages &s, int64_t rows) {
+    const int64_t height = s.dd->out_size[1];
     int64_t blocks = (height + rows - 1) / rows;
     if (blocks > 1 && blocks % 2 == 1 && blocks < height) ++blocks;
-    return (height + blocks - 1) / blocks;
+    if (s.expand && blocks > 4) return std::min(blocks, ((blocks + 3) / 4 + 3) / 4 * 4);
+    return blocks;
 }
 
 // Expanded input rows a block of `rows` output rows reads, at most.
@@ -128,26 +135,21 @@ fovea_status run(const Stages &s, const float *x, float *y, void *workspace, siz
     if (workspace_bytes < per_worker) return FOVEA_STATUS_INSUFFICIENT_WORKSPACE;
     const int32_t workers = int32_t(std::max<size_t>(1, workspace_bytes / per_worker));
     const int64_t rows = block_rows(s);
-    const int64_t blocks_per_image = (dd.out_size[1] + rows - 1) / rows;
     const int64_t out_row_floats = pd.out_size[2] * pd.out_channels;
     const int64_t x_row_floats = dd.in_size[2] * (s.expand ? s.ed->in_channels : dd.in_channels);
     const int64_t e_row_floats = dd.in_size[2] * dd.in_channels;
     const int64_t in_image = dd.in_size[1] * x_row_floats;
     const int64_t extent = (dd.kernel[1] - 1) * dd.dilation[1] + 1;
     std::atomic<int> failure{FOVEA_STATUS_SUCCESS};
-    // Blocks go to the threads in strips, run in order, and a block takes the
-    // expanded rows it shares with the one before it in its strip instead of
-    // computing them again. The strips depend on the shapes only, not on the
-    // thread count, and so does which rows share an expansion GEMM: that
-    // decides the last bits of the result.
-    // Plain separable blocks share nothing: one block per strip. With an
-    // expansion, strips of up to about four blocks, a multiple of four strips
-    // per image, their lengths differing by one block at most, so that two or
-    // four threads get equal shares.
-    int64_t strips_per_image = blocks_per_image;
-    if (s.expand && blocks_per_image > 4)
-        strips_per_image = std::min(blocks_per_image, ((blocks_per_image + 3) / 4 + 3) / 4 * 4);
-    parallel_for_workers(dd.batch * strips_per_image, 1, workers, [&](int64_t begin, int64_t end, int32_t worker) {
+    // A strip's rows differ from another's by one at most, and its blocks'
+    // likewise (equal blocks instead left MobileNet v2's 28-row map with
+    // strips of 4, 8, 8 and 8 rows: two threads 1.46 times one). A block takes
+    // the expanded rows it shares with the one before it in its strip instead
+    // of computing them again. Strips and blocks depend on the shapes only,
+    // not on the thread count, and so does which rows share an expansion
+    // GEMM: that decides the last bits of the result.
+    const int64_t strips = strips_per_image(s, rows);
+    parallel_for_workers(dd.batch * strips, 1, workers, [&](int64_t begin, int64_t end, int32_t worker) {
         char *base = static_cast<char *>(workspace) + size_t(worker) * per_worker;
         float *expanded = reinterpret_cast<float *>(base);
         float *middle = reinterpret_cast<float *>(base + l.expanded);
@@ -155,12 +157,13 @@ fovea_status run(const Stages &s, const float *x, float *y, void *workspace, siz
         for (int64_t strip = begin; strip < end; ++strip) {
             // Expanded rows [held_first, held_end) of the strip's image are in `expanded`.
             int64_t held_first = 0, held_end = 0;
-            const int64_t index = strip % strips_per_image;
-            const int64_t first_block = index * blocks_per_image / strips_per_image;
-            const int64_t last_block = (index + 1) * blocks_per_image / strips_per_image;
-            for (int64_t block_index = first_block; block_index < last_block; ++block_index) {
-                const int64_t n = strip / strips_per_image, first = block_index * rows;
-                const int64_t count = std::min(rows, dd.out_size[1] - first);
+            const int64_t n = strip / strips, index = strip % strips;
+            const int64_t strip_first = index * dd.out_size[1] / strips;
+            const int64_t strip_rows = (index + 1) * dd.out_size[1] / strips - strip_first;
+            const int64_t blocks = (strip_rows + rows - 1) / rows;
+            for (int64_t block_index = 0; block_index < blocks; ++block_index) {
+                const int64_t first = strip_first + block_index * strip_rows / blocks;
+                const int64_t count = strip_first + (block_index + 1) * strip_rows / blocks - first;
                 fovea_conv_desc one = dd;
                 one.batch = 1;
                 const float *source = x + n * in_image;
