@@ -93,7 +93,7 @@ import Testing
     }
 
     /// A zero padding read only by a convolution runs as that convolution's
-    /// own padding; one read twice, or followed by a pool, stays a layer.
+    /// own padding; one read twice stays a layer.
     @Test func zeroPaddingFoldsIntoTheConvolutionThatReadsIt() throws {
         var sweep = Sweep(seed: 9)
         let w = try sweep.tensor([3, 3, 4, 5]), bias = try sweep.tensor([5])
@@ -125,6 +125,45 @@ import Testing
         expectClose(outputs["b"]!.scalars, try maxPool2d(p3, kernel: 2).scalars, "b")
         #expect(model.executed.filter { if case .skipped = $0.operation { return true } else { return false } }.count == 2)
         #expect(try model.summary(inputShape: [2, 9, 8, 4]).contains("pad (ZeroPadding2D)"))
+    }
+
+    /// A zero padding before a max pool runs as the pool's own padding when its
+    /// input is never negative (a ReLU's output: no zero can win a window); it
+    /// stays a layer when the input can be negative, or when a window could
+    /// hold only zeros.
+    @Test func zeroPaddingFoldsIntoAMaxPoolAfterAReLU() throws {
+        var sweep = Sweep(seed: 23)
+        let w = try sweep.tensor([3, 3, 4, 6]), bias = try sweep.tensor([6])
+        var g = GraphBuilder()
+        let relu = g.add(try Conv2D(weight: w, bias: bias, activation: .relu), named: "relu", to: g.input)
+        let linear = g.add(try Conv2D(weight: w, bias: bias), named: "linear", to: g.input)
+        let p1 = g.add(try ZeroPadding2D(top: 1, left: 2, bottom: 2, right: 0), named: "p1", to: relu)
+        let pooled = g.add(try MaxPool2D(size: 3, stride: 2), named: "pooled", to: p1)
+        let p2 = g.add(try ZeroPadding2D(1), named: "p2", to: linear)
+        let kept = g.add(try MaxPool2D(size: 3, stride: 2), named: "kept", to: p2)
+        let rectified = g.add(try ActivationLayer(.relu), named: "rectified", to: linear)
+        let p3 = g.add(try ZeroPadding2D(top: 2, left: 0, bottom: 0, right: 1), named: "p3", to: rectified)
+        let wide = g.add(try MaxPool2D(size: 2), named: "wide", to: p3)
+        let model = try g.build(outputs: ["pooled": pooled, "kept": kept, "wide": wide])
+        let x = try sweep.tensor([2, 11, 10, 4])
+        let r = try conv2d(x, weight: w, bias: bias, activation: .relu), l = try conv2d(x, weight: w, bias: bias)
+        let outputs = try model.outputs(x)
+        let expected = [
+            "pooled": try maxPool2d(try pad(r, begin: [0, 1, 2, 0], end: [0, 2, 0, 0]), kernel: 3, stride: 2),
+            "kept": try maxPool2d(try pad(l, begin: [0, 1, 1, 0], end: [0, 1, 1, 0]), kernel: 3, stride: 2),
+            "wide": try maxPool2d(try pad(try activate(l, .relu), begin: [0, 2, 0, 0], end: [0, 0, 1, 0]), kernel: 2),
+        ]
+        for (name, tensor) in expected {
+            #expect(outputs[name]!.shape == tensor.shape, "\(name)")
+            expectClose(outputs[name]!.scalars, tensor.scalars, name)
+        }
+        let skipped = model.executed.filter { if case .skipped = $0.operation { return true } else { return false } }
+        #expect(skipped.count == 1)
+        guard case .layer(let pool) = model.executed[4].operation, pool is MaxPool2D else {
+            Issue.record("node 4 runs the pool")
+            return
+        }
+        #expect(model.executed[4].inputs == [1])
     }
 
     /// A depthwise convolution read only by a 1x1 convolution runs as one

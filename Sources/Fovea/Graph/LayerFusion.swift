@@ -58,11 +58,19 @@ private struct Fusion {
             guard case .layer(let layer) = node.operation, let pad = layer as? ZeroPadding2D,
                   let reader = onlyReader(of: index),
                   case .layer(let next) = nodes[reader].operation, let absorbing = next as? PaddingAbsorbing,
-                  let absorbed = try? absorbing.absorbing(top: pad.top, left: pad.left, bottom: pad.bottom, right: pad.right)
+                  let absorbed = try? absorbing.absorbing(
+                      top: pad.top, left: pad.left, bottom: pad.bottom, right: pad.right,
+                      nonNegativeInput: nonNegative(node.inputs[0]))
             else { continue }
             skip(index, into: reader, operation: .layer(absorbed))
         }
         countReaders()
+    }
+
+    /// Whether node `index`'s value is never below zero.
+    func nonNegative(_ index: Int) -> Bool {
+        guard case .layer(let layer) = nodes[index].operation else { return false }
+        return producesNonNegative(layer)
     }
 
     /// A depthwise convolution read only by a 1x1 convolution runs with it as

@@ -3,7 +3,9 @@
 /// padded copy of a ResNet stem's input, for example).
 protocol PaddingAbsorbing {
     /// The same layer reading the unpadded input, or `nil` when it cannot.
-    func absorbing(top: Int, left: Int, bottom: Int, right: Int) throws(FoveaError) -> (any Layer)?
+    /// `nonNegativeInput`: the padding's input is never below zero (a ReLU's
+    /// output), which some layers need to treat the zeros as absent.
+    func absorbing(top: Int, left: Int, bottom: Int, right: Int, nonNegativeInput: Bool) throws(FoveaError) -> (any Layer)?
 }
 
 extension Padding {
@@ -22,7 +24,7 @@ extension Padding {
 }
 
 extension Convolution: PaddingAbsorbing {
-    func absorbing(top: Int, left: Int, bottom: Int, right: Int) throws(FoveaError) -> (any Layer)? {
+    func absorbing(top: Int, left: Int, bottom: Int, right: Int, nonNegativeInput: Bool) throws(FoveaError) -> (any Layer)? {
         guard Rank.axes == 2,
               let padding = try core.padding.widened(top: top, left: left, bottom: bottom, right: right)
         else { return nil }
@@ -33,13 +35,48 @@ extension Convolution: PaddingAbsorbing {
 }
 
 extension ConvBatchNorm2D: PaddingAbsorbing {
-    func absorbing(top: Int, left: Int, bottom: Int, right: Int) throws(FoveaError) -> (any Layer)? {
-        guard let conv = try folded.absorbing(top: top, left: left, bottom: bottom, right: right) as? Conv2D else {
+    func absorbing(top: Int, left: Int, bottom: Int, right: Int, nonNegativeInput: Bool) throws(FoveaError) -> (any Layer)? {
+        guard let conv = try folded.absorbing(
+            top: top, left: left, bottom: bottom, right: right, nonNegativeInput: nonNegativeInput) as? Conv2D
+        else {
             return nil
         }
         var copy = self
         copy.folded = conv
         return copy
+    }
+}
+
+/// Max pooling skips its padding; zeros in front of it change nothing when
+/// every value is at least zero and every window still holds one of them
+/// (ResNet-50's `pool1_pad` after the stem's ReLU: 0.15 ms of copying).
+extension MaxPool2D: PaddingAbsorbing {
+    func absorbing(top: Int, left: Int, bottom: Int, right: Int, nonNegativeInput: Bool) throws(FoveaError) -> (any Layer)? {
+        guard nonNegativeInput, !ceilMode,
+              case .explicit(let begin, let end) = try padding.widened(top: top, left: left, bottom: bottom, right: right)
+        else { return nil }
+        let window = try kernel.resolved(rank: 2, name: "pool size")
+        let pads = try Spatial(begin).resolved(rank: 2, name: "padding (begin)", minimum: 0)
+            + Spatial(end).resolved(rank: 2, name: "padding (end)", minimum: 0)
+        guard pads.enumerated().allSatisfy({ $0.element < window[$0.offset % 2] }) else { return nil }
+        return try MaxPool2D(size: kernel, stride: stride, padding: .explicit(begin: begin, end: end))
+    }
+}
+
+/// Whether a layer's output is never below zero (NaN aside).
+func producesNonNegative(_ layer: any Layer) -> Bool {
+    let activation: Activation
+    if let core = convolutionCore(of: layer) {
+        activation = core.activation
+    } else if let layer = layer as? ActivationLayer {
+        activation = layer.activation
+    } else {
+        return false
+    }
+    switch activation {
+    case .relu, .relu6, .sigmoid: return true
+    case .clamp(let low, _): return low >= 0
+    case .none, .leakyRelu, .tanh: return false
     }
 }
 
