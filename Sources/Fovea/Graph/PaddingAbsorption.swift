@@ -55,10 +55,9 @@ extension MaxPool2D: PaddingAbsorbing {
         guard nonNegativeInput, !ceilMode,
               case .explicit(let begin, let end) = try padding.widened(top: top, left: left, bottom: bottom, right: right)
         else { return nil }
+        // `widened` gives both sides of both axes, as the window has them.
         let window = try kernel.resolved(rank: 2, name: "pool size")
-        let pads = try Spatial(begin).resolved(rank: 2, name: "padding (begin)", minimum: 0)
-            + Spatial(end).resolved(rank: 2, name: "padding (end)", minimum: 0)
-        guard pads.enumerated().allSatisfy({ $0.element < window[$0.offset % 2] }) else { return nil }
+        guard zip(begin + end, window + window).allSatisfy({ $0 < $1 }) else { return nil }
         return try MaxPool2D(size: kernel, stride: stride, padding: .explicit(begin: begin, end: end))
     }
 }
