@@ -435,6 +435,85 @@ extension ISASweep {
             }
             let badRoute = try DarknetConfiguration(parsing: "[net]\n[route]\nlayers=-3")
             #expect(throws: FoveaError.self) { try Darknet.network(configuration: badRoute, weights: .random()) }
+            // A group that does not exist, or channels that do not split evenly.
+            let layer = "[net]\nchannels=6\n[convolutional]\nfilters=6\nsize=1\n[route]\nlayers=-1\n"
+            for route in ["groups=2\ngroup_id=2", "groups=4\ngroup_id=0", "groups=0"] {
+                let configuration = try DarknetConfiguration(parsing: layer + route)
+                #expect(throws: FoveaError.self) { try Darknet.network(configuration: configuration, weights: .random()) }
+            }
+            let newCoordinates = try DarknetConfiguration(
+                parsing: "[net]\nchannels=5\n[yolo]\nmask=0\nanchors=1,1\nclasses=0\nnew_coords=1")
+            #expect(throws: FoveaError.self) { try Darknet.network(configuration: newCoordinates, weights: .random()) }
+        }
+
+        /// YOLOv4-tiny's layout (darknet's yolov4-tiny.cfg at a smaller input):
+        /// its cross-stage routes refer back six layers and to layer 23 by
+        /// absolute index; the heads come out at strides 32 and 16.
+        @Test func yoloV4TinyConfigurationBuilds() throws {
+            let text = try String(
+                contentsOf: Fixtures.models.appendingPathComponent("yolov4-tiny-128x96.cfg"), encoding: .utf8)
+            let configuration = try DarknetConfiguration(parsing: text)
+            #expect(configuration.layers.count == 38)
+            let model = try Darknet.network(configuration: configuration, weights: .random(seed: 4))
+            #expect(model.outputNames == ["out.head3", "out.head6"])
+            let heads = try model.outputs(try Tensor.randomUniform(shape: [1, 96, 128, 3], seed: 5))
+            #expect(heads["out.head3"]?.shape == [1, 3, 4, 255])
+            #expect(heads["out.head6"]?.shape == [1, 6, 8, 255])
+            #expect(heads.values.allSatisfy { $0.scalars.allSatisfy(\.isFinite) })
+        }
+
+        /// YOLOv4-tiny's pieces: a route that keeps the second half of its
+        /// layers' channels, and a YOLO head whose centres are stretched by
+        /// scale_x_y. An identity convolution makes the expected heads plain
+        /// arithmetic on the input.
+        @Test func darknetRouteGroupsAndStretchedCentres() throws {
+            let configuration = try DarknetConfiguration(parsing: """
+                [net]
+                width=3
+                height=5
+                channels=10
+                [convolutional]
+                filters=10
+                size=1
+                activation=linear
+                [route]
+                layers=-1,0
+                groups=2
+                group_id=1
+                [yolo]
+                mask=0,1
+                anchors=10,14,23,27
+                classes=0
+                scale_x_y=1.05
+                """)
+            var identity = try Tensor.zeros(shape: [10, 10, 1, 1])
+            identity.withUnsafeMutableBufferPointer { w in for c in 0..<10 { w[c * 10 + c] = 1 } }
+            let weights = ModelWeights(
+                tensors: ["layers.0.conv.weight": identity, "layers.0.conv.bias": try Tensor.zeros(shape: [10])],
+                convention: .pytorch)
+            let model = try Darknet.network(configuration: configuration, weights: weights)
+            #expect(model.outputNames == ["out.head5"])
+            let x = try Tensor.randomUniform(shape: [2, 5, 3, 10], in: -3...3, seed: 11)
+            let head = try #require(try model.outputs(x)["out.head5"])
+            #expect(head.shape == [2, 5, 3, 10])
+            let input = x.scalars, output = head.scalars
+            for pixel in 0..<(2 * 5 * 3) {
+                for anchor in 0..<2 {
+                    for k in 0..<5 {
+                        // Both routed copies are channels 5..<10 of the same layer.
+                        let t = Double(input[pixel * 10 + 5 + k])
+                        let logistic = 1 / (1 + exp(-t))
+                        let expected = k < 2 ? logistic * 1.05 - 0.025 : k < 4 ? t : logistic
+                        let got = Double(output[pixel * 10 + anchor * 5 + k])
+                        #expect(abs(got - expected) <= 1e-6 * max(1, abs(expected)), "pixel \(pixel) anchor \(anchor) value \(k)")
+                    }
+                }
+            }
+            // The slice itself refuses what it cannot take.
+            #expect(throws: FoveaError.self) { try ChannelSlice(start: 0, count: 0) }
+            #expect(throws: FoveaError.self) { try ChannelSlice(start: -1, count: 2) }
+            #expect(throws: FoveaError.self) { try ChannelSlice(start: 8, count: 3)(x) }
+            #expect(try ChannelSlice(start: 7, count: 3)(x).scalars == (0..<30).flatMap { input[($0 * 10 + 7)..<($0 * 10 + 10)] })
         }
     }
 }

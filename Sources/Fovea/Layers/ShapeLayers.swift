@@ -137,3 +137,49 @@ public struct Rescaling: Layer {
     /// None (the values are fixed preprocessing).
     public var parameters: [String: Tensor] { [:] }
 }
+
+/// A run of consecutive channels of a channels-last tensor: `count` channels
+/// from `start`. Darknet's `[route]` with `groups` uses it (YOLOv4-tiny's
+/// cross-stage blocks keep the second half of a layer's channels).
+public struct ChannelSlice: Layer {
+    /// The first channel kept and how many are kept.
+    public let start: Int, count: Int
+
+    /// Keeps channels `start ..< start + count`.
+    public init(start: Int, count: Int) throws(FoveaError) {
+        guard start >= 0, count >= 1 else {
+            throw .invalidParameter("a channel slice starts at 0 or later and keeps at least one channel, got start \(start), count \(count)")
+        }
+        self.start = start
+        self.count = count
+    }
+
+    /// The same shape with `count` channels; the input must hold them all.
+    public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
+        guard let channels = inputShape.last, inputShape.count >= 2 else {
+            throw .shapeMismatch("a channel slice needs a batch axis and a channel axis, got \(describe(inputShape))")
+        }
+        guard start + count <= channels else {
+            throw .shapeMismatch(
+                "a slice of channels \(start)..<\(start + count) needs at least \(start + count) channels, got \(describe(inputShape))")
+        }
+        return inputShape.dropLast() + [count]
+    }
+
+    /// Copies the channels, one contiguous run per pixel.
+    public func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor {
+        let shape = try outputShape(for: input.shape)
+        let channels = input.shape[input.rank - 1]
+        if start == 0 && count == channels { return input }
+        let output = try Tensor(uninitializedShape: shape)
+        let x = input.readPointer, y = output.writePointer
+        let pixels = channels == 0 ? 0 : input.count / channels
+        for pixel in 0..<pixels {
+            (y + pixel * count).update(from: x + pixel * channels + start, count: count)
+        }
+        return output
+    }
+
+    /// None.
+    public var parameters: [String: Tensor] { [:] }
+}

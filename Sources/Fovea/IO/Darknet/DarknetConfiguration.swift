@@ -21,6 +21,14 @@ public struct DarknetConfiguration: Sendable {
             return number
         }
 
+        func float(_ key: String, default value: Float) throws(FoveaError) -> Float {
+            guard let text = options[key] else { return value }
+            guard let number = Float(text), number.isFinite else {
+                throw .fileFormat("darknet [\(type)] on line \(line): '\(key)=\(text)' is not a number")
+            }
+            return number
+        }
+
         func integers(_ key: String) throws(FoveaError) -> [Int] {
             guard let text = options[key] else { throw .fileFormat("darknet [\(type)] on line \(line) has no '\(key)'") }
             var values = [Int]()

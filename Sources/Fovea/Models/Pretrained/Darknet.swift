@@ -1,9 +1,10 @@
 import Foundation
 
 /// Networks described in darknet's own format (`.cfg` and `.weights`), such
-/// as YOLOv3-tiny. Supported sections: `convolutional` (with or without batch
-/// norm; linear, leaky, relu or logistic), `maxpool`, `route`, `upsample`,
-/// `shortcut` and `yolo`.
+/// as YOLOv3-tiny and YOLOv4-tiny. Supported sections: `convolutional` (with
+/// or without batch norm; linear, leaky, relu, relu6, tanh or logistic),
+/// `maxpool`, `route` (with `groups` and `group_id`), `upsample`, `shortcut`
+/// and `yolo` (with `scale_x_y`).
 public enum Darknet {
     struct Convolution {
         var filters, size, stride, padding, groups: Int
@@ -14,10 +15,10 @@ public enum Darknet {
     enum Kind {
         case convolution(Convolution)
         case maxPool(size: Int, stride: Int, padding: Int)
-        case route([Int])
+        case route([Int], groups: Int, group: Int)
         case upsample(Int)
         case shortcut(from: Int, activation: Activation)
-        case yolo(anchors: Int, classes: Int)
+        case yolo(anchors: Int, classes: Int, scaleXY: Float)
     }
 
     struct LayerDescription {
@@ -61,14 +62,21 @@ public enum Darknet {
                 kind = .maxPool(size: size, stride: stride, padding: try section.integer("padding", default: size - 1))
                 output = channels
             case "route":
-                guard section.options["groups"] == nil else {
-                    throw .unsupported("darknet [route] with groups (line \(section.line)) is not supported")
-                }
+                // With groups, each source gives the group_id-th of `groups`
+                // equal runs of its channels (darknet slices each source's
+                // CHW data, which is a run of channels).
+                let groups = try section.integer("groups", default: 1)
+                let group = try section.integer("group_id", default: 0)
                 let sources = try section.integers("layers").map { (i: Int) throws(FoveaError) -> Int in
                     try absolute(i, from: index, section)
                 }
-                kind = .route(sources)
-                output = sources.reduce(0) { $0 + result[$1].outputChannels }
+                guard groups >= 1, (0..<groups).contains(group),
+                      sources.allSatisfy({ result[$0].outputChannels % groups == 0 }) else {
+                    throw .fileFormat(
+                        "darknet [route] on line \(section.line) takes group \(group) of \(groups), which does not divide its layers' channels")
+                }
+                kind = .route(sources, groups: groups, group: group)
+                output = sources.reduce(0) { $0 + result[$1].outputChannels / groups }
             case "upsample":
                 kind = .upsample(try section.integer("stride", default: 2))
                 output = channels
@@ -78,7 +86,11 @@ public enum Darknet {
                 output = channels
             case "yolo":
                 let mask = try section.integers("mask")
-                kind = .yolo(anchors: mask.count, classes: try section.integer("classes", default: 20))
+                guard try section.integer("new_coords", default: 0) == 0 else {
+                    throw .unsupported("darknet [yolo] with new_coords (line \(section.line)) is not supported")
+                }
+                let scale = try section.float("scale_x_y", default: 1)
+                kind = .yolo(anchors: mask.count, classes: try section.integer("classes", default: 20), scaleXY: scale)
                 output = channels
             default:
                 throw .unsupported("darknet [\(section.type)] layers (line \(section.line)) are not supported")
@@ -94,6 +106,8 @@ public enum Darknet {
         case "linear": return .none
         case "leaky": return .leakyRelu(alpha: 0.1)
         case "relu": return .relu
+        case "relu6": return .relu6
+        case "tanh": return .tanh
         case "logistic": return .sigmoid
         case let other: throw .unsupported("darknet activation '\(other)' (line \(section.line)) is not supported")
         }
@@ -138,14 +152,21 @@ public enum Darknet {
                     size: Spatial(size), stride: Spatial(stride),
                     padding: .explicit(begin: [padding / 2], end: [padding - padding / 2]))
                 node = b.add(pool, name, x)
-            case .route(let sources):
-                node = sources.count == 1 ? nodes[sources[0]] : b.merge(Concatenate(), name, sources.map { nodes[$0] })
+            case .route(let sources, let groups, let group):
+                var parts = [GraphNode]()
+                for (n, source) in sources.enumerated() {
+                    guard groups > 1 else { parts.append(nodes[source]); continue }
+                    let width = layers[source].outputChannels / groups
+                    let slice = try ChannelSlice(start: group * width, count: width)
+                    parts.append(b.add(slice, sources.count == 1 ? name : "\(name).\(n)", nodes[source]))
+                }
+                node = parts.count == 1 ? parts[0] : b.merge(Concatenate(), name, parts)
             case .upsample(let factor):
                 node = b.add(try Upsample2D(factor: factor), name, x)
             case .shortcut(let from, let activation):
                 node = b.merge(try Add(activation: activation), name, [x, nodes[from]])
-            case .yolo(let anchors, let classes):
-                node = b.add(try YOLOActivation(anchors: anchors, classes: classes), name, x)
+            case .yolo(let anchors, let classes, let scaleXY):
+                node = b.add(try YOLOActivation(anchors: anchors, classes: classes, scaleXY: scaleXY), name, x)
                 heads.append(node)
             }
             nodes.append(node)
