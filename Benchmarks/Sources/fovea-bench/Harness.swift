@@ -7,6 +7,7 @@ struct BenchmarkOptions {
     var layersFile = "layers.csv"
     var only: Set<String> = []
     var allTiles = false
+    var variants: Set<String> = []  // empty: every variant
 
     init<S: Sequence>(_ arguments: S) where S.Element == String {
         var iterator = arguments.makeIterator()
@@ -17,6 +18,7 @@ struct BenchmarkOptions {
             case "--layers-file": layersFile = iterator.next() ?? layersFile
             case "--only": only = Set((iterator.next() ?? "").split(separator: ",").map(String.init))
             case "--all-tiles": allTiles = true
+            case "--variants": variants = Set((iterator.next() ?? "").split(separator: ",").map(String.init))
             default: break
             }
         }

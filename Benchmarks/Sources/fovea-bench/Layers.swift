@@ -61,7 +61,7 @@ func benchmarkConvolution(_ layer: LayerSpec, options: BenchmarkOptions) {
             variants.append(("winograd", .winograd(tile: fastest.tile)))
         }
         variants.append(("auto", .auto))
-        if let only = ProcessInfo.processInfo.environment["FB_ALGO"] { variants = variants.filter { $0.0 == only } }
+        if !options.variants.isEmpty { variants = variants.filter { options.variants.contains($0.0) } }
         var output = try Tensor.zeros(shape: [1, layer.outH, layer.outW, layer.k])
         for (name, algorithm) in variants {
             do {
