@@ -38,7 +38,13 @@ extension ISASweep {
             let depthwise = try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 1, 32]), padding: .same, groups: 32)
             #expect(try depthwise.algorithm(for: [1, 56, 56, 32]) == .depthwise)
             let dense = try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 64, 64]), padding: .same)
-            #expect(try dense.algorithm(for: [1, 56, 56, 64]) == .winograd(tile: 4))
+            // F(6x6) only where 512-bit FMAs are split (Zen 4), on maps of 28x28 or more with 64
+            // channels or more; fewer channels or a smaller map keep F(4x4).
+            let splitFMAs = CPU.instructionSet == .avx512 && fovea_cpu_splits_512bit_fma() != 0
+            #expect(try dense.algorithm(for: [1, 56, 56, 64]) == .winograd(tile: splitFMAs ? 6 : 4))
+            #expect(try dense.algorithm(for: [1, 17, 17, 64]) == .winograd(tile: 4))
+            let narrow = try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 32, 32]), padding: .same)
+            #expect(try narrow.algorithm(for: [1, 56, 56, 32]) == .winograd(tile: 4))
             // Small weights: with AVX-512, F(4x4) wins even on a 7x7 map (measured 0.010 against
             // 0.014 ms); with AVX2 its dearer transforms lose there (Zen 2, weights cold: 0.066-0.077
             // against F(2x2)'s 0.054-0.058 ms). Large weights (F(4x4)'s would not stay in cache)
@@ -48,7 +54,7 @@ extension ISASweep {
             let smallMapTile = CPU.instructionSet == .avx512 ? 4 : 2
             #expect(try dense.algorithm(for: [1, 7, 7, 64]) == .winograd(tile: smallMapTile))
             let wide = try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 512, 512]), padding: .same)
-            let wideTile = CPU.instructionSet == .avx512 && fovea_cpu_splits_512bit_fma() != 0 ? 4 : 2
+            let wideTile = splitFMAs ? 4 : 2
             #expect(try wide.algorithm(for: [1, 7, 7, 512]) == .winograd(tile: wideTile))
             // Four tiles (dlib's 4x4x256 layers): direct wins only with full-width AVX-512 FMAs;
             // on 2x2 maps most taps are padding and direct wins everywhere.

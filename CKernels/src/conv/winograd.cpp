@@ -215,13 +215,23 @@ fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d) {
     const Costs &costs = !isa_allows(active_isa(), FOVEA_ISA_AVX512) ? kCostsAvx2
                          : cpu_splits_512bit_fma()                   ? kCostsAvx512Split
                                                                      : kCostsAvx512;
-    // F(6x6) is left to those who ask for it: its error is about five times
-    // F(4x4)'s, and it was never ahead by enough: not at all on Zen 5, by 3-6 %
-    // on Zen 2's 56x56 maps, inside VGG-16 on Zen 4 by 2.7 %, and on dlib's
-    // 17x17x64 maps, where F(4x4) wastes 36 % more products on the edge (39 %
-    // faster alone, warm), inside the network by 1-2 % (Benchmarks/RESULTS.md).
-    return estimated_seconds(d, 4, costs) <= estimated_seconds(d, 2, costs) ? FOVEA_CONV_ALGORITHM_WINOGRAD_4
-                                                                            : FOVEA_CONV_ALGORITHM_WINOGRAD_2;
+    const double f4 = estimated_seconds(d, 4, costs);
+    if (f4 > estimated_seconds(d, 2, costs)) return FOVEA_CONV_ALGORITHM_WINOGRAD_2;
+    // F(6x6) does 21 % fewer products per output than F(4x4) on whole tiles,
+    // with about twice its error (Benchmarks/RESULTS.md, 3e-5 of the output's
+    // largest value at 256 channels). It pays only where the products
+    // dominate: where 512-bit FMAs are split (Zen 4), on maps large enough to
+    // waste little of its 6x6 tiles and with 64 channels or more (alone, F(6x6)
+    // 9 % faster on vgg_conv1_2, 6 % on vgg_conv3_2 and r50_3x3_b, 1 % on
+    // r50_3x3_a; inside VGG-16, its 28x28x512 layers 9.1-9.4 -> 8.5-8.6 ms,
+    // ResNet-50's 28x28x128 ones unchanged). On Zen 5 it was never ahead, on Zen 2
+    // (AVX2) by 3-6 % on 56x56 maps; on dlib's 17x17x64 maps, where F(4x4)
+    // wastes many products on the edge, by 1-2 % inside the network for 3x
+    // the error, so maps under 28x28 and fewer channels keep F(4x4).
+    if (&costs == &kCostsAvx512Split && d.in_channels >= 64 && d.out_channels >= 64 && d.out_size[1] >= 28 &&
+        d.out_size[2] >= 28 && estimated_seconds(d, 6, costs) <= f4)
+        return FOVEA_CONV_ALGORITHM_WINOGRAD_6;
+    return FOVEA_CONV_ALGORITHM_WINOGRAD_4;
 }
 
 void pack_winograd_weights(fovea_conv_plan &plan, const float *w) {
