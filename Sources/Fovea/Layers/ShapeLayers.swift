@@ -168,16 +168,7 @@ public struct ChannelSlice: Layer {
 
     /// Copies the channels, one contiguous run per pixel.
     public func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor {
-        let shape = try outputShape(for: input.shape)
-        let channels = input.shape[input.rank - 1]
-        if start == 0 && count == channels { return input }
-        let output = try Tensor(uninitializedShape: shape)
-        let x = input.readPointer, y = output.writePointer
-        let pixels = channels == 0 ? 0 : input.count / channels
-        for pixel in 0..<pixels {
-            (y + pixel * count).update(from: x + pixel * channels + start, count: count)
-        }
-        return output
+        try slice(input, to: try outputShape(for: input.shape), axis: input.rank - 1, offset: start)
     }
 
     /// None.

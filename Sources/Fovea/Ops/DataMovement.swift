@@ -198,3 +198,40 @@ public func spaceToDepth(
             output.writePointer), "space to depth")
     return output
 }
+
+/// The leading block of `tensor` with the given shape, starting at `offset`
+/// along `axis` (and at 0 on every other axis).
+func slice(_ tensor: Tensor, to shape: [Int], axis: Int = 0, offset: Int = 0) throws(FoveaError) -> Tensor {
+    if shape == tensor.shape { return tensor }
+    let rank = tensor.rank
+    var result = try Tensor(uninitializedShape: shape)
+    let source = tensor.readPointer
+    // Cut along one axis only (a channel slice, a concatenation's backward):
+    // whole runs of shape[axis...] values are contiguous, one copy each.
+    if (0..<rank).allSatisfy({ $0 == axis || shape[$0] == tensor.shape[$0] }) {
+        let inner = shape[(axis + 1)...].reduce(1, *)
+        let run = shape[axis] * inner, sourceRun = tensor.shape[axis] * inner
+        let destination = result.writePointer
+        for block in 0..<(run == 0 ? 0 : result.count / run) {
+            (destination + block * run).update(from: source + block * sourceRun + offset * inner, count: run)
+        }
+        return result
+    }
+    var sourceStrides = [Int](repeating: 1, count: rank)
+    for d in stride(from: rank - 2, through: 0, by: -1) { sourceStrides[d] = sourceStrides[d + 1] * tensor.shape[d + 1] }
+    let count = result.count
+    result.withUnsafeMutableBufferPointer { destination in
+        var index = [Int](repeating: 0, count: rank)
+        for i in 0..<count {
+            var at = 0
+            for d in 0..<rank { at += (index[d] + (d == axis ? offset : 0)) * sourceStrides[d] }
+            destination[i] = source[at]
+            for d in stride(from: rank - 1, through: 0, by: -1) {
+                index[d] += 1
+                if index[d] < shape[d] { break }
+                index[d] = 0
+            }
+        }
+    }
+    return result
+}

@@ -173,31 +173,5 @@ func mergeBackward(
     }
 }
 
-/// The leading block of `tensor` with the given shape, starting at `offset`
-/// along `axis` (and at 0 on every other axis).
-func slice(_ tensor: Tensor, to shape: [Int], axis: Int = 0, offset: Int = 0) throws(FoveaError) -> Tensor {
-    if shape == tensor.shape { return tensor }
-    let rank = tensor.rank
-    var result = try Tensor(uninitializedShape: shape)
-    let source = tensor.readPointer
-    var sourceStrides = [Int](repeating: 1, count: rank)
-    for d in stride(from: rank - 2, through: 0, by: -1) { sourceStrides[d] = sourceStrides[d + 1] * tensor.shape[d + 1] }
-    let count = result.count
-    result.withUnsafeMutableBufferPointer { destination in
-        var index = [Int](repeating: 0, count: rank)
-        for i in 0..<count {
-            var at = 0
-            for d in 0..<rank { at += (index[d] + (d == axis ? offset : 0)) * sourceStrides[d] }
-            destination[i] = source[at]
-            for d in stride(from: rank - 1, through: 0, by: -1) {
-                index[d] += 1
-                if index[d] < shape[d] { break }
-                index[d] = 0
-            }
-        }
-    }
-    return result
-}
-
 /// The seed node `index` draws from in a training step seeded `seed`.
 func nodeSeed(_ seed: UInt64, _ index: Int) -> UInt64 { seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(index) }

@@ -153,12 +153,13 @@ public enum Darknet {
                     padding: .explicit(begin: [padding / 2], end: [padding - padding / 2]))
                 node = b.add(pool, name, x)
             case .route(let sources, let groups, let group):
-                var parts = [GraphNode]()
-                for (n, source) in sources.enumerated() {
-                    guard groups > 1 else { parts.append(nodes[source]); continue }
-                    let width = layers[source].outputChannels / groups
-                    let slice = try ChannelSlice(start: group * width, count: width)
-                    parts.append(b.add(slice, sources.count == 1 ? name : "\(name).\(n)", nodes[source]))
+                var parts = sources.map { nodes[$0] }
+                if groups > 1 {
+                    for (n, source) in sources.enumerated() {
+                        let width = layers[source].outputChannels / groups
+                        let slice = try ChannelSlice(start: group * width, count: width)
+                        parts[n] = b.add(slice, sources.count == 1 ? name : "\(name).\(n)", parts[n])
+                    }
                 }
                 node = parts.count == 1 ? parts[0] : b.merge(Concatenate(), name, parts)
             case .upsample(let factor):
