@@ -21,6 +21,10 @@ extension ISASweep {
             let w = try Tensor.randomUniform(shape: [3, 3, 40, 72], in: -1...1, seed: 61)
             let big = try Tensor.randomUniform(shape: [3, 3, 200, 150], in: -1...1, seed: 62)
             let xBig = try Tensor.randomUniform(shape: [1, 12, 12, 200], in: -1...1, seed: 63)
+            // Weights beyond the cache at F(2x2) and F(4x4), with enough tiles that each thread
+            // runs all three Winograd phases on its own tiles (an odd number of tile groups).
+            let wide3x3 = try Tensor.randomUniform(shape: [3, 3, 130, 136], in: -1...1, seed: 68)
+            let xWide = try Tensor.randomUniform(shape: [1, 26, 27, 130], in: -1...1, seed: 69)
             let dw = try Tensor.randomUniform(shape: [5, 5, 1, 40], in: -1...1, seed: 64)
             let pw = try Tensor.randomUniform(shape: [1, 1, 40, 33], in: -1...1, seed: 65)
             // 260 channels: the AVX2 Gram packs its blocks on one thread and reads them in place on two.
@@ -31,6 +35,7 @@ extension ISASweep {
                     for algorithm in [ConvAlgorithm.direct, .gemm, .winograd(tile: 2), .winograd(tile: 4), .winograd(tile: 6)] {
                         outputs.append(try Conv2D(weight: w, padding: .same, activation: .relu, algorithm: algorithm)(x))
                         outputs.append(try Conv2D(weight: big, padding: .same, algorithm: algorithm)(xBig))
+                        outputs.append(try Conv2D(weight: wide3x3, padding: .same, algorithm: algorithm)(xWide))
                     }
                     outputs.append(try conv2d(x, weight: dw, stride: 2, padding: .same, groups: 40))
                     outputs.append(try separableConv2d(x, depthwiseWeight: dw, pointwiseWeight: pw, padding: .same))

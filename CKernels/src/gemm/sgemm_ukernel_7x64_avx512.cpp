@@ -155,10 +155,17 @@ enum class Clamp : int32_t { none = 0, relu = 1, relu6 = 2 };
 // in_stride bytes apart; stride 0 repeats one row, e.g. a bias), adds the
 // residual tile (or nothing, when it is null; rows out_stride bytes apart),
 // applies `clamp` and writes the result to `out` (rows out_stride bytes apart).
+// Meanwhile it fetches [pf, pf_end) into L2, two lines per depth step: the
+// driver's share of the next weight panel. Weights that stream from memory
+// (too large for the last-level cache that a network leaves them) otherwise
+// arrive at the pace of the loads that miss: on a two-core Intel Xeon guest,
+// inside ResNet-50 at one thread, the 14x14x256 Winograd layers took 15-20 %
+// less time with it, the 7x7x512 ones and the 1x1 layers on 7x7 maps 10-20 %
+// (on Zen 4 the same had made no difference).
 FOVEA_TARGET_AVX512 void full_tile(const float *a, int64_t row_stride_bytes, const int64_t *taps, int64_t tap_count,
                                    const float *b, int64_t b_tap_stride_bytes, int64_t kc, const float *in,
                                    int64_t in_stride, const float *residual, float *out, int64_t out_stride,
-                                   Clamp clamp) {
+                                   Clamp clamp, const float *pf, const float *pf_end) {
     static const float six = 6.0f;
     const int32_t clamp_kind = static_cast<int32_t>(clamp);
     const float *p0 = in, *p3 = reinterpret_cast<const float *>(in_stride), *p6 = nullptr, *bk = nullptr;
@@ -252,6 +259,12 @@ FOVEA_TARGET_AVX512 void full_tile(const float *a, int64_t row_stride_bytes, con
         "add $4, %[p0]\n\t"
         "add $4, %[p3]\n\t"
         "add $4, %[p6]\n\t"
+        "cmp %[pf_end], %[pf]\n\t"
+        "jae 8f\n\t"
+        "prefetcht1 (%[pf])\n\t"
+        "prefetcht1 64(%[pf])\n\t"
+        "add $128, %[pf]\n"
+        "8:\n\t"
         "add $256, %[bk]\n\t"
         "inc %[k]\n\t"
         "cmp %[kc], %[k]\n\t"
@@ -315,8 +328,8 @@ FOVEA_TARGET_AVX512 void full_tile(const float *a, int64_t row_stride_bytes, con
         "vmovups %%zmm27, 192(%[p0])\n\t"
         "add %[p3], %[p0]\n\t"
         : [p0] "+&r"(p0), [p3] "+&r"(p3), [p6] "+&r"(p6), [bk] "+&r"(bk), [k] "+&r"(k), [taps] "+&r"(taps),
-          [b] "+&r"(b)
-        : [a] "r"(a), [rs] "r"(row_stride_bytes), [tap_end] "r"(tap_end), [bts] "r"(b_tap_stride_bytes),
+          [b] "+&r"(b), [pf] "+&r"(pf)
+        : [pf_end] "r"(pf_end), [a] "r"(a), [rs] "r"(row_stride_bytes), [tap_end] "r"(tap_end), [bts] "r"(b_tap_stride_bytes),
           [kc] "r"(kc), [out] "m"(out), [out_stride] "m"(out_stride), [clamp] "m"(clamp_kind), [six] "m"(six),
           [residual] "m"(residual)
         : "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26", "xmm27", "xmm28", "xmm29", "xmm30", "xmm31");
@@ -360,7 +373,8 @@ FOVEA_TARGET_AVX512 void ukernel_7x64(const UkernelArgs &p) {
         const int64_t in_stride = p.accumulate ? p.ldc * int64_t(sizeof(float)) : 0;
         full_tile(p.a, p.a_row_stride * int64_t(sizeof(float)), p.tap_offsets ? p.tap_offsets : &no_offset, p.taps,
                   p.b, p.b_tap_stride * int64_t(sizeof(float)), p.kc, in, in_stride, p.residual, p.c,
-                  p.ldc * int64_t(sizeof(float)), clamp);
+                  p.ldc * int64_t(sizeof(float)), clamp, p.prefetch,
+                  p.prefetch ? p.prefetch + p.prefetch_lines * 16 : p.prefetch);
         return;
     }
     alignas(64) float acc[MR * NR];

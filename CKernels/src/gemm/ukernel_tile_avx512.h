@@ -29,11 +29,19 @@ FOVEA_TARGET_AVX512 __attribute__((noinline)) void tile_avx512(const UkernelArgs
             if (SETS == 2) acc[SETS - 1][m][v] = _mm512_setzero_ps();
         }
     }
+    // Two lines of the prefetch hint per depth step, into L2 (see full_tile).
+    const char *pf = reinterpret_cast<const char *>(p.prefetch);
+    const char *const pf_end = pf ? pf + p.prefetch_lines * 64 : pf;
     for (int64_t t = 0; t < p.taps; ++t) {
         const float *a = p.a + (p.tap_offsets ? p.tap_offsets[t] : 0);
         const float *b = p.b + t * p.b_tap_stride;
         int64_t k = 0;
         for (; k + SETS <= p.kc; k += SETS, b += SETS * NR) {
+            if (pf < pf_end) {
+                _mm_prefetch(pf, _MM_HINT_T1);
+                _mm_prefetch(pf + 64, _MM_HINT_T1);
+                pf += 128;
+            }
 #pragma unroll
             for (int s = 0; s < SETS; ++s) {
                 __m512 bv[NV];
