@@ -109,7 +109,7 @@ constexpr int64_t kMinimumBlocks = 4;
 // reads all the weights, which come from the shared cache untouched: on a
 // two-core Intel Xeon guest (KVM), ResNet-50's 28x28x128 layer at F(4x4)
 // 536-644 effective GFLOP/s against 428-525, while 14x14x256 (8 tiles a
-// thread) ran 30-40 % slower that way.
+// thread) ran 25-40 % slower that way.
 bool split_by_tiles(const Widths &w, int64_t count, int32_t threads) {
     return threads > 1 && count / threads * 8 >= std::max(w.cp, w.kp);
 }

@@ -29,7 +29,8 @@ FOVEA_TARGET_AVX512 __attribute__((noinline)) void tile_avx512(const UkernelArgs
             if (SETS == 2) acc[SETS - 1][m][v] = _mm512_setzero_ps();
         }
     }
-    // Two lines of the prefetch hint per depth step, into L2 (see full_tile).
+    // Two lines of the prefetch hint per pass of the depth loop, into L2 (see
+    // full_tile).
     const char *pf = reinterpret_cast<const char *>(p.prefetch);
     const char *const pf_end = pf ? pf + p.prefetch_lines * 64 : pf;
     for (int64_t t = 0; t < p.taps; ++t) {
