@@ -22,7 +22,8 @@ extension ISASweep {
             let big = try Tensor.randomUniform(shape: [3, 3, 200, 150], in: -1...1, seed: 62)
             let xBig = try Tensor.randomUniform(shape: [1, 12, 12, 200], in: -1...1, seed: 63)
             // Weights beyond the cache at F(2x2) and F(4x4), with enough tiles that each thread
-            // runs all three Winograd phases on its own tiles (an odd number of tile groups).
+            // runs all three Winograd phases on its own tiles (F(4x4)'s 49 tiles make an odd number
+            // of microkernel row groups on AVX-512 and AVX2, so the threads' shares differ).
             let wide3x3 = try Tensor.randomUniform(shape: [3, 3, 130, 136], in: -1...1, seed: 68)
             let xWide = try Tensor.randomUniform(shape: [1, 26, 27, 130], in: -1...1, seed: 69)
             let dw = try Tensor.randomUniform(shape: [5, 5, 1, 40], in: -1...1, seed: 64)
