@@ -95,7 +95,8 @@ void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, f
     const int64_t C = d.in_channels, K = d.out_channels;
     const int64_t Cg = p.in_channels_per_group, Kg = p.out_channels_per_group;
     const int64_t Hp = padded.size[1], Wp = padded.size[2];
-    const int mr = plan.ukernel.mr, nr = plan.ukernel.nr;
+    const gemm::UkernelInfo ukernel = run_ukernel(plan, p);
+    const int mr = ukernel.mr, nr = ukernel.nr;
     const bool merged = d.groups == 1 && d.dilation[2] == 1;
 
     std::vector<int64_t> taps;
@@ -172,7 +173,7 @@ void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, f
                         args.c = out_row + ow * K;
                         args.m = std::min<int64_t>(mr, right_edge - ow);
                         const bool added = fuse_residual(plan, p, args);
-                        plan.ukernel.kernel(args);
+                        ukernel.kernel(args);
                         if (finish) finish_tile(p, added, args.c, args.m, args.n, args.ldc);
                     }
                     continue;
@@ -196,7 +197,7 @@ void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, f
                 args.ldc = out_w * K;
                 args.c = yn + ((od * out_h + oh) * out_w + ow) * K + channel;
                 const bool added = fuse_residual(plan, p, args);
-                plan.ukernel.kernel(args);
+                ukernel.kernel(args);
                 if (finish) finish_tile(p, added, args.c, args.m, args.n, args.ldc);
             }
         });

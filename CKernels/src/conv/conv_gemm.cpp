@@ -16,7 +16,7 @@ namespace {
 // im2col rows per block: a whole number of microkernel tiles, up to eight of
 // them, but small enough for every thread to get several blocks of a small image.
 int64_t block_rows(const fovea_conv_plan &plan, const Problem &p) {
-    const int64_t mr = plan.ukernel.mr;
+    const int64_t mr = run_ukernel(plan, p).mr;
     const int64_t pixels = p.d.batch * p.d.out_size[0] * p.d.out_size[1] * p.d.out_size[2];
     const int64_t share = (pixels + 4 * fovea_threads_hardware() - 1) / (4 * fovea_threads_hardware());
     return std::max<int64_t>(mr, std::min<int64_t>(8 * mr, (share + mr - 1) / mr * mr));
@@ -120,7 +120,8 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
     const fovea_conv_desc &d = p.d;
     const int64_t C = d.in_channels, K = d.out_channels;
     const int64_t Cg = p.in_channels_per_group, Kg = p.out_channels_per_group;
-    const int mr = plan.ukernel.mr, nr = plan.ukernel.nr;
+    const gemm::UkernelInfo ukernel = run_ukernel(plan, p);
+    const int mr = ukernel.mr, nr = ukernel.nr;
     const int64_t depth = p.kernel_volume * Cg;
     const int64_t panels = (Kg + nr - 1) / nr;
     const int64_t group_width = padded_group_width(plan);
@@ -159,7 +160,7 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
             args.m = std::min<int64_t>(mr, rows - i);
             if (i + mr < rows) prefetch_tile(p, args.c + mr * K, std::min<int64_t>(mr, rows - i - mr), args.n, K);
             const bool added = fuse_residual(plan, p, args);
-            plan.ukernel.kernel(args);
+            ukernel.kernel(args);
             if (finish) finish_tile(p, added, args.c, args.m, args.n, K);
         }
     };

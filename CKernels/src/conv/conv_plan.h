@@ -84,6 +84,13 @@ inline bool applied_after_store(const fovea_activation &activation) {
 void finish_activation(const fovea_activation &activation, float *c, int64_t m, int64_t n,
                        int64_t ldc);
 
+// The microkernel that direct and GEMM runs call for problem p: the plan's,
+// or one sharing its packing that suits p's size better (gemm::ukernel_for_rows).
+inline gemm::UkernelInfo run_ukernel(const fovea_conv_plan &plan, const Problem &p) {
+    return gemm::ukernel_for_rows(plan.ukernel, p.kernel_volume * p.in_channels_per_group,
+                                  p.d.out_size[0] * p.d.out_size[1] * p.d.out_size[2]);
+}
+
 // Whether stored tiles need finish_tile: a residual to add, or an activation
 // the microkernels leave out.
 inline bool finishes_tiles(const Problem &p) { return p.residual || applied_after_store(p.d.activation); }

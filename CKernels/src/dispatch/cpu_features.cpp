@@ -60,6 +60,12 @@ bool detect_split_512bit_fma() {
     return family == 0x19 && (cpu_features() & FOVEA_CPU_FEATURE_AVX512F);
 }
 
+bool detect_intel() {
+    unsigned eax, ebx, ecx, edx;
+    if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx)) return false;
+    return ebx == 0x756e6547 && edx == 0x49656e69 && ecx == 0x6c65746e;  // "GenuineIntel"
+}
+
 // CPUID 0x80000006 (AMD and Intel alike): ECX[31:16] is the L2 size in KB.
 int64_t detect_l2_bytes() {
     unsigned eax, ebx, ecx, edx;
@@ -69,6 +75,7 @@ int64_t detect_l2_bytes() {
 }
 #else
 bool detect_split_512bit_fma() { return false; }
+bool detect_intel() { return false; }
 int64_t detect_l2_bytes() { return 0; }
 #endif
 
@@ -82,6 +89,11 @@ int64_t cpu_l2_bytes() {
 bool cpu_splits_512bit_fma() {
     static const bool split = detect_split_512bit_fma();
     return split;
+}
+
+bool cpu_is_intel() {
+    static const bool intel = detect_intel();
+    return intel;
 }
 
 uint32_t cpu_features() {

@@ -14,6 +14,8 @@ namespace fovea {
 uint32_t cpu_features();
 // Whether 512-bit FMAs issue as two halves (cost models only; dispatch ignores it).
 bool cpu_splits_512bit_fma();
+// Whether the CPU is Intel's (microkernel shapes only; dispatch ignores it).
+bool cpu_is_intel();
 // The L2 cache of one core in bytes, or 0 when the CPU does not say (sizes of
 // cache blocks only).
 int64_t cpu_l2_bytes();

@@ -2,7 +2,8 @@
 // with 24 or 96 output channels would waste 62 % or 25 % of a 64-column
 // tile's FMAs on zero padding (MobileNet's projections have 16 to 96
 // channels); a narrower tile wastes less, at the price of more broadcasts per
-// FMA, which the heuristic in pack.cpp weighs.
+// FMA, which the heuristic in pack.cpp weighs. And 6x64, the wide tile with
+// all four B vectors in registers (see ukernel_for in pack.cpp).
 #if defined(__x86_64__)
 #include "gemm/ukernel_tile_avx512.h"
 
@@ -40,6 +41,7 @@ FOVEA_TARGET_AVX512 void narrow_kernel(const UkernelArgs &p) {
 
 UkernelInfo ukernel_avx512_12x32() { return {narrow_kernel<12, 2>, 12, 32, true}; }
 UkernelInfo ukernel_avx512_16x16() { return {narrow_kernel<16, 1>, 16, 16, true}; }
+UkernelInfo ukernel_avx512_6x64() { return {narrow_kernel<6, 4>, 6, 64, true}; }
 
 }  // namespace fovea::gemm
 #endif

@@ -74,6 +74,7 @@ UkernelInfo ukernel_avx2();
 UkernelInfo ukernel_avx512();
 UkernelInfo ukernel_avx512_12x32();
 UkernelInfo ukernel_avx512_16x16();
+UkernelInfo ukernel_avx512_6x64();
 #endif
 
 // The best microkernel for an ISA level that the machine allows.
@@ -81,6 +82,10 @@ UkernelInfo ukernel_for(fovea_isa isa);
 // The same for a product with `columns` output columns: narrower tiles where
 // a wide one would spend too many FMAs on zero padding.
 UkernelInfo ukernel_for(fovea_isa isa, int64_t columns);
+// The microkernel for a product of `rows` rows (a convolution's output pixels
+// per image) whose calls each read `depth` rows of a weight panel packed for
+// `planned`: `planned` itself or another with the same panel width.
+UkernelInfo ukernel_for_rows(UkernelInfo planned, int64_t depth, int64_t rows);
 
 // Packs a row-major k x n matrix (row stride ldb) into panels of nr columns,
 // [ceil(n/nr)][k][nr], zero padding the last panel. `out` holds
