@@ -52,9 +52,10 @@ struct Blocks {
 void sum_blocks(const Implementation &implementation, const float *x, int64_t C, int64_t first, int64_t last,
                 const Blocks &b, float *target, bool share_rows) {
     const int64_t row_tiles = round_up(C, implementation.shape.mr) / implementation.shape.mr;
-    for (int64_t p0 = first; p0 < last; p0 += kBlock) {
-        Block block{x + p0 * C, std::min(kBlock, last - p0), C, b.packed_a, b.packed_b, b.packed, target,
-                    p0 > first, b.prefetch && p0 + kBlock < last ? x + (p0 + kBlock) * C : nullptr};
+    const int64_t pixels = block_pixels(C);
+    for (int64_t p0 = first; p0 < last; p0 += pixels) {
+        Block block{x + p0 * C, std::min(pixels, last - p0), C, b.packed_a, b.packed_b, b.packed, target,
+                    p0 > first, b.prefetch && p0 + pixels < last ? x + (p0 + pixels) * C : nullptr};
         implementation.pack(block);
         if (share_rows)
             parallel_for(row_tiles, 1, [&](int64_t begin, int64_t end) { implementation.multiply(block, begin, end); });
@@ -67,14 +68,14 @@ void sum_blocks(const Implementation &implementation, const float *x, int64_t C,
 void sum_segments(const Implementation &implementation, const Segments &seg, int64_t spatial, int64_t C,
                   const float *x, float *gn, float *workspace) {
     const Shape s = implementation.shape;
-    const int64_t edges = (s.mr + s.nr) * kBlock;
+    const int64_t pixels = block_pixels(C), edges = (s.mr + s.nr) * pixels;
     float *partials = workspace + seg.count * edges;
-    const bool prefetch = kBlock * C * int64_t(sizeof(float)) <= kPrefetchBytes;
+    const bool prefetch = pixels * C * int64_t(sizeof(float)) <= kPrefetchBytes;
     parallel_for(seg.count, 1, [&](int64_t begin, int64_t end) {
         for (int64_t k = begin; k < end; ++k) {
-            const Blocks buffers{workspace + k * edges, workspace + k * edges + s.mr * kBlock, false, prefetch};
-            const int64_t first = k * seg.blocks * kBlock;
-            sum_blocks(implementation, x, C, first, std::min(spatial, first + seg.blocks * kBlock), buffers,
+            const Blocks buffers{workspace + k * edges, workspace + k * edges + s.mr * pixels, false, prefetch};
+            const int64_t first = k * seg.blocks * pixels;
+            sum_blocks(implementation, x, C, first, std::min(spatial, first + seg.blocks * pixels), buffers,
                        k == 0 ? gn : partials + (k - 1) * C * C, false);
         }
     });
@@ -97,9 +98,10 @@ void run(const Implementation &implementation, int64_t batch, int64_t spatial, i
     // core packed crossed to the other, and packing ran no faster than one
     // thread (Zen 2, 512 and 256 channels), where reading in place scales.
     const bool packed = s.packs_alone && fovea_threads_get() <= 1;
-    const bool prefetch = !packed && kBlock * C * int64_t(sizeof(float)) <= kPrefetchBytes;
+    const int64_t pixels = block_pixels(C);
+    const bool prefetch = !packed && pixels * C * int64_t(sizeof(float)) <= kPrefetchBytes;
     // Packed blocks: the row tiles first, the column panels after them.
-    const Blocks buffers{workspace, workspace + (packed ? round_up(C, s.mr) : s.mr) * kBlock, packed, prefetch};
+    const Blocks buffers{workspace, workspace + (packed ? round_up(C, s.mr) : s.mr) * pixels, packed, prefetch};
     const Segments seg = segments(spatial, C);
     for (int64_t n = 0; n < batch; ++n) {
         float *gn = g + n * C * C;
