@@ -3,7 +3,7 @@
 // tile's FMAs on zero padding (MobileNet's projections have 16 to 96
 // channels); a narrower tile wastes less, at the price of more broadcasts per
 // FMA, which the heuristic in pack.cpp weighs. And 6x64, the wide tile with
-// all four B vectors in registers (see ukernel_for in pack.cpp).
+// all four B vectors in registers (see ukernel_for_rows in pack.cpp).
 #if defined(__x86_64__)
 #include "gemm/ukernel_tile_avx512.h"
 
