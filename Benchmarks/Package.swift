@@ -7,10 +7,11 @@ let package = Package(
     name: "FoveaBenchmarks",
     dependencies: [.package(name: "Fovea", path: "..")],
     targets: [
+        .target(name: "ReferenceCycles", path: "Sources/ReferenceCycles"),
         .executableTarget(
             name: "fovea-bench",
-            dependencies: [.product(name: "Fovea", package: "Fovea")],
+            dependencies: [.product(name: "Fovea", package: "Fovea"), "ReferenceCycles"],
             path: "Sources/fovea-bench"
-        )
+        ),
     ]
 )

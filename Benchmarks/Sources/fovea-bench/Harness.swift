@@ -1,5 +1,6 @@
 import Foundation
 import Fovea
+import ReferenceCycles
 
 struct BenchmarkOptions {
     var threads = 1
@@ -8,6 +9,7 @@ struct BenchmarkOptions {
     var only: Set<String> = []
     var allTiles = false
     var variants: Set<String> = []  // empty: every variant
+    var cycles = false  // also report each layer's best sample in core cycles (see timeIt)
 
     init<S: Sequence>(_ arguments: S) where S.Element == String {
         var iterator = arguments.makeIterator()
@@ -19,6 +21,7 @@ struct BenchmarkOptions {
             case "--only": only = Set((iterator.next() ?? "").split(separator: ",").map(String.init))
             case "--all-tiles": allTiles = true
             case "--variants": variants = Set((iterator.next() ?? "").split(separator: ",").map(String.init))
+            case "--cycles": cycles = true
             default: break
             }
         }
@@ -73,7 +76,16 @@ func wval(_ k: Int, _ cg: Int, _ r: Int, _ s: Int) -> Float {
 
 struct Timing {
     var median: Double, best: Double, samples: Int
+    /// The fewest core cycles a sample took (with --cycles), or nil.
+    var cycles: Double? = nil
 }
+
+/// Set by --cycles: timeIt then times a loop of known throughput before and
+/// after each sample and converts the sample to core cycles, a figure the
+/// minute-to-minute clock changes of a shared machine leave alone (two builds
+/// compared this way differ by a few percent where their GFLOP/s differ by
+/// ten). It makes a run about twice as long.
+nonisolated(unsafe) var countCycles = false
 
 func now() -> Double {
     var t = timespec()
@@ -96,19 +108,27 @@ func timeIt(quick: Bool, _ body: () throws -> Void) rethrows -> Timing {
     count = max(quick ? 3 : 5, min(count, 25))
     if one > 0.25 { count = 3 }
     var samples = [Double]()
+    var fewestCycles: Double? = nil
     for _ in 0..<count {
+        let before = countCycles ? fovea_bench_seconds_per_cycle() : 0
         let a = now()
         for _ in 0..<inner { try body() }
-        samples.append((now() - a) / Double(inner))
+        let sample = (now() - a) / Double(inner)
+        samples.append(sample)
+        if countCycles {
+            let cycle = (before + fovea_bench_seconds_per_cycle()) / 2
+            if cycle > 0 { fewestCycles = min(fewestCycles ?? .infinity, sample / cycle) }
+        }
     }
     samples.sort()
-    return Timing(median: samples[count / 2], best: samples[0], samples: count)
+    return Timing(median: samples[count / 2], best: samples[0], samples: count, cycles: fewestCycles)
 }
 
 func emit(_ layer: LayerSpec, variant: String, threads: Int, timing: Timing, note: String) {
+    let cycles = timing.cycles.map { String(format: " cycles=%.0f", $0) } ?? ""
     print(String(
         format: "fovea,%@,%@,%d,%.6f,%.2f,%.2f,%d,\"%@\"", variant, layer.name, threads, timing.median * 1e3,
-        layer.flops / timing.median * 1e-9, layer.flops / timing.best * 1e-9, timing.samples, note))
+        layer.flops / timing.median * 1e-9, layer.flops / timing.best * 1e-9, timing.samples, note + cycles))
     fflush(nil)
 }
 

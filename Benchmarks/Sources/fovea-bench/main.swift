@@ -12,7 +12,7 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 guard let command = arguments.first, ["conv-layers", "winograd-accuracy", "models", "profile", "pooling"].contains(command) else {
     FileHandle.standardError.write("""
         usage: fovea-bench conv-layers --threads N [--quick] --layers-file PATH [--only a,b]
-                   [--all-tiles] [--variants direct,winograd-f4,...]
+                   [--all-tiles] [--variants direct,winograd-f4,...] [--cycles]
                fovea-bench winograd-accuracy --layers-file PATH [--only a,b]
                fovea-bench models --threads N [--quick] [--only resnet50,...]
                fovea-bench pooling --threads N [--quick]
@@ -21,6 +21,7 @@ guard let command = arguments.first, ["conv-layers", "winograd-accuracy", "model
     exit(2)
 }
 let options = BenchmarkOptions(arguments.dropFirst())
+countCycles = options.cycles
 do {
     try Threads.setCount(options.threads)
 } catch {

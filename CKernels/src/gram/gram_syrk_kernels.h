@@ -31,11 +31,13 @@ struct Shape {
 // pixels of 64 channels (64 KB) overflowed a 48 KB L1 and came from L2 tile
 // after tile. Fewer pixels per block cost another read and write of each
 // tile of G per block, which many channels cannot afford. On an Intel Xeon
-// (Emerald Rapids), one thread: 64 channels over 224x224 pixels 6.3-6.6 ->
-// 5.3 million cycles with blocks of 64, 16 to 96 channels 7-28 % fewer with
-// blocks of 64 or 128, 128 channels the same, 256 and 512 channels 3-10 %
-// more with blocks of 64 or 128 than with 256; the AVX2 kernel alike (64
-// channels 10.7 -> 9.0 million cycles, 512 channels 8.4 -> 9.5 with 64).
+// (Emerald Rapids), one thread, `fovea-bench conv-layers --cycles`: 64
+// channels over 224x224 pixels 5.7-5.8 -> 5.2-5.3 million cycles with blocks
+// of 64, 32 and 96 channels 3-6 % fewer; timing the C call alone, 16 to 96
+// channels 7-28 % fewer with blocks of 64 or 128, 128 channels the same, 256
+// and 512 channels 3-10 % more with blocks of 64 or 128 than with 256, and
+// the AVX2 kernel alike (64 channels 10.7 -> 9.0 million cycles, 512
+// channels 8.4 -> 9.5 with 64).
 inline int64_t block_pixels(int64_t channels) { return channels <= 64 ? 64 : channels < 128 ? 128 : 256; }
 // The first row tile of a block prefetches the next block when a block is at
 // most this large. Few channels (VGG's first layers: 64) leave the hardware
