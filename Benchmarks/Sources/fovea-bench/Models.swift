@@ -72,10 +72,11 @@ func benchmarkModels(options: BenchmarkOptions) {
         do {
             let (model, input, shape) = try benchmark.prepare()
             let timing = try timeIt(quick: options.quick) { _ = try model.outputs(input) }
+            let cycles = timing.cycles.map { String(format: " cycles=%.0f", $0) } ?? ""
             print(String(
-                format: "fovea,model,%@,%d,%.4f,,%.4f,%d,\"batch %d, input %@\"", benchmark.name.rawValue,
+                format: "fovea,model,%@,%d,%.4f,,%.4f,%d,\"batch %d, input %@%@\"", benchmark.name.rawValue,
                 options.threads, timing.median * 1e3, timing.best * 1e3, timing.samples, benchmark.batch,
-                shape.map(String.init).joined(separator: "x")))
+                shape.map(String.init).joined(separator: "x"), cycles))
             fflush(nil)
         } catch {
             print("fovea,model,\(benchmark.name.rawValue),\(options.threads),,,,0,\"FAIL: \(error)\"")

@@ -14,7 +14,7 @@ guard let command = arguments.first, ["conv-layers", "winograd-accuracy", "model
         usage: fovea-bench conv-layers --threads N [--quick] --layers-file PATH [--only a,b]
                    [--all-tiles] [--variants direct,winograd-f4,...] [--cycles]
                fovea-bench winograd-accuracy --layers-file PATH [--only a,b]
-               fovea-bench models --threads N [--quick] [--only resnet50,...]
+               fovea-bench models --threads N [--quick] [--only resnet50,...] [--cycles]
                fovea-bench pooling --threads N [--quick]
 
         """.data(using: .utf8)!)
