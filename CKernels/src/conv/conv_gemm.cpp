@@ -129,7 +129,15 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
     const int64_t pixels = d.out_size[0] * d.out_size[1] * d.out_size[2];
     const bool finish = finishes_tiles(p);
     const int64_t l2 = cpu_l2_bytes() > 0 ? cpu_l2_bytes() : int64_t(1) << 20;
-    const bool cold_output = d.batch * pixels * K * int64_t(sizeof(float)) > l2;
+    // The next tile's output lines are fetched where a call is long enough
+    // to hide the fetch or the output is too large to be in cache already.
+    // Short calls into a cached output (MobileNetV2's expansions, which its
+    // fused blocks run a few rows at a time) lost more to the fetching than
+    // it saved: Emerald Rapids, one thread, in core cycles, 24 -> 144 on
+    // 56x56 566-609 -> 547-564 thousand, 32 -> 192 on 28x28 179-210 ->
+    // 156-178, 16 -> 96 on 28x28 69-72 -> 61-63; but 16 -> 96 on 112x112
+    // (a 4.8 MB output) 1.33-1.40 -> 1.45-1.57 million without it.
+    const bool fetch_output = depth >= 64 || d.batch * pixels * K * int64_t(sizeof(float)) > l2;
 
     // `stream`: the weights come from memory, panel after panel (see
     // gemm::kPrefetchingCalls). `fetch_rows`: the rows of A are read here for
@@ -151,15 +159,6 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
         args.finish = 1;
         args.activation = d.activation;
         const int64_t panel_lines = (depth * nr + 15) / 16, calls = (rows + mr - 1) / mr;
-        // The next tile's output lines are fetched where a call is long enough
-        // to hide the fetch or the output is too large to be in cache already.
-        // Short calls into a cached output (MobileNetV2's expansions, which its
-        // fused blocks run a few rows at a time) lost more to the fetching than
-        // it saved: Emerald Rapids, one thread, in core cycles, 24 -> 144 on
-        // 56x56 566-609 -> 547-564 thousand, 32 -> 192 on 28x28 179-210 ->
-        // 156-178, 16 -> 96 on 28x28 69-72 -> 61-63; but 16 -> 96 on 112x112
-        // (a 4.8 MB output) 1.33-1.40 -> 1.45-1.57 million without it.
-        const bool fetch_output = depth >= 64 || cold_output;
         stream = stream && calls <= gemm::kPrefetchingCalls && g * panels + j + 1 < d.groups * panels;
         for (int64_t i = 0, call = 0; i < rows; i += mr, ++call) {
             if (stream) gemm::share_prefetch(args, args.b + depth * nr, panel_lines, call, calls);
