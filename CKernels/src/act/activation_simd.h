@@ -34,23 +34,39 @@ FOVEA_TARGET_AVX512 static inline __mmask16 tail_mask16(int64_t count) {
     return static_cast<__mmask16>((1u << count) - 1u);
 }
 
-FOVEA_TARGET_AVX512 static inline __m512 activate_avx512(const fovea_activation &act, __m512 v) {
+// One vectorised kind fixed at compile time, its parameters broadcast once by
+// the caller (alpha: leaky ReLU's slope or the clamp's low end; beta: its
+// high end). Epilogues that store many vectors switch on the kind once, not
+// once per vector.
+template <fovea_activation_kind KIND>
+FOVEA_TARGET_AVX512 FOVEA_ALWAYS_INLINE __m512 activate_avx512_as(__m512 v, __m512 alpha, __m512 beta) {
     const __m512 zero = _mm512_setzero_ps();
+    if constexpr (KIND == FOVEA_ACTIVATION_RELU) {
+        return _mm512_max_ps(zero, v);
+    } else if constexpr (KIND == FOVEA_ACTIVATION_RELU6) {
+        return _mm512_min_ps(_mm512_set1_ps(6.0f), _mm512_max_ps(zero, v));
+    } else if constexpr (KIND == FOVEA_ACTIVATION_LEAKY_RELU) {
+        const __mmask16 negative = _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ);
+        return _mm512_mask_mul_ps(v, negative, v, alpha);
+    } else if constexpr (KIND == FOVEA_ACTIVATION_CLAMP) {
+        // Same order as the scalar definition, so alpha > beta agrees too.
+        const __mmask16 below = _mm512_cmp_ps_mask(v, alpha, _CMP_LT_OQ);
+        return _mm512_mask_blend_ps(below, _mm512_min_ps(beta, v), alpha);
+    } else {
+        static_assert(KIND == FOVEA_ACTIVATION_NONE, "not a vectorised kind");
+        (void)alpha, (void)beta;
+        return v;
+    }
+}
+
+FOVEA_TARGET_AVX512 static inline __m512 activate_avx512(const fovea_activation &act, __m512 v) {
+    const __m512 alpha = _mm512_set1_ps(act.alpha), beta = _mm512_set1_ps(act.beta);
     switch (act.kind) {
         case FOVEA_ACTIVATION_NONE: return v;
-        case FOVEA_ACTIVATION_RELU: return _mm512_max_ps(zero, v);
-        case FOVEA_ACTIVATION_RELU6:
-            return _mm512_min_ps(_mm512_set1_ps(6.0f), _mm512_max_ps(zero, v));
-        case FOVEA_ACTIVATION_LEAKY_RELU: {
-            const __mmask16 negative = _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ);
-            return _mm512_mask_mul_ps(v, negative, v, _mm512_set1_ps(act.alpha));
-        }
-        case FOVEA_ACTIVATION_CLAMP: {
-            // Same order as the scalar definition, so alpha > beta agrees too.
-            const __m512 low = _mm512_set1_ps(act.alpha);
-            const __mmask16 below = _mm512_cmp_ps_mask(v, low, _CMP_LT_OQ);
-            return _mm512_mask_blend_ps(below, _mm512_min_ps(_mm512_set1_ps(act.beta), v), low);
-        }
+        case FOVEA_ACTIVATION_RELU: return activate_avx512_as<FOVEA_ACTIVATION_RELU>(v, alpha, beta);
+        case FOVEA_ACTIVATION_RELU6: return activate_avx512_as<FOVEA_ACTIVATION_RELU6>(v, alpha, beta);
+        case FOVEA_ACTIVATION_LEAKY_RELU: return activate_avx512_as<FOVEA_ACTIVATION_LEAKY_RELU>(v, alpha, beta);
+        case FOVEA_ACTIVATION_CLAMP: return activate_avx512_as<FOVEA_ACTIVATION_CLAMP>(v, alpha, beta);
         default: break;
     }
     alignas(64) float lanes[16];

@@ -65,19 +65,12 @@ FOVEA_TARGET_AVX512 __attribute__((noinline)) void tile_avx512(const UkernelArgs
                     acc[0][m][v] = _mm512_fmadd_ps(am, _mm512_load_ps(b + v * 16), acc[0][m][v]);
             }
     }
+    if constexpr (SETS == 2)
 #pragma unroll
-    for (int v = 0; v < NV; ++v) {
-        const __mmask16 mask = column_mask_avx512(p.n, v);
+        for (int m = 0; m < M; ++m)
 #pragma unroll
-        for (int m = 0; m < M; ++m) {
-            __m512 value = add_residual_avx512(
-                p, m, v, mask, SETS == 2 ? _mm512_add_ps(acc[0][m][v], acc[SETS - 1][m][v]) : acc[0][m][v]);
-            // Sigmoid and tanh are left to the driver (after the store).
-            if (p.finish && simd::activation_is_vectorised(p.activation.kind))
-                value = simd::activate_avx512(p.activation, value);
-            _mm512_mask_storeu_ps(p.c + m * p.ldc + v * 16, mask, value);
-        }
-    }
+            for (int v = 0; v < NV; ++v) acc[0][m][v] = _mm512_add_ps(acc[0][m][v], acc[1][m][v]);
+    store_tile_avx512<M, NV>(p, acc[0], M);
 }
 
 }  // namespace fovea::gemm
