@@ -234,6 +234,56 @@ extension ISASweep {
             }
         }
 
+        /// Maps of 8x8 pixels or fewer with weight panels larger than L1 (the
+        /// last stages of ResNet-50 and of dlib's face network) go through each
+        /// panel slice by slice, every tile keeping partial sums in the output:
+        /// kernel rows and columns in the padding leave some tiles out of some
+        /// slices, a 1x1 map with a large pad leaves some with no tap at all.
+        /// Against the reference, with a residual bit for bit as a separate sum,
+        /// at one and at two threads alike.
+        @Test func smallMapsGoSliceBySlice() throws {
+            var sweep = Sweep(seed: 29)
+            let shapes: [(kernel: Int, stride: Int, pad: Int, inChannels: Int, outChannels: Int, size: Int)] = [
+                (3, 1, 1, 64, 70, 4), (3, 1, 1, 33, 128, 7), (3, 2, 1, 40, 64, 9), (3, 1, 0, 72, 16, 8),
+                (5, 1, 2, 9, 200, 3), (3, 1, 1, 130, 64, 1), (3, 1, 2, 30, 64, 1), (7, 1, 3, 5, 64, 6),
+            ]
+            try forEachInstructionSet { level in
+                for (index, shape) in shapes.enumerated() {
+                    let activation: Activation = [.none, .relu, .relu6, .leakyRelu(alpha: 0.1), .sigmoid][index % 5]
+                    let out = windowOutputExtent(input: shape.size, kernel: shape.kernel, stride: shape.stride,
+                                                 dilation: 1, padBegin: shape.pad, padEnd: shape.pad)
+                    let g = ConvolutionGeometry(
+                        spatialRank: 2, batch: 2, inChannels: shape.inChannels, outChannels: shape.outChannels,
+                        groups: 1, inSize: [shape.size, shape.size], outSize: [out, out],
+                        kernel: [shape.kernel, shape.kernel], stride: [shape.stride, shape.stride], dilation: [1, 1],
+                        padBegin: [shape.pad, shape.pad], padEnd: [shape.pad, shape.pad])
+                    var desc = g.descriptor(activation: activation)
+                    let weightShape = g.kernel + [g.inChannels, g.outChannels]
+                    let x = try sweep.tensor(g.inputShape).scalars, w = try sweep.tensor(weightShape).scalars
+                    let bias = index % 2 == 0 ? try sweep.tensor([g.outChannels]).scalars : nil
+                    let count = g.outputShape.reduce(1, *)
+                    var reference = nanBuffer(count)
+                    #expect(fovea_reference_conv_forward(&desc, x, w, bias, &reference) == FOVEA_STATUS_SUCCESS)
+                    let context = "\(level) k\(shape.kernel) s\(shape.stride) p\(shape.pad) \(shape.inChannels)->\(shape.outChannels) on \(shape.size)x\(shape.size) \(activation)"
+                    var runs: [[Float]] = []
+                    let saved = Threads.count
+                    defer { try? Threads.setCount(saved) }
+                    for threads in [1, 2] {
+                        try Threads.setCount(threads)
+                        runs.append(Self.runPlan(&desc, FOVEA_CONV_ALGORITHM_DIRECT, x: x, w: w, bias: bias, count: count))
+                    }
+                    expectClose(runs[0], reference, atol: 1e-5, rtol: 0, context)
+                    #expect(runs[0].map(\.bitPattern) == runs[1].map(\.bitPattern), "\(context): one and two threads differ")
+                    let residual = try sweep.tensor(g.outputShape)
+                    let prepared = PreparedPlan(g.descriptor(), FOVEA_CONV_ALGORITHM_DIRECT, w: w, bias: bias)
+                    let plain = prepared.run(x, count: count)
+                    let fused = prepared.runResidual(x, residual: residual.scalars, activation: activation, count: count)
+                    let separate = try activate(try add(try Tensor(shape: g.outputShape, scalars: plain), residual), activation)
+                    #expect(fused.map(\.bitPattern) == separate.scalars.map(\.bitPattern), "\(context) with a residual")
+                }
+            }
+        }
+
         /// Strided, unpadded 1x1 convolutions (ResNet's projection shortcuts):
         /// GEMM gathers the pixels they read into one matrix first, and `auto`
         /// picks that path. Odd sizes leave input rows and columns unread; 1-D to

@@ -98,6 +98,112 @@ struct EvenCalls {
     int64_t rows(int64_t call) const { return base + (call < longer ? 1 : 0); }
 };
 
+// A small map (the last stages of ResNet-50 and dlib's face network: 4x4
+// to 8x8 pixels) gives each panel of weights a handful of short calls (an
+// interior row of a 4x4 map is two pixels), and each call reads the whole
+// panel, hundreds of KB, from L2, at a few FMAs per line; the panel's first
+// call reads it from L3. Such maps go over each panel slice by slice instead
+// (a kernel row's kSliceBytes of weights at a time), every tile taking the
+// slice while it is in L1 and keeping its partial sums in the output, so
+// that the panel comes over once.
+constexpr int64_t kSliceBytes = 24 << 10;  // half of a 48 KB L1
+constexpr int64_t kSlicedPixels = 8 * 8;
+
+bool goes_by_slices(const Problem &p, int64_t depth, int nr) {
+    const fovea_conv_desc &d = p.d;
+    return d.groups == 1 && d.dilation[2] == 1 && d.kernel[0] == 1 && d.out_size[0] == 1 &&
+           d.out_size[1] * d.out_size[2] <= kSlicedPixels &&
+           depth * nr * int64_t(sizeof(float)) > (int64_t(48) << 10);
+}
+
+// One tile of a sliced run: its rows of input and output and the part of
+// the kernel that reaches the image.
+struct SliceTile {
+    const float *a;  // input of the tile's first pixel at kernel row 0, column 0
+    int64_t a_row_stride;
+    float *c;  // output of that pixel, channel 0
+    int64_t ldc, m;
+    int64_t first_row, last_row;  // kernel rows that reach the image
+    int64_t lo, hi;               // the part of a kernel row's kc values that does
+};
+
+// The calls of one image's tiles, slice by slice of each panel (groups == 1).
+// A tile's sums go through the same slices in the same order whichever
+// thread takes it: results do not depend on the thread count.
+void run_sliced(const fovea_conv_plan &plan, const Problem &p, const gemm::UkernelInfo &ukernel,
+                const std::vector<SliceTile> &tiles, const std::vector<int64_t> &taps, int64_t kc) {
+    const fovea_conv_desc &d = p.d;
+    const int nr = ukernel.nr;
+    const int64_t K = d.out_channels, depth = p.kernel_volume * p.in_channels_per_group;
+    const int64_t panels = (K + nr - 1) / nr;
+    const int64_t slice = std::max<int64_t>(16, kSliceBytes / (nr * int64_t(sizeof(float))) / 16 * 16);
+    const bool finish = finishes_tiles(p);
+    // Each panel is one item, unless there are fewer panels than threads:
+    // then its tiles are shared out too (and the panel read once per share).
+    const int64_t count = int64_t(tiles.size());
+    const int64_t shares = std::min<int64_t>(count, (std::max(fovea_threads_get(), 1) + panels - 1) / panels);
+    parallel_for(panels * shares, 1, [&](int64_t begin, int64_t end) {
+        gemm::UkernelArgs args{};
+        args.taps = 1;
+        args.activation = d.activation;
+        for (int64_t item = begin; item < end; ++item) {
+            const int64_t j = item / shares, share = item % shares;
+            const int64_t t0 = share * count / shares, t1 = (share + 1) * count / shares;
+            const float *panel = plan.packed.data() + j * depth * nr;
+            const float *bias = plan.bias.empty() ? nullptr : plan.packed_bias.data() + j * nr;
+            args.n = std::min<int64_t>(nr, K - j * nr);
+            // Tiles that no kernel tap reaches are their bias and activation.
+            for (int64_t t = t0; t < t1; ++t) {
+                const SliceTile &tile = tiles[size_t(t)];
+                if (tile.first_row < tile.last_row && tile.lo < tile.hi) continue;
+                args.a = tile.a, args.a_row_stride = tile.a_row_stride, args.kc = 0, args.b = panel;
+                args.c = tile.c + j * nr, args.ldc = tile.ldc, args.m = tile.m;
+                args.bias = bias, args.accumulate = 0, args.finish = 1, args.residual = nullptr;
+                const bool added = fuse_residual(plan, p, args);
+                ukernel.kernel(args);
+                if (finish) finish_tile(p, added, args.c, args.m, args.n, args.ldc);
+            }
+            for (int64_t row = 0; row < d.kernel[1]; ++row)
+                for (int64_t from = 0; from < kc; from += slice) {
+                    const int64_t to = std::min(kc, from + slice);
+                    // The next slice (this row's, or the next row's first; they
+                    // follow each other in the panel), fetched a share per call
+                    // while this one computes.
+                    const float *next = panel + (row * kc + to) * nr;
+                    const int64_t next_depth = to < kc ? std::min(kc - to, slice)
+                                               : row + 1 < d.kernel[1] ? std::min(kc, slice)
+                                                                       : 0;
+                    const int64_t next_lines = next_depth * nr / 16;
+                    int64_t calls = 0;
+                    for (int64_t t = t0; t < t1; ++t) {
+                        const SliceTile &tile = tiles[size_t(t)];
+                        calls += row >= tile.first_row && row < tile.last_row && tile.lo < to && tile.hi > from;
+                    }
+                    for (int64_t t = t0, call = 0; t < t1; ++t) {
+                        const SliceTile &tile = tiles[size_t(t)];
+                        const int64_t lo = std::max(from, tile.lo), hi = std::min(to, tile.hi);
+                        if (row < tile.first_row || row >= tile.last_row || lo >= hi) continue;
+                        args.a = tile.a + taps[size_t(row)] + lo;
+                        args.a_row_stride = tile.a_row_stride;
+                        args.b = panel + (row * kc + lo) * nr;
+                        args.kc = hi - lo;
+                        args.c = tile.c + j * nr;
+                        args.ldc = tile.ldc;
+                        args.m = tile.m;
+                        args.bias = bias;
+                        args.accumulate = row > tile.first_row || lo > tile.lo;
+                        args.finish = row + 1 == tile.last_row && hi == tile.hi;
+                        args.residual = nullptr;
+                        gemm::share_prefetch(args, next, next_lines, call++, calls);
+                        const bool added = args.finish && fuse_residual(plan, p, args);
+                        ukernel.kernel(args);
+                        if (args.finish && finish) finish_tile(p, added, args.c, args.m, args.n, args.ldc);
+                    }
+                }
+        }
+    });
+}
+
 }  // namespace
 
 void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y,
@@ -144,6 +250,8 @@ void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, f
     const int64_t column_tiles = d.out_size[0] * ((out_h + mr - 1) / mr);
     const int64_t items_per_panel = (right_edge > left_edge ? rows : 0) + edge_columns * column_tiles;
 
+    const bool sliced = goes_by_slices(p, depth, nr);
+    std::vector<SliceTile> tiles;
     for (int64_t n = 0; n < d.batch; ++n) {
         const float *xp = x + n * p.in_image;
         if (padded.copy) {
@@ -151,6 +259,38 @@ void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, f
             xp = static_cast<const float *>(workspace);
         }
         float *yn = y + n * p.out_image;
+        if (sliced) {
+            // The same tiles as below: rows' interiors, then edge columns.
+            tiles.clear();
+            for (int64_t oh = 0; oh < out_h && right_edge > left_edge; ++oh) {
+                SliceTile tile{};
+                live_kernel_rows(d, oh, oh + 1, tile.first_row, tile.last_row);
+                tile.a_row_stride = d.stride[2] * C, tile.ldc = K, tile.lo = 0, tile.hi = kc;
+                for (int64_t ow = left_edge, call = 0; ow < right_edge; ow += tile.m, ++call) {
+                    tile.a = xp + (oh * d.stride[1] * Wp + ow * d.stride[2]) * C;
+                    tile.c = yn + (oh * out_w + ow) * K;
+                    tile.m = row_calls.rows(call);
+                    tiles.push_back(tile);
+                }
+            }
+            for (int64_t e = 0; e < edge_columns; ++e) {
+                const int64_t ow = e < left_edge ? e : right_edge + (e - left_edge);
+                const ColumnTaps live = column_taps(d, ow);
+                for (int64_t oh = 0; oh < out_h; oh += mr) {
+                    SliceTile tile{};
+                    tile.m = std::min<int64_t>(mr, out_h - oh);
+                    live_kernel_rows(d, oh, oh + tile.m, tile.first_row, tile.last_row);
+                    tile.a = xp + (oh * d.stride[1] * Wp + ow * d.stride[2]) * C;
+                    tile.a_row_stride = d.stride[1] * Wp * C;
+                    tile.c = yn + (oh * out_w + ow) * K;
+                    tile.ldc = out_w * K;
+                    tile.lo = live.lo * C, tile.hi = live.hi * C;
+                    tiles.push_back(tile);
+                }
+            }
+            run_sliced(plan, p, ukernel, tiles, taps, kc);
+            continue;
+        }
         // One loop over (group, panel, output row or edge-column tile),
         // panel-major: consecutive items share a panel of weights, which stays
         // in cache, and the whole image is one parallel loop, balanced across
