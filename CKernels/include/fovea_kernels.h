@@ -90,6 +90,9 @@ uint32_t fovea_cpu_features(void);
 /** 1 when the core runs a 512-bit FMA as two 256-bit halves (AMD Zen 4): AVX-512 then brings
  *  no more FLOP/s than AVX2, which the Winograd tile choice takes into account. */
 int fovea_cpu_splits_512bit_fma(void);
+/** 1 on an Intel CPU: with full-width AVX-512, the Winograd tile choice and the GEMM tile size
+ *  use costs fitted there (a slower last-level cache beside the FMAs than on AMD's cores). */
+int fovea_cpu_is_intel(void);
 /** The highest level this CPU supports. */
 fovea_isa fovea_isa_detected(void);
 /** The level kernels are chosen for: min(detected, cap). */

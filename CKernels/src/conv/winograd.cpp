@@ -162,6 +162,18 @@ constexpr double kLastLevelCache = 16e6;
 // AVX-512 (Zen 5): the products dominate, the transforms cost about the same
 // per output pixel for both tile sizes and are left out.
 constexpr Costs kCostsAvx512{230e9, 1, {0, 0}, 90e9, 30e9, int64_t(1) << 20, 90e9};
+// AVX-512 on Intel's full-width cores (Emerald Rapids: 2 MB L2, a large L3
+// that one core reads at about 33 GB/s): the weights come slower beside the
+// products than on Zen 5, and F(2x2)'s smaller ones win more often. Fitted
+// to cold-weight timings in core cycles (one thread, each run a different
+// copy of the layer) of 19 layers of the benchmark networks, 4x4 to 224x224
+// maps, 16 to 1024 channels: this table picks the fastest of direct, F(2x2)
+// and F(4x4) on all of them, where the Zen 5 one lost 22 % on dlib's 17x17x64
+// (F(4x4) 396 against F(2x2) 325 thousand cycles), 61 % on its 8x8x128
+// (F(4x4) 524 against direct 326) and 22 % on ResNet-50's 14x14x256 (F(4x4)
+// 3.6 against F(2x2) 2.95 million). The fit holds from 150 to 230 GFLOP/s
+// for the products with 15-30 GB/s for the weights and a 512 KB share of L2.
+constexpr Costs kCostsAvx512Intel{200e9, 1, {0, 0}, 25e9, 20e9, int64_t(512) << 10, 60e9};
 // AVX-512 on a core that splits 512-bit FMAs (Zen 4, 32 MB L3): products at
 // half Zen 5's rate while the weights come as fast or faster, so F(4x4)'s
 // larger weights cost relatively less. Fitted to in-network timings (fovea-bench
@@ -217,10 +229,15 @@ fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d) {
     // (512-bit FMAs split in two) 0.125 against 0.176 ms on dlib's 4x4x256
     // layers and 0.125 against 0.133 on its 3x3x256 one (fovea-bench profile).
     // It loses on 2x2 maps, where most taps are padding.
+    // On Intel, whose direct kernel goes over small maps' weights slice by
+    // slice (conv_direct.cpp), direct also wins on 16 tiles: dlib's 8x8x128
+    // 326 against F(2x2)'s 397 thousand cycles, ResNet-50's 7x7x512 3.9
+    // against 4.3 million (cold weights).
     const int64_t tiles = d.batch * ((d.out_size[1] + 1) / 2) * ((d.out_size[2] + 1) / 2);
-    const bool direct_fmas_slow = !isa_allows(active_isa(), FOVEA_ISA_AVX512) || cpu_splits_512bit_fma();
-    const bool small_maps_win = direct_fmas_slow && d.out_size[1] >= 3 && d.out_size[2] >= 3;
-    if (tiles < (small_maps_win ? 4 : 16)) return FOVEA_CONV_ALGORITHM_AUTO;
+    const bool full_width = isa_allows(active_isa(), FOVEA_ISA_AVX512) && !cpu_splits_512bit_fma();
+    const bool intel = full_width && cpu_is_intel();
+    const bool small_maps_win = !full_width && d.out_size[1] >= 3 && d.out_size[2] >= 3;
+    if (tiles < (small_maps_win ? 4 : intel ? 17 : 16)) return FOVEA_CONV_ALGORITHM_AUTO;
     // F(4x4) does about half the multiplications of F(2x2) but wastes more of
     // its tiles on the image edge, has 2.25 times the weights and dearer
     // transforms; with each ISA's costs, the model above picks the faster one
@@ -228,6 +245,7 @@ fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d) {
     // (Benchmarks/RESULTS.md).
     const Costs &costs = !isa_allows(active_isa(), FOVEA_ISA_AVX512) ? kCostsAvx2
                          : cpu_splits_512bit_fma()                   ? kCostsAvx512Split
+                         : intel                                     ? kCostsAvx512Intel
                                                                      : kCostsAvx512;
     const double f4 = estimated_seconds(d, 4, costs);
     if (f4 > estimated_seconds(d, 2, costs)) return FOVEA_CONV_ALGORITHM_WINOGRAD_2;
@@ -250,7 +268,7 @@ fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d) {
     // maps of few channels: 64 channels on 224x224 6 % fewer, on 112x112 5 %,
     // 128 on 112x112 3 %; 128 on 56x56 the same, 64 on 56x56 8 % more, 256 and
     // 512 channels on 28x28 and 56x56 5-15 % more.
-    if (&costs == &kCostsAvx512 && cpu_is_intel() && d.in_channels >= 64 && d.out_channels >= 64 &&
+    if (intel && d.in_channels >= 64 && d.out_channels >= 64 &&
         d.in_channels <= 128 && d.out_channels <= 128 && d.out_size[1] >= 112 && d.out_size[2] >= 112)
         return FOVEA_CONV_ALGORITHM_WINOGRAD_6;
     return FOVEA_CONV_ALGORITHM_WINOGRAD_4;

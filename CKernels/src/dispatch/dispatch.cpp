@@ -60,6 +60,7 @@ extern "C" {
 uint32_t fovea_cpu_features(void) { return fovea::cpu_features(); }
 
 int fovea_cpu_splits_512bit_fma(void) { return fovea::cpu_splits_512bit_fma() ? 1 : 0; }
+int fovea_cpu_is_intel(void) { return fovea::cpu_is_intel() ? 1 : 0; }
 
 fovea_isa fovea_isa_detected(void) { return fovea::isa_from_features(fovea::cpu_features()); }
 
