@@ -332,28 +332,38 @@ extension ISASweep {
         }
 
         /// Many channels make the transformed weights too large for the cache, which
-        /// switches Winograd from cache-resident blocks to chunked phases.
+        /// switches Winograd from cache-resident blocks to chunked phases, its
+        /// weights streaming panel by panel; panels larger than L1 (401 input
+        /// channels) go slice by slice, the products accumulating across slices.
         @Test func winogradWithLargeWeightsMatchesTheReference() throws {
             var sweep = Sweep(seed: 13)
-            let g = ConvolutionGeometry(
-                spatialRank: 2, batch: 2, inChannels: 133, outChannels: 141, groups: 1, inSize: [9, 13],
-                outSize: [9, 12], kernel: [3, 3], stride: [1, 1], dilation: [1, 1], padBegin: [1, 0], padEnd: [1, 1])
-            let x = try sweep.tensor(g.inputShape).scalars, w = try sweep.tensor([3, 3, 133, 141]).scalars
-            let bias = try sweep.tensor([141]).scalars
-            var desc = g.descriptor(activation: .relu)
-            var reference = nanBuffer(g.outputShape.reduce(1, *))
-            #expect(fovea_reference_conv_forward(&desc, x, w, bias, &reference) == FOVEA_STATUS_SUCCESS)
-            forEachInstructionSet { level in
-                for (algorithm, name, tolerance) in Self.algorithms where name.hasPrefix("winograd") {
-                    var plan: OpaquePointer?
-                    #expect(fovea_conv_plan_create(&desc, algorithm, w, bias, &plan) == FOVEA_STATUS_SUCCESS)
-                    defer { fovea_conv_plan_destroy(plan) }
-                    var bytes = 0
-                    #expect(fovea_conv_plan_workspace_size(plan, &desc, &bytes) == FOVEA_STATUS_SUCCESS)
-                    var workspace = [UInt8](repeating: 0xA5, count: max(bytes, 1))
-                    var fast = nanBuffer(reference.count)
-                    #expect(fovea_conv_plan_run(plan, &desc, x, &fast, &workspace, bytes) == FOVEA_STATUS_SUCCESS)
-                    expectClose(fast, reference, atol: tolerance, rtol: 0, "\(level) \(name) with 133 -> 141 channels")
+            let shapes: [(inChannels: Int, outChannels: Int, batch: Int, inSize: [Int], outSize: [Int])] = [
+                (133, 141, 2, [9, 13], [9, 12]), (401, 130, 1, [7, 9], [7, 8]),
+            ]
+            for shape in shapes {
+                let g = ConvolutionGeometry(
+                    spatialRank: 2, batch: shape.batch, inChannels: shape.inChannels, outChannels: shape.outChannels,
+                    groups: 1, inSize: shape.inSize, outSize: shape.outSize, kernel: [3, 3], stride: [1, 1],
+                    dilation: [1, 1], padBegin: [1, 0], padEnd: [1, 1])
+                let weightShape = [3, 3, shape.inChannels, shape.outChannels]
+                let x = try sweep.tensor(g.inputShape).scalars, w = try sweep.tensor(weightShape).scalars
+                let bias = try sweep.tensor([shape.outChannels]).scalars
+                var desc = g.descriptor(activation: .relu)
+                var reference = nanBuffer(g.outputShape.reduce(1, *))
+                #expect(fovea_reference_conv_forward(&desc, x, w, bias, &reference) == FOVEA_STATUS_SUCCESS)
+                forEachInstructionSet { level in
+                    for (algorithm, name, tolerance) in Self.algorithms where name.hasPrefix("winograd") {
+                        var plan: OpaquePointer?
+                        #expect(fovea_conv_plan_create(&desc, algorithm, w, bias, &plan) == FOVEA_STATUS_SUCCESS)
+                        defer { fovea_conv_plan_destroy(plan) }
+                        var bytes = 0
+                        #expect(fovea_conv_plan_workspace_size(plan, &desc, &bytes) == FOVEA_STATUS_SUCCESS)
+                        var workspace = [UInt8](repeating: 0xA5, count: max(bytes, 1))
+                        var fast = nanBuffer(reference.count)
+                        #expect(fovea_conv_plan_run(plan, &desc, x, &fast, &workspace, bytes) == FOVEA_STATUS_SUCCESS)
+                        expectClose(fast, reference, atol: tolerance, rtol: 0,
+                                    "\(level) \(name) with \(shape.inChannels) -> \(shape.outChannels) channels")
+                    }
                 }
             }
         }

@@ -105,15 +105,14 @@ struct EvenCalls {
 // call reads it from L3. Such maps go over each panel slice by slice instead
 // (a kernel row's kSliceBytes of weights at a time), every tile taking the
 // slice while it is in L1 and keeping its partial sums in the output, so
-// that the panel comes over once.
-constexpr int64_t kSliceBytes = 24 << 10;  // half of a 48 KB L1
+// that the panel comes over once (kL1PanelBytes, slice_depth).
 constexpr int64_t kSlicedPixels = 8 * 8;
 
 bool goes_by_slices(const Problem &p, int64_t depth, int nr) {
     const fovea_conv_desc &d = p.d;
     return d.groups == 1 && d.dilation[2] == 1 && d.kernel[0] == 1 && d.out_size[0] == 1 &&
            d.out_size[1] * d.out_size[2] <= kSlicedPixels &&
-           depth * nr * int64_t(sizeof(float)) > (int64_t(48) << 10);
+           depth * nr * int64_t(sizeof(float)) > kL1PanelBytes;
 }
 
 // One tile of a sliced run: its rows of input and output and the part of
@@ -136,7 +135,7 @@ void run_sliced(const fovea_conv_plan &plan, const Problem &p, const gemm::Ukern
     const int nr = ukernel.nr;
     const int64_t K = d.out_channels, depth = p.kernel_volume * p.in_channels_per_group;
     const int64_t panels = (K + nr - 1) / nr;
-    const int64_t slice = std::max<int64_t>(16, kSliceBytes / (nr * int64_t(sizeof(float))) / 16 * 16);
+    const int64_t slice = slice_depth(nr);
     const bool finish = finishes_tiles(p);
     // Each panel is one item, unless there are fewer panels than threads:
     // then its tiles are shared out too (and the panel read once per share).

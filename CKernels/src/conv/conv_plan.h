@@ -2,6 +2,7 @@
 // ISA level, plus the drivers that run each algorithm.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -89,6 +90,15 @@ void finish_activation(const fovea_activation &activation, float *c, int64_t m, 
 inline gemm::UkernelInfo run_ukernel(const fovea_conv_plan &plan, const Problem &p) {
     return gemm::ukernel_for_rows(plan.ukernel, p.kernel_volume * p.in_channels_per_group,
                                   p.d.out_size[0] * p.d.out_size[1] * p.d.out_size[2]);
+}
+
+// Weights larger than L1 that a few short calls would each read whole, from
+// L2, go over slice by slice instead: every call takes a slice while it is in
+// L1, keeping its partial sums in the output (conv_direct.cpp, winograd.cpp).
+using gemm::kL1PanelBytes;
+// Depth steps per slice of a panel nr floats wide: half of L1, whole lines.
+inline int64_t slice_depth(int64_t nr) {
+    return std::max<int64_t>(16, kL1PanelBytes / 2 / (nr * int64_t(sizeof(float))) / 16 * 16);
 }
 
 // Whether stored tiles need finish_tile: a residual to add, or an activation

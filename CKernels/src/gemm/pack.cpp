@@ -48,7 +48,7 @@ UkernelInfo ukernel_for_rows(UkernelInfo planned, int64_t depth, int64_t rows) {
     // panel) kept 7x64, and so do 7x7 maps, whose 7-pixel rows and columns
     // 7-row tiles fit exactly (6x64: 4-18 % slower). AMD's cores were
     // measured with 7x64 only and keep it.
-    constexpr int64_t kL1PanelBytes = 48 << 10, kFewRows = 14 * 14;
+    constexpr int64_t kFewRows = 14 * 14;
     if (planned.kernel == ukernel_avx512().kernel && cpu_is_intel() && rows >= kFewRows &&
         depth * planned.nr * int64_t(sizeof(float)) > kL1PanelBytes)
         return ukernel_avx512_6x64();

@@ -44,6 +44,11 @@ struct UkernelArgs {
 
 using Ukernel = void (*)(const UkernelArgs &);
 
+// The largest weight panel taken to stay in L1 (Emerald Rapids and Zen 5:
+// 48 KB of L1d). Larger panels change how some drivers call the
+// microkernels (ukernel_for_rows; the slices of conv/conv_plan.h).
+constexpr int64_t kL1PanelBytes = int64_t(48) << 10;
+
 // Drivers that stream B from memory panel after panel hand each call a share
 // of the next panel to prefetch when a panel serves at most this many calls:
 // with few calls the hardware prefetchers leave the first call of each panel
