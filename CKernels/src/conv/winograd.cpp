@@ -171,7 +171,8 @@ constexpr Costs kCostsAvx512{230e9, 1, {0, 0}, 90e9, 30e9, int64_t(1) << 20, 90e
 // and F(4x4) on all of them, where the Zen 5 one lost 22 % on dlib's 17x17x64
 // (F(4x4) 396 against F(2x2) 325 thousand cycles), 61 % on its 8x8x128
 // (F(4x4) 524 against direct 326) and 22 % on ResNet-50's 14x14x256 (F(4x4)
-// 3.6 against F(2x2) 2.95 million). The fit holds from 150 to 230 GFLOP/s
+// 3.6 against F(2x2) 2.95 million). Measured again once the streamed
+// products went slice by slice, it still picks the fastest on all of them. The fit holds from 150 to 230 GFLOP/s
 // for the products with 15-30 GB/s for the weights and a 512 KB share of L2.
 constexpr Costs kCostsAvx512Intel{200e9, 1, {0, 0}, 25e9, 20e9, int64_t(512) << 10, 60e9};
 // AVX-512 on a core that splits 512-bit FMAs (Zen 4, 32 MB L3): products at
@@ -230,14 +231,17 @@ fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d) {
     // layers and 0.125 against 0.133 on its 3x3x256 one (fovea-bench profile).
     // It loses on 2x2 maps, where most taps are padding.
     // On Intel, whose direct kernel goes over small maps' weights slice by
-    // slice (conv_direct.cpp), direct also wins on 16 tiles: dlib's 8x8x128
-    // 326 against F(2x2)'s 397 thousand cycles, ResNet-50's 7x7x512 3.9
-    // against 4.3 million (cold weights).
+    // slice (conv_direct.cpp), direct also wins on 16 tiles where F(2x2)'s
+    // weights stay in cache and its products run in fused blocks, which are
+    // not sliced: dlib's 8x8x128 321 against 356 thousand cycles (cold
+    // weights). Streamed, F(2x2)'s products go slice by slice and keep the
+    // lead: ResNet-50's 7x7x512 3.65 against direct's 3.93 million.
     const int64_t tiles = d.batch * ((d.out_size[1] + 1) / 2) * ((d.out_size[2] + 1) / 2);
     const bool full_width = isa_allows(active_isa(), FOVEA_ISA_AVX512) && !cpu_splits_512bit_fma();
     const bool intel = full_width && cpu_is_intel();
     const bool small_maps_win = !full_width && d.out_size[1] >= 3 && d.out_size[2] >= 3;
-    if (tiles < (small_maps_win ? 4 : intel ? 17 : 16)) return FOVEA_CONV_ALGORITHM_AUTO;
+    const bool f2_fused = 16 * d.in_channels * d.out_channels * int64_t(sizeof(float)) <= kCacheResidentWeights;
+    if (tiles < (small_maps_win ? 4 : intel && f2_fused ? 17 : 16)) return FOVEA_CONV_ALGORITHM_AUTO;
     // F(4x4) does about half the multiplications of F(2x2) but wastes more of
     // its tiles on the image edge, has 2.25 times the weights and dearer
     // transforms; with each ISA's costs, the model above picks the faster one
