@@ -8,33 +8,21 @@ namespace fovea::gram {
 namespace {
 
 // Scales G's upper triangle and mirrors it below the diagonal, in square
-// tiles whose transpose goes through a small buffer, so that both halves are
-// read and written along rows: read column by column, the lower half took a
-// cache miss per element (C = 512: a fifth of the whole time on a Zen 2
-// core). Each band of rows [i0, i0 + kMirrorTile) writes only those rows
-// right of i0 and those columns below it, so bands run in parallel.
-void mirror(int64_t C, float scale, float *gn) {
-    constexpr int64_t kMirrorTile = 8;
-    const int64_t bands = (C + kMirrorTile - 1) / kMirrorTile;
+// tiles whose transpose goes through registers or a small buffer, so that
+// both halves are read and written along rows: read column by column, the
+// lower half took a cache miss per element (C = 512: a fifth of the whole
+// time on a Zen 2 core). Each band of rows [i0, i0 + band) writes only
+// those rows right of i0 and those columns below it, so bands run in parallel.
+void mirror(const Implementation &implementation, int64_t C, float scale, float *gn) {
+    const int64_t band = implementation.mirror_band, bands = (C + band - 1) / band;
     parallel_for(bands, 1, [&](int64_t begin, int64_t end) {
-        float transposed[kMirrorTile][kMirrorTile];
-        for (int64_t band = begin; band < end; ++band) {
-            const int64_t i0 = band * kMirrorTile, rows = std::min(kMirrorTile, C - i0);
-            for (int64_t j0 = i0; j0 < C; j0 += kMirrorTile) {
-                const int64_t cols = std::min(kMirrorTile, C - j0);
-                for (int64_t i = 0; i < rows; ++i) {
-                    float *row = gn + (i0 + i) * C + j0;
-                    for (int64_t j = j0 == i0 ? i : 0; j < cols; ++j) transposed[j][i] = row[j] *= scale;
-                }
-                if (j0 > i0) {
-                    for (int64_t j = 0; j < cols; ++j)
-                        std::copy(transposed[j], transposed[j] + rows, gn + (j0 + j) * C + i0);
-                    continue;
-                }
-                for (int64_t j = 1; j < cols; ++j)  // the diagonal tile: strictly below it
-                    std::copy(transposed[j], transposed[j] + j, gn + (j0 + j) * C + i0);
-            }
+        if (implementation.mirror) {
+            implementation.mirror(C, scale, gn, begin, end);
+            return;
         }
+        for (int64_t i0 = begin * band; i0 < std::min(C, end * band); i0 += band)
+            for (int64_t j0 = i0; j0 < C; j0 += band)
+                mirror_tile(C, scale, gn, i0, j0, std::min(band, C - i0), std::min(band, C - j0));
     });
 }
 
@@ -110,7 +98,7 @@ void run(const Implementation &implementation, int64_t batch, int64_t spatial, i
             sum_segments(implementation, seg, spatial, C, x + n * spatial * C, gn, workspace);
         else
             sum_blocks(implementation, x + n * spatial * C, C, 0, spatial, buffers, gn, true);
-        mirror(C, scale, gn);
+        mirror(implementation, C, scale, gn);
     }
 }
 

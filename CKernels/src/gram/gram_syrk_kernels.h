@@ -235,12 +235,30 @@ inline __attribute__((always_inline)) void multiply(const Block &b, int64_t begi
     }
 }
 
+// Scales the part of G's rows [i0, i0 + rows) x columns [j0, j0 + cols) on or
+// above the diagonal and mirrors it below: a square tile off the diagonal
+// (j0 > i0) or on it (j0 == i0), at most 16 x 16. Through a small buffer, so
+// that both halves are read and written along rows.
+inline void mirror_tile(int64_t C, float scale, float *g, int64_t i0, int64_t j0, int64_t rows, int64_t cols) {
+    float transposed[16][16];
+    for (int64_t i = 0; i < rows; ++i) {
+        float *row = g + (i0 + i) * C + j0;
+        for (int64_t j = j0 == i0 ? i : 0; j < cols; ++j) transposed[j][i] = row[j] *= scale;
+    }
+    for (int64_t j = j0 == i0 ? 1 : 0; j < cols; ++j)  // on the diagonal: strictly below it
+        std::copy(transposed[j], transposed[j] + (j0 == i0 ? j : rows), g + (j0 + j) * C + i0);
+}
+
 // The per-ISA halves of the computation; the driver (gram_syrk.cpp) splits
 // the work across threads and calls them.
 struct Implementation {
     void (*pack)(const Block &);
     void (*multiply)(const Block &, int64_t, int64_t);
     Shape shape;
+    // Scales and mirrors G's bands of mirror_band rows [begin, end) (see
+    // mirror_tile); nullptr: tile by tile through mirror_tile.
+    void (*mirror)(int64_t C, float scale, float *g, int64_t begin, int64_t end) = nullptr;
+    int64_t mirror_band = 8;
 };
 
 // The implementation for a Gram matrix of `channels` channels.
