@@ -168,13 +168,13 @@ constexpr Costs kCostsAvx512{230e9, 1, {0, 0}, 90e9, 30e9, int64_t(1) << 20, 90e
 // to cold-weight timings in core cycles (one thread, each run a different
 // copy of the layer) of 19 layers of the benchmark networks, 4x4 to 224x224
 // maps, 16 to 1024 channels: this table picks the fastest of direct, F(2x2)
-// and F(4x4) on all of them, where the Zen 5 one lost 22 % on dlib's 17x17x64
-// (F(4x4) 396 against F(2x2) 325 thousand cycles), 61 % on its 8x8x128
-// (F(4x4) 524 against direct 326) and 22 % on ResNet-50's 14x14x256 (F(4x4)
-// 3.6 against F(2x2) 2.95 million). Measured again once the streamed
-// products went slice by slice, it still picks the fastest on all of them. The fit holds from 150 to 230 GFLOP/s
-// for the products with 15-30 GB/s for the weights and a 512 KB share of L2.
-constexpr Costs kCostsAvx512Intel{200e9, 1, {0, 0}, 25e9, 20e9, int64_t(512) << 10, 60e9};
+// and F(4x4) on all of them, where the Zen 5 one lost 10 % on dlib's 17x17x64
+// (F(4x4) 289 against F(2x2) 263 thousand cycles), 33 % on its 8x8x128
+// (F(4x4) 406 against F(2x2) 306) and 17 % on ResNet-50's 14x14x256 (F(4x4)
+// 2.85 against F(2x2) 2.44 million). Of the tables that choose right, this
+// one leaves the widest margin (12 %) between its estimates wherever the
+// two tiles' timings differ by more than 5 %.
+constexpr Costs kCostsAvx512Intel{200e9, 1, {0, 0}, 17e9, 15e9, int64_t(512) << 10, 90e9};
 // AVX-512 on a core that splits 512-bit FMAs (Zen 4, 32 MB L3): products at
 // half Zen 5's rate while the weights come as fast or faster, so F(4x4)'s
 // larger weights cost relatively less. Fitted to in-network timings (fovea-bench
@@ -230,18 +230,11 @@ fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d) {
     // (512-bit FMAs split in two) 0.125 against 0.176 ms on dlib's 4x4x256
     // layers and 0.125 against 0.133 on its 3x3x256 one (fovea-bench profile).
     // It loses on 2x2 maps, where most taps are padding.
-    // On Intel, whose direct kernel goes over small maps' weights slice by
-    // slice (conv_direct.cpp), direct also wins on 16 tiles where F(2x2)'s
-    // weights stay in cache and its products run in fused blocks, which are
-    // not sliced: dlib's 8x8x128 321 against 356 thousand cycles (cold
-    // weights). Streamed, F(2x2)'s products go slice by slice and keep the
-    // lead: ResNet-50's 7x7x512 3.65 against direct's 3.93 million.
     const int64_t tiles = d.batch * ((d.out_size[1] + 1) / 2) * ((d.out_size[2] + 1) / 2);
     const bool full_width = isa_allows(active_isa(), FOVEA_ISA_AVX512) && !cpu_splits_512bit_fma();
     const bool intel = full_width && cpu_is_intel();
     const bool small_maps_win = !full_width && d.out_size[1] >= 3 && d.out_size[2] >= 3;
-    const bool f2_fused = 16 * d.in_channels * d.out_channels * int64_t(sizeof(float)) <= kCacheResidentWeights;
-    if (tiles < (small_maps_win ? 4 : intel && f2_fused ? 17 : 16)) return FOVEA_CONV_ALGORITHM_AUTO;
+    if (tiles < (small_maps_win ? 4 : 16)) return FOVEA_CONV_ALGORITHM_AUTO;
     // F(4x4) does about half the multiplications of F(2x2) but wastes more of
     // its tiles on the image edge, has 2.25 times the weights and dearer
     // transforms; with each ISA's costs, the model above picks the faster one
@@ -326,14 +319,15 @@ void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x,
                               d.pad_begin[2], tiles_w, first, begin, end, v, w.cp, v_tile};
         transforms.input(a);
     };
-    // The GEMMs of positions [begin, end) over `count` tiles. Weights too
-    // large for the core's cache come from memory panel by panel, and each
-    // call spreads a share of the next panel's lines over its depth loop
-    // (gemm::kPrefetchingCalls). Fetching a slice of the next position's
-    // weights in a burst before each call instead had held up the loop's own
-    // loads: 10-15 % slower on 14x14 and 7x7 layers (AVX-512 machine).
-    const bool stream_weights = !fused(plan, w);
-    auto multiply = [&](const float *v, float *product, int64_t count, int64_t begin, int64_t end) {
+    // The GEMMs of positions [begin, end) over `count` tiles. With
+    // `fetch_weights` (weights out of the core's cache: those too large to
+    // stay there, which come from memory panel by panel, or a fused worker's
+    // first block), each call spreads a share of the next panel's lines over
+    // its depth loop (gemm::kPrefetchingCalls). Fetching a slice of the next
+    // position's weights in a burst before each call instead had held up the
+    // loop's own loads: 10-15 % slower on 14x14 and 7x7 layers (AVX-512).
+    auto multiply = [&](const float *v, float *product, int64_t count, int64_t begin, int64_t end,
+                        bool fetch_weights) {
         gemm::UkernelArgs args{};
         args.taps = 1;
         args.kc = w.cp;
@@ -342,7 +336,7 @@ void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x,
         args.n = nr;
         const int64_t panel_floats = w.cp * nr, panel_lines = (panel_floats + 15) / 16;
         const int64_t calls = (count + mr - 1) / mr;
-        const bool stream = stream_weights && calls <= gemm::kPrefetchingCalls;
+        const bool stream = fetch_weights && calls <= gemm::kPrefetchingCalls;
         // Panels larger than L1 go slice by slice when they stream (few
         // calls each): cold weights, one thread, Emerald Rapids, in core
         // cycles, F(2x2) on 14x14x256 (7 calls a panel) 2.61-2.76 -> 2.40-2.46
@@ -428,7 +422,16 @@ void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x,
                 const int64_t n = b / blocks_per_image, first = (b % blocks_per_image) * block;
                 const int64_t count = std::min(block, tiles - first);
                 input(x + n * p.in_image, v, first, 0, count);
-                multiply(v, product, count, 0, positions);
+                // A worker's first block finds the weights out of its cache
+                // (inside a network they always are) and fetches each next
+                // panel ahead; the blocks after it find them in L2. Cold
+                // weights, one thread, Emerald Rapids, core cycles: dlib's
+                // 17x17x64 F(4x4) 362-363 -> 292-309 thousand, F(6x6) 444-448
+                // -> 316-359; ResNet-50's 56x56x64 F(4x4) 1.66-1.71 -> 1.56
+                // million, F(6x6) 1.85-1.94 -> 1.65-1.68; dlib's 35x35x32 the
+                // same. Fetching in every block lost up to 30 % on 35x35x32;
+                // with the weights hot the fetch costs 0-5 %.
+                multiply(v, product, count, 0, positions, b == begin);
                 output(product, y + n * p.out_image, first, 0, count);
             }
         });
@@ -453,14 +456,15 @@ void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x,
                 parallel_for(groups, (groups + threads - 1) / threads, [&](int64_t first_group, int64_t end_group) {
                     const int64_t begin = first_group * mr, end = std::min(count, end_group * mr);
                     input(xn, v, first, begin, end);
-                    multiply(v + begin * v_tile, product + begin * m_tile, end - begin, 0, positions);
+                    multiply(v + begin * v_tile, product + begin * m_tile, end - begin, 0, positions, true);
                     output(product, yn, first, begin, end);
                 });
                 continue;
             }
             parallel_for(count, grain_for(count, 2),
                          [&](int64_t begin, int64_t end) { input(xn, v, first, begin, end); });
-            parallel_for(positions, 1, [&](int64_t begin, int64_t end) { multiply(v, product, count, begin, end); });
+            parallel_for(positions, 1,
+                         [&](int64_t begin, int64_t end) { multiply(v, product, count, begin, end, true); });
             parallel_for(count, grain_for(count, 2),
                          [&](int64_t begin, int64_t end) { output(product, yn, first, begin, end); });
         }
