@@ -143,6 +143,33 @@ extension ISASweep {
             return Array(output.prefix(count))
         }
 
+        /// A square layer: kernel, stride and padding alike on both axes.
+        typealias SquareShape = (kernel: Int, stride: Int, pad: Int, inChannels: Int, outChannels: Int, size: Int)
+
+        static func geometry(_ shape: SquareShape, batch: Int = 2) -> ConvolutionGeometry {
+            let out = windowOutputExtent(input: shape.size, kernel: shape.kernel, stride: shape.stride,
+                                         dilation: 1, padBegin: shape.pad, padEnd: shape.pad)
+            return ConvolutionGeometry(
+                spatialRank: 2, batch: batch, inChannels: shape.inChannels, outChannels: shape.outChannels,
+                groups: 1, inSize: [shape.size, shape.size], outSize: [out, out],
+                kernel: [shape.kernel, shape.kernel], stride: [shape.stride, shape.stride], dilation: [1, 1],
+                padBegin: [shape.pad, shape.pad], padEnd: [shape.pad, shape.pad])
+        }
+
+        /// A residual sum fused into the plan's output stage gives, bit for bit,
+        /// the plain convolution followed by a separate sum and activation.
+        static func expectFusedResidual(
+            _ g: ConvolutionGeometry, _ algorithm: fovea_conv_algorithm, x: [Float], w: [Float], bias: [Float]?,
+            residual: Tensor, activation: Activation, _ context: String
+        ) throws {
+            let count = g.outputShape.reduce(1, *)
+            let prepared = PreparedPlan(g.descriptor(), algorithm, w: w, bias: bias)
+            let plain = prepared.run(x, count: count)
+            let fused = prepared.runResidual(x, residual: residual.scalars, activation: activation, count: count)
+            let separate = try activate(try add(try Tensor(shape: g.outputShape, scalars: plain), residual), activation)
+            #expect(fused.map(\.bitPattern) == separate.scalars.map(\.bitPattern), "\(context) with a residual")
+        }
+
         /// Direct convolution computes the columns whose window overhangs the
         /// padding as tiles running down the column, over the live kernel
         /// columns only. Full 64-wide panels and images taller than a tile take
@@ -191,20 +218,14 @@ extension ISASweep {
         /// tile instead (gemm::ukernel_for_rows).
         @Test func fullTilesApplyTheirActivation() throws {
             var sweep = Sweep(seed: 19)
-            let shapes: [(kernel: Int, stride: Int, pad: Int, inChannels: Int, outChannels: Int, size: Int)] = [
+            let shapes: [SquareShape] = [
                 (7, 2, 3, 3, 64, 40), (3, 1, 1, 5, 128, 16), (1, 1, 0, 9, 64, 14),
                 (3, 1, 1, 24, 70, 17), (1, 1, 0, 200, 64, 15),
             ]
             try forEachInstructionSet { level in
                 for shape in shapes {
                     for activation in [Activation.none, .relu, .relu6, .leakyRelu(alpha: 0.1), .clamp(min: -1, max: 2)] {
-                        let out = windowOutputExtent(input: shape.size, kernel: shape.kernel, stride: shape.stride,
-                                                     dilation: 1, padBegin: shape.pad, padEnd: shape.pad)
-                        let g = ConvolutionGeometry(
-                            spatialRank: 2, batch: 2, inChannels: shape.inChannels, outChannels: shape.outChannels,
-                            groups: 1, inSize: [shape.size, shape.size], outSize: [out, out],
-                            kernel: [shape.kernel, shape.kernel], stride: [shape.stride, shape.stride], dilation: [1, 1],
-                            padBegin: [shape.pad, shape.pad], padEnd: [shape.pad, shape.pad])
+                        let g = Self.geometry(shape)
                         var desc = g.descriptor(activation: activation)
                         let weightShape = g.kernel + [g.inChannels, g.outChannels]
                         let x = try sweep.tensor(g.inputShape, scale: 3).scalars
@@ -223,11 +244,8 @@ extension ISASweep {
                             let context = "\(level) algorithm \(algorithm.rawValue) k\(shape.kernel) -> \(shape.outChannels) \(activation)"
                             let fast = Self.runPlan(&desc, algorithm, x: x, w: w, bias: bias, count: reference.count)
                             expectClose(fast, reference, atol: 1e-5, rtol: 0, context)
-                            let prepared = PreparedPlan(g.descriptor(), algorithm, w: w, bias: bias)
-                            let plain = prepared.run(x, count: reference.count)
-                            let fused = prepared.runResidual(x, residual: residual.scalars, activation: activation, count: reference.count)
-                            let separate = try activate(try add(try Tensor(shape: g.outputShape, scalars: plain), residual), activation)
-                            #expect(fused.map(\.bitPattern) == separate.scalars.map(\.bitPattern), "\(context) with a residual")
+                            try Self.expectFusedResidual(g, algorithm, x: x, w: w, bias: bias, residual: residual,
+                                                         activation: activation, context)
                         }
                     }
                 }
@@ -243,20 +261,14 @@ extension ISASweep {
         /// at one and at two threads alike.
         @Test func smallMapsGoSliceBySlice() throws {
             var sweep = Sweep(seed: 29)
-            let shapes: [(kernel: Int, stride: Int, pad: Int, inChannels: Int, outChannels: Int, size: Int)] = [
+            let shapes: [SquareShape] = [
                 (3, 1, 1, 64, 70, 4), (3, 1, 1, 33, 128, 7), (3, 2, 1, 40, 64, 9), (3, 1, 0, 72, 16, 8),
                 (5, 1, 2, 9, 200, 3), (3, 1, 1, 130, 64, 1), (3, 1, 2, 30, 64, 1), (7, 1, 3, 5, 64, 6),
             ]
             try forEachInstructionSet { level in
                 for (index, shape) in shapes.enumerated() {
                     let activation: Activation = [.none, .relu, .relu6, .leakyRelu(alpha: 0.1), .sigmoid][index % 5]
-                    let out = windowOutputExtent(input: shape.size, kernel: shape.kernel, stride: shape.stride,
-                                                 dilation: 1, padBegin: shape.pad, padEnd: shape.pad)
-                    let g = ConvolutionGeometry(
-                        spatialRank: 2, batch: 2, inChannels: shape.inChannels, outChannels: shape.outChannels,
-                        groups: 1, inSize: [shape.size, shape.size], outSize: [out, out],
-                        kernel: [shape.kernel, shape.kernel], stride: [shape.stride, shape.stride], dilation: [1, 1],
-                        padBegin: [shape.pad, shape.pad], padEnd: [shape.pad, shape.pad])
+                    let g = Self.geometry(shape)
                     var desc = g.descriptor(activation: activation)
                     let weightShape = g.kernel + [g.inChannels, g.outChannels]
                     let x = try sweep.tensor(g.inputShape).scalars, w = try sweep.tensor(weightShape).scalars
@@ -274,12 +286,8 @@ extension ISASweep {
                     }
                     expectClose(runs[0], reference, atol: 1e-5, rtol: 0, context)
                     #expect(runs[0].map(\.bitPattern) == runs[1].map(\.bitPattern), "\(context): one and two threads differ")
-                    let residual = try sweep.tensor(g.outputShape)
-                    let prepared = PreparedPlan(g.descriptor(), FOVEA_CONV_ALGORITHM_DIRECT, w: w, bias: bias)
-                    let plain = prepared.run(x, count: count)
-                    let fused = prepared.runResidual(x, residual: residual.scalars, activation: activation, count: count)
-                    let separate = try activate(try add(try Tensor(shape: g.outputShape, scalars: plain), residual), activation)
-                    #expect(fused.map(\.bitPattern) == separate.scalars.map(\.bitPattern), "\(context) with a residual")
+                    try Self.expectFusedResidual(g, FOVEA_CONV_ALGORITHM_DIRECT, x: x, w: w, bias: bias,
+                                                 residual: try sweep.tensor(g.outputShape), activation: activation, context)
                 }
             }
         }
@@ -353,14 +361,7 @@ extension ISASweep {
                 #expect(fovea_reference_conv_forward(&desc, x, w, bias, &reference) == FOVEA_STATUS_SUCCESS)
                 forEachInstructionSet { level in
                     for (algorithm, name, tolerance) in Self.algorithms where name.hasPrefix("winograd") {
-                        var plan: OpaquePointer?
-                        #expect(fovea_conv_plan_create(&desc, algorithm, w, bias, &plan) == FOVEA_STATUS_SUCCESS)
-                        defer { fovea_conv_plan_destroy(plan) }
-                        var bytes = 0
-                        #expect(fovea_conv_plan_workspace_size(plan, &desc, &bytes) == FOVEA_STATUS_SUCCESS)
-                        var workspace = [UInt8](repeating: 0xA5, count: max(bytes, 1))
-                        var fast = nanBuffer(reference.count)
-                        #expect(fovea_conv_plan_run(plan, &desc, x, &fast, &workspace, bytes) == FOVEA_STATUS_SUCCESS)
+                        let fast = Self.runPlan(&desc, algorithm, x: x, w: w, bias: bias, count: reference.count)
                         expectClose(fast, reference, atol: tolerance, rtol: 0,
                                     "\(level) \(name) with \(shape.inChannels) -> \(shape.outChannels) channels")
                     }
