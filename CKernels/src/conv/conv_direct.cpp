@@ -103,9 +103,9 @@ struct EvenCalls {
 // interior row of a 4x4 map is two pixels), and each call reads the whole
 // panel, hundreds of KB, from L2, at a few FMAs per line; the panel's first
 // call reads it from L3. Such maps go over each panel slice by slice instead
-// (a kernel row's kSliceBytes of weights at a time), every tile taking the
-// slice while it is in L1 and keeping its partial sums in the output, so
-// that the panel comes over once (kL1PanelBytes, slice_depth).
+// (half of L1's worth of a kernel row's weights at a time: slice_depth),
+// every tile taking the slice while it is in L1 and keeping its partial sums
+// in the output, so that the panel comes over once.
 constexpr int64_t kSlicedPixels = 8 * 8;
 
 bool goes_by_slices(const Problem &p, int64_t depth, int nr) {
