@@ -26,6 +26,15 @@ extension ISASweep {
             // of microkernel row groups on AVX-512 and AVX2, so the threads' shares differ).
             let wide3x3 = try Tensor.randomUniform(shape: [3, 3, 130, 136], in: -1...1, seed: 68)
             let xWide = try Tensor.randomUniform(shape: [1, 26, 27, 130], in: -1...1, seed: 69)
+            // Weight panels larger than L1 go slice by slice, which changes the order of the sums
+            // of one- and two-row microkernel calls, so they must slice alike on one thread and
+            // two: 256 -> 64 channels on 12x12 (F(2x2) weights that stay in cache, four blocks of
+            // 9 tiles, each ending in a 2-row call) and 256 -> 256 on 20x24 (streamed; 120 tiles,
+            // which two threads share as 63 and 57, the last call of one row).
+            let cachedSliced = try Tensor.randomUniform(shape: [3, 3, 256, 64], in: -1...1, seed: 70)
+            let xCachedSliced = try Tensor.randomUniform(shape: [1, 12, 12, 256], in: -1...1, seed: 71)
+            let streamedSliced = try Tensor.randomUniform(shape: [3, 3, 256, 256], in: -1...1, seed: 72)
+            let xStreamedSliced = try Tensor.randomUniform(shape: [1, 20, 24, 256], in: -1...1, seed: 73)
             let dw = try Tensor.randomUniform(shape: [5, 5, 1, 40], in: -1...1, seed: 64)
             let pw = try Tensor.randomUniform(shape: [1, 1, 40, 33], in: -1...1, seed: 65)
             // 260 channels: the AVX2 Gram packs its blocks on one thread and reads them in place on two.
@@ -37,6 +46,8 @@ extension ISASweep {
                         outputs.append(try Conv2D(weight: w, padding: .same, activation: .relu, algorithm: algorithm)(x))
                         outputs.append(try Conv2D(weight: big, padding: .same, algorithm: algorithm)(xBig))
                         outputs.append(try Conv2D(weight: wide3x3, padding: .same, algorithm: algorithm)(xWide))
+                        outputs.append(try Conv2D(weight: cachedSliced, padding: .same, algorithm: algorithm)(xCachedSliced))
+                        outputs.append(try Conv2D(weight: streamedSliced, padding: .same, algorithm: algorithm)(xStreamedSliced))
                     }
                     outputs.append(try conv2d(x, weight: dw, stride: 2, padding: .same, groups: 40))
                     outputs.append(try separableConv2d(x, depthwiseWeight: dw, pointwiseWeight: pw, padding: .same))

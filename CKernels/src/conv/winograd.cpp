@@ -319,15 +319,17 @@ void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x,
                               d.pad_begin[2], tiles_w, first, begin, end, v, w.cp, v_tile};
         transforms.input(a);
     };
-    // The GEMMs of positions [begin, end) over `count` tiles. With
-    // `fetch_weights` (weights out of the core's cache: those too large to
-    // stay there, which come from memory panel by panel, or a fused worker's
-    // first block), each call spreads a share of the next panel's lines over
-    // its depth loop (gemm::kPrefetchingCalls). Fetching a slice of the next
-    // position's weights in a burst before each call instead had held up the
-    // loop's own loads: 10-15 % slower on 14x14 and 7x7 layers (AVX-512).
+    // The GEMMs of positions [begin, end) over `count` tiles. The weights come
+    // from memory or L3 panel by panel (inside a network even those small
+    // enough to stay in cache arrive cold), and when a panel serves few calls
+    // each call spreads a share of the next panel's lines over its depth loop
+    // (gemm::kPrefetchingCalls). Fetching a slice of the next position's
+    // weights in a burst before each call instead had held up the loop's own
+    // loads: 10-15 % slower on 14x14 and 7x7 layers (AVX-512).
+    // `slicing_count`: the tiles of the block or chunk the call is part of,
+    // which the shape alone decides (see `sliced`).
     auto multiply = [&](const float *v, float *product, int64_t count, int64_t begin, int64_t end,
-                        bool fetch_weights) {
+                        int64_t slicing_count) {
         gemm::UkernelArgs args{};
         args.taps = 1;
         args.kc = w.cp;
@@ -336,14 +338,19 @@ void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x,
         args.n = nr;
         const int64_t panel_floats = w.cp * nr, panel_lines = (panel_floats + 15) / 16;
         const int64_t calls = (count + mr - 1) / mr;
-        const bool stream = fetch_weights && calls <= gemm::kPrefetchingCalls;
-        // Panels larger than L1 go slice by slice when they stream (few
-        // calls each): cold weights, one thread, Emerald Rapids, in core
+        const bool stream = calls <= gemm::kPrefetchingCalls;
+        // Panels larger than L1 go slice by slice when they serve few calls:
+        // cold weights, one thread, Emerald Rapids, in core
         // cycles, F(2x2) on 14x14x256 (7 calls a panel) 2.61-2.76 -> 2.40-2.46
         // million, on 7x7x512 (3 calls) 3.95-4.13 -> 3.69-3.88, 13x13 256->512
         // 4.20 -> 4.05, 16x16x256 (10 calls) 2.97-3.06 -> 2.76-2.85; F(4x4)
         // on 14x14x256 (3 calls) 2.81-2.96 -> 2.53-2.83.
-        const bool sliced = stream && panel_floats * int64_t(sizeof(float)) > kL1PanelBytes;
+        // Slicing changes the order of the sums of one- and two-row calls
+        // (the microkernel accumulates their even and odd depth steps apart),
+        // so whether a product goes slice by slice depends on its block's or
+        // chunk's tiles, never on a thread's share of them.
+        const bool sliced = (slicing_count + mr - 1) / mr <= gemm::kPrefetchingCalls &&
+                            panel_floats * int64_t(sizeof(float)) > kL1PanelBytes;
         const int64_t slice = sliced ? slice_depth(nr) : w.cp;
         const float *packed_end = plan.packed.data() + end * per_position;
         for (int64_t xi = begin; xi < end; ++xi) {
@@ -373,7 +380,7 @@ void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x,
                     args.kc = to - from;
                     args.accumulate = from > 0;
                     for (int64_t i = 0, call = 0; i < count; i += mr, ++call) {
-                        gemm::share_prefetch(args, next, next_lines, call, calls);
+                        if (stream) gemm::share_prefetch(args, next, next_lines, call, calls);
                         args.a = v + i * v_tile + xi * w.cp + from;
                         args.c = product + i * m_tile + xi * w.kp + j * nr;
                         args.m = std::min<int64_t>(mr, count - i);
@@ -422,16 +429,14 @@ void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x,
                 const int64_t n = b / blocks_per_image, first = (b % blocks_per_image) * block;
                 const int64_t count = std::min(block, tiles - first);
                 input(x + n * p.in_image, v, first, 0, count);
-                // A worker's first block finds the weights out of its cache
-                // (inside a network they always are) and fetches each next
-                // panel ahead; the blocks after it find them in L2. Cold
+                // Fused blocks fetch each next panel ahead as the chunks do,
+                // though their weights stay in cache after the first. Cold
                 // weights, one thread, Emerald Rapids, core cycles: dlib's
-                // 17x17x64 F(4x4) 362-363 -> 292-309 thousand, F(6x6) 444-448
-                // -> 316-359; ResNet-50's 56x56x64 F(4x4) 1.66-1.71 -> 1.56
-                // million, F(6x6) 1.85-1.94 -> 1.65-1.68; dlib's 35x35x32 the
-                // same. Fetching in every block lost up to 30 % on 35x35x32;
-                // with the weights hot the fetch costs 0-5 %.
-                multiply(v, product, count, 0, positions, b == begin);
+                // 17x17x64 F(2x2) 337-354 -> 282-288 thousand, F(4x4) 362-422
+                // -> 292-329, F(6x6) 444-644 -> 316-385; its 35x35x32 F(4x4)
+                // 254-266 -> 217-224; ResNet-50's 56x56x64 F(4x4) 1.66-1.71
+                // -> 1.56 million. With the weights hot it costs 0-5 %.
+                multiply(v, product, count, 0, positions, count);
                 output(product, y + n * p.out_image, first, 0, count);
             }
         });
@@ -456,7 +461,7 @@ void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x,
                 parallel_for(groups, (groups + threads - 1) / threads, [&](int64_t first_group, int64_t end_group) {
                     const int64_t begin = first_group * mr, end = std::min(count, end_group * mr);
                     input(xn, v, first, begin, end);
-                    multiply(v + begin * v_tile, product + begin * m_tile, end - begin, 0, positions, true);
+                    multiply(v + begin * v_tile, product + begin * m_tile, end - begin, 0, positions, count);
                     output(product, yn, first, begin, end);
                 });
                 continue;
@@ -464,7 +469,7 @@ void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x,
             parallel_for(count, grain_for(count, 2),
                          [&](int64_t begin, int64_t end) { input(xn, v, first, begin, end); });
             parallel_for(positions, 1,
-                         [&](int64_t begin, int64_t end) { multiply(v, product, count, begin, end, true); });
+                         [&](int64_t begin, int64_t end) { multiply(v, product, count, begin, end, count); });
             parallel_for(count, grain_for(count, 2),
                          [&](int64_t begin, int64_t end) { output(product, yn, first, begin, end); });
         }
