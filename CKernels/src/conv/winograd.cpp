@@ -332,11 +332,10 @@ void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x,
                         int64_t slicing_count) {
         gemm::UkernelArgs args{};
         args.taps = 1;
-        args.kc = w.cp;
         args.a_row_stride = v_tile;
         args.ldc = m_tile;
         args.n = nr;
-        const int64_t panel_floats = w.cp * nr, panel_lines = (panel_floats + 15) / 16;
+        const int64_t panel_floats = w.cp * nr;
         const int64_t calls = (count + mr - 1) / mr;
         const bool stream = calls <= gemm::kPrefetchingCalls;
         // Panels larger than L1 go slice by slice when they serve few calls:
@@ -357,21 +356,9 @@ void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x,
             const float *u = plan.packed.data() + xi * per_position;
             for (int64_t j = 0; j < panels; ++j) {
                 const float *panel = u + j * panel_floats;
-                // The next panel follows this one, the next position's first
-                // follows the last (the packed weights are one array).
-                const bool more = j + 1 < panels || xi + 1 < end;
-                if (!sliced) {
-                    args.b = panel;
-                    args.kc = w.cp;
-                    for (int64_t i = 0, call = 0; i < count; i += mr, ++call) {
-                        if (stream && more) gemm::share_prefetch(args, args.b + panel_floats, panel_lines, call, calls);
-                        args.a = v + i * v_tile + xi * w.cp;
-                        args.c = product + i * m_tile + xi * w.kp + j * nr;
-                        args.m = std::min<int64_t>(mr, count - i);
-                        plan.ukernel.kernel(args);
-                    }
-                    continue;
-                }
+                // Each call fetches a share of what comes next: the next slice
+                // or, after the last, the next panel (the next position's first
+                // follows the last: the packed weights are one array).
                 for (int64_t from = 0; from < w.cp; from += slice) {
                     const int64_t to = std::min(w.cp, from + slice);
                     const float *next = panel + to * nr;
@@ -387,7 +374,6 @@ void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x,
                         plan.ukernel.kernel(args);
                     }
                 }
-                args.accumulate = 0;
             }
         }
     };
