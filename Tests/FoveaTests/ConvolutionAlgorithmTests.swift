@@ -292,6 +292,45 @@ extension ISASweep {
             }
         }
 
+        /// Pointwise convolutions split their pixels into calls as even as the
+        /// tile allows (49 pixels as 10, 10, 10, 10, 9 rather than four of 12
+        /// and one of 1), in both of GEMM's loops: weights small enough to stay
+        /// in cache (tile by tile) and larger ones (panel by panel, streamed).
+        /// Against the reference, at one and two threads bit for bit, with a
+        /// fused residual.
+        @Test func pointwisePixelsSplitEvenly() throws {
+            var sweep = Sweep(seed: 31)
+            let shapes: [SquareShape] = [
+                (1, 1, 0, 960, 160, 7), (1, 1, 0, 576, 96, 5), (1, 1, 0, 300, 200, 6),
+                (1, 1, 0, 16, 96, 13), (1, 1, 0, 24, 40, 5), (1, 1, 0, 8, 24, 3),
+            ]
+            try forEachInstructionSet { level in
+                for (index, shape) in shapes.enumerated() {
+                    let activation: Activation = [.none, .relu6, .relu, .leakyRelu(alpha: 0.1), .sigmoid][index % 5]
+                    let g = Self.geometry(shape)
+                    var desc = g.descriptor(activation: activation)
+                    let weightShape = g.kernel + [g.inChannels, g.outChannels]
+                    let x = try sweep.tensor(g.inputShape).scalars, w = try sweep.tensor(weightShape).scalars
+                    let bias = index % 2 == 0 ? try sweep.tensor([g.outChannels]).scalars : nil
+                    let count = g.outputShape.reduce(1, *)
+                    var reference = nanBuffer(count)
+                    #expect(fovea_reference_conv_forward(&desc, x, w, bias, &reference) == FOVEA_STATUS_SUCCESS)
+                    let context = "\(level) 1x1 \(shape.inChannels)->\(shape.outChannels) on \(shape.size)x\(shape.size) \(activation)"
+                    var runs: [[Float]] = []
+                    let saved = Threads.count
+                    defer { try? Threads.setCount(saved) }
+                    for threads in [1, 2] {
+                        try Threads.setCount(threads)
+                        runs.append(Self.runPlan(&desc, FOVEA_CONV_ALGORITHM_GEMM, x: x, w: w, bias: bias, count: count))
+                    }
+                    expectClose(runs[0], reference, atol: 1e-4, rtol: 0, context)
+                    #expect(runs[0].map(\.bitPattern) == runs[1].map(\.bitPattern), "\(context): one and two threads differ")
+                    try Self.expectFusedResidual(g, FOVEA_CONV_ALGORITHM_GEMM, x: x, w: w, bias: bias,
+                                                 residual: try sweep.tensor(g.outputShape), activation: activation, context)
+                }
+            }
+        }
+
         /// Strided, unpadded 1x1 convolutions (ResNet's projection shortcuts):
         /// GEMM gathers the pixels they read into one matrix first, and `auto`
         /// picks that path. Odd sizes leave input rows and columns unread; 1-D to

@@ -86,18 +86,6 @@ void live_kernel_rows(const fovea_conv_desc &d, int64_t oh_begin, int64_t oh_end
     while (last > first && top_of_first + (last - 1) * d.dilation[1] >= d.in_size[1]) --last;
 }
 
-// `count` rows in the fewest calls of at most mr rows, as even as can be:
-// 109 pixels as 13 calls of 7 and 3 of 6 rather than 15 of 7 and one of 4,
-// whose short tile runs its FMAs at a fraction of the rate.
-struct EvenCalls {
-    int64_t base, longer;  // every call has base rows, the first `longer` one more
-    EvenCalls(int64_t count, int64_t mr) {
-        const int64_t calls = std::max<int64_t>(1, (count + mr - 1) / mr);
-        base = count / calls, longer = count % calls;
-    }
-    int64_t rows(int64_t call) const { return base + (call < longer ? 1 : 0); }
-};
-
 // A small map (the last stages of ResNet-50 and dlib's face network: 4x4
 // to 8x8 pixels) gives each panel of weights a handful of short calls (an
 // interior row of a 4x4 map is two pixels), and each call reads the whole

@@ -146,8 +146,12 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
     // took 1.82-1.84 ms with its input cold and 1.38-1.40 so; fetching rows
     // that later panels read again from L2 or L3 (the panel-major order)
     // cost 15 %, and is not done.
-    auto multiply = [&](const float *a, int64_t a_stride, int64_t rows, float *c, int64_t g, int64_t j,
-                        bool stream = false, bool fetch_rows = false) {
+    // Calls [first_call, end_call) of `calls`, the even split of rows that a
+    // and c start: tiles of mr rows would leave 49 pixels (a 7x7 map) a last
+    // call of one row at 12 rows per tile, at a third of the FMA rate.
+    auto multiply = [&](const float *a, int64_t a_stride, const EvenCalls &calls, int64_t first_call,
+                        int64_t end_call, float *c, int64_t g, int64_t j, bool stream = false,
+                        bool fetch_rows = false) {
         gemm::UkernelArgs args{};
         args.a_row_stride = a_stride;
         args.taps = 1;
@@ -158,19 +162,20 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
         args.bias = plan.bias.empty() ? nullptr : plan.packed_bias.data() + g * group_width + j * nr;
         args.finish = 1;
         args.activation = d.activation;
-        const int64_t panel_lines = (depth * nr + 15) / 16, calls = (rows + mr - 1) / mr;
-        stream = stream && calls <= gemm::kPrefetchingCalls && g * panels + j + 1 < d.groups * panels;
-        for (int64_t i = 0, call = 0; i < rows; i += mr, ++call) {
-            if (stream) gemm::share_prefetch(args, args.b + depth * nr, panel_lines, call, calls);
-            else if (fetch_rows && a_stride == depth) {
-                args.prefetch = a + (i + mr) * a_stride;
-                args.prefetch_lines = mr * depth / 16;
+        const int64_t panel_lines = (depth * nr + 15) / 16, count = end_call - first_call;
+        stream = stream && count <= gemm::kPrefetchingCalls && g * panels + j + 1 < d.groups * panels;
+        for (int64_t call = first_call; call < end_call; ++call) {
+            const int64_t i = calls.first(call);
+            const bool more = call + 1 < end_call;
+            if (stream) gemm::share_prefetch(args, args.b + depth * nr, panel_lines, call - first_call, count);
+            else if (fetch_rows && a_stride == depth && call + 1 < calls.calls) {
+                args.prefetch = a + calls.first(call + 1) * a_stride;
+                args.prefetch_lines = calls.rows(call + 1) * depth / 16;
             }
             args.a = a + i * a_stride;
             args.c = c + i * K + j * nr;
-            args.m = std::min<int64_t>(mr, rows - i);
-            if (fetch_output && i + mr < rows)
-                prefetch_tile(p, args.c + mr * K, std::min<int64_t>(mr, rows - i - mr), args.n, K);
+            args.m = calls.rows(call);
+            if (fetch_output && more) prefetch_tile(p, args.c + args.m * K, calls.rows(call + 1), args.n, K);
             const bool added = fuse_residual(plan, p, args);
             ukernel.kernel(args);
             if (finish) finish_tile(p, added, args.c, args.m, args.n, K);
@@ -185,18 +190,18 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
             x = static_cast<const float *>(workspace);
         }
         const int64_t rows = d.batch * pixels;
-        const int64_t tiles = (rows + mr - 1) / mr;
+        const EvenCalls calls(rows, mr);
+        const int64_t tiles = calls.calls;
         if (size_t(d.groups * panels * depth * nr) * sizeof(float) <= (size_t(256) << 10)) {
             // Small weights (few input channels: MobileNet's expansions) stay in
             // cache whatever the order, and the output is the traffic that
             // matters: tile-major, so each output row is written whole, once.
             parallel_for(tiles, grain_for(tiles, 4), [&](int64_t begin, int64_t end) {
-                const int64_t first = begin * mr, last = std::min(rows, end * mr);
                 for (int64_t g = 0; g < d.groups; ++g)
-                    for (int64_t i = first; i < last; i += 8 * mr) {
-                        const int64_t count = std::min<int64_t>(8 * mr, last - i);
+                    for (int64_t t = begin; t < end; t += 8) {
+                        const int64_t t_end = std::min(end, t + 8);
                         for (int64_t j = 0; j < panels; ++j)
-                            multiply(x + i * C + g * Cg, C, count, y + i * K + g * Kg, g, j, false, j == 0);
+                            multiply(x + g * Cg, C, calls, t, t_end, y + g * Kg, g, j, false, j == 0);
                     }
             });
             return;
@@ -207,8 +212,7 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
             for (int64_t item = begin; item < end;) {
                 const int64_t t = item % tiles, j = (item / tiles) % panels, g = item / (tiles * panels);
                 const int64_t run = std::min(end - item, tiles - t);  // tiles of this panel in the chunk
-                const int64_t first = t * mr, last = std::min(rows, (t + run) * mr);
-                multiply(x + first * C + g * Cg, C, last - first, y + first * K + g * Kg, g, j, true);
+                multiply(x + g * Cg, C, calls, t, t + run, y + g * Kg, g, j, true);
                 item += run;
             }
         });
@@ -230,7 +234,9 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
             float *yn = y + n * p.out_image + first * K;
             for (int64_t g = 0; g < d.groups; ++g) {
                 im2col_rows(p, xn, first, rows, g, columns);
-                for (int64_t j = 0; j < panels; ++j) multiply(columns, depth, rows, yn + g * Kg, g, j);
+                const EvenCalls calls(rows, mr);
+                for (int64_t j = 0; j < panels; ++j)
+                    multiply(columns, depth, calls, 0, calls.calls, yn + g * Kg, g, j);
             }
         }
     });

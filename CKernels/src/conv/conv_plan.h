@@ -92,6 +92,20 @@ inline gemm::UkernelInfo run_ukernel(const fovea_conv_plan &plan, const Problem 
                                   p.d.out_size[0] * p.d.out_size[1] * p.d.out_size[2]);
 }
 
+// `count` rows in the fewest calls of at most mr rows, as even as can be:
+// 109 pixels as 13 calls of 7 and 3 of 6 rather than 15 of 7 and one of 4,
+// whose short tile runs its FMAs at a fraction of the rate. The split depends
+// on count and mr alone, never on the thread count.
+struct EvenCalls {
+    int64_t calls, base, longer;  // every call has base rows, the first `longer` one more
+    EvenCalls(int64_t count, int64_t mr) {
+        calls = (count + mr - 1) / mr;
+        base = calls > 0 ? count / calls : 0, longer = calls > 0 ? count % calls : 0;
+    }
+    int64_t rows(int64_t call) const { return base + (call < longer ? 1 : 0); }
+    int64_t first(int64_t call) const { return call * base + std::min(call, longer); }
+};
+
 // Weights larger than L1 that a few short calls would each read whole, from
 // L2, go over slice by slice instead: every call takes a slice while it is in
 // L1, keeping its partial sums in the output (conv_direct.cpp, winograd.cpp).
