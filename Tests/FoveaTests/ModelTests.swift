@@ -166,6 +166,33 @@ import Testing
         #expect(model.executed[4].inputs == [1])
     }
 
+    /// A rescaling read only by an unpadded convolution moves into its weights
+    /// and bias (per-channel and single values, groups, strides, with and
+    /// without a bias of its own); one read by a padded convolution or by two
+    /// layers stays. Outputs equal the layers run one by one.
+    @Test func rescalingBeforeAnUnpaddedConvolutionIsAbsorbed() throws {
+        var sweep = Sweep(seed: 27)
+        var g = GraphBuilder()
+        let normalise = g.add(try Rescaling(scale: [1 / 256, 0.5, -2, 3, 0.25, 1], offset: [-0.47, 0.1, 2, -1, 0, 0.3]),
+                              named: "normalise", to: g.input)
+        let grouped = g.add(try Conv2D(weight: try sweep.tensor([3, 2, 3, 8]), bias: try sweep.tensor([8]), stride: [2, 1],
+                                       groups: 2, activation: .relu), named: "grouped", to: normalise)
+        let scaled = g.add(try Rescaling(scale: [0.125], offset: [0.75]), named: "scaled", to: grouped)
+        let stem = g.add(try ConvBatchNorm2D(
+            weight: try sweep.tensor([2, 2, 8, 5]), mean: try sweep.tensor([5]),
+            variance: try Tensor.randomUniform(shape: [5], in: 0.5...1.5, seed: 4), scale: try sweep.tensor([5]),
+            offset: try sweep.tensor([5]), stride: 2), named: "stem", to: scaled)
+        let shifted = g.add(try Rescaling(scale: [2], offset: [1]), named: "shifted", to: stem)
+        let padded = g.add(try Conv2D(weight: try sweep.tensor([3, 3, 5, 4]), padding: .same), named: "padded", to: shifted)
+        let model = try g.build(outputs: ["y": padded])
+        #expect(model.executed.filter { if case .skipped = $0.operation { return true } else { return false } }.count == 2)
+        let x = try sweep.tensor([2, 17, 14, 6])
+        let fused = try model(x)
+        let layerByLayer = try model.trainingValues(x).last!
+        #expect(fused.shape == layerByLayer.shape)
+        expectClose(fused.scalars, layerByLayer.scalars, "rescaling absorbed")
+    }
+
     /// A depthwise convolution read only by a 1x1 convolution runs as one
     /// depthwise-separable block; the results equal the layers run one by one.
     @Test func depthwiseThenPointwiseRunsFused() throws {

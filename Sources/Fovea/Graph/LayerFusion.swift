@@ -9,6 +9,7 @@ extension Graph {
     ) -> [GraphBuilder.Node] {
         var fusion = Fusion(nodes: nodes, outputs: Set(outputs.map(\.1)))
         fusion.absorbPadding()
+        fusion.absorbRescaling()
         fusion.joinSeparableBlocks()
         fusion.joinExpansions()
         fusion.joinResidualSums()
@@ -61,6 +62,20 @@ private struct Fusion {
                   let absorbed = try? absorbing.absorbing(
                       top: pad.top, left: pad.left, bottom: pad.bottom, right: pad.right,
                       nonNegativeInput: nonNegative(node.inputs[0]))
+            else { continue }
+            skip(index, into: reader, operation: .layer(absorbed))
+        }
+        countReaders()
+    }
+
+    /// A rescaling whose only reader is an unpadded 2-D convolution becomes a
+    /// pass-through, its scales and offsets in the convolution's weights.
+    mutating func absorbRescaling() {
+        for (index, node) in nodes.enumerated() {
+            guard case .layer(let layer) = node.operation, let rescaling = layer as? Rescaling,
+                  let reader = onlyReader(of: index),
+                  case .layer(let next) = nodes[reader].operation, let conv = convolutionCore(of: next),
+                  let absorbed = try? rescaling.absorbed(into: conv)
             else { continue }
             skip(index, into: reader, operation: .layer(absorbed))
         }
