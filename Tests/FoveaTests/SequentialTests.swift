@@ -69,6 +69,34 @@ import Testing
         #expect(throws: FoveaError.self) { try norm(try Tensor.zeros(shape: [1, 2, 2, 4])) }
     }
 
+    /// PaddedAdd in one pass gives what padding every input with zeros,
+    /// summing left to right and activating give, bit for bit: inputs smaller
+    /// on any axis (the first one too), equal shapes, rank 2 and 4.
+    @Test func paddedAddMatchesPadThenAdd() throws {
+        var sweep = Sweep(seed: 33)
+        let cases: [([[Int]], Activation)] = [
+            ([[1, 3, 3, 64], [1, 4, 4, 32]], .relu), ([[2, 5, 4, 8], [2, 5, 4, 8]], .none),
+            ([[2, 3, 5, 7], [2, 4, 2, 9], [1, 4, 5, 3]], .leakyRelu(alpha: 0.1)), ([[3, 5], [4, 2]], .relu6),
+        ]
+        for (shapes, activation) in cases {
+            var inputs: [Tensor] = []
+            for shape in shapes { inputs.append(try sweep.tensor(shape)) }
+            let layer = try PaddedAdd(activation: activation)
+            let shape = try layer.outputShape(for: shapes)
+            var sum: Tensor?
+            for input in inputs {
+                let padded = try pad(input, begin: Array(repeating: 0, count: shape.count),
+                                     end: shape.indices.map { shape[$0] - input.shape[$0] })
+                sum = try sum.map { (partial: Tensor) throws(FoveaError) -> Tensor in try add(partial, padded) } ?? padded
+            }
+            let expected = try activate(sum!, activation)
+            let got = try layer(inputs)
+            #expect(got.shape == shape)
+            #expect(got.scalars.map(\.bitPattern) == expected.scalars.map(\.bitPattern), "\(shapes)")
+        }
+        #expect(throws: FoveaError.self) { try PaddedAdd()([try Tensor.zeros(shape: [2, 2]), try Tensor.zeros(shape: [2])]) }
+    }
+
     /// Rescaling works sixteen values at a time over a repeating pattern of
     /// its per-channel values: every channel count and a tail that is not a
     /// whole pattern give x * scale + offset, bit for bit.

@@ -145,17 +145,42 @@ public struct PaddedAdd: MergeLayer {
     }
 
     /// Pads every input with zeros to the common shape, sums, and applies the activation.
+    ///
+    /// One pass: the first input is copied (or zeros laid down where it does
+    /// not reach), each other input added over its own extent, the activation
+    /// applied in place. Padding copies, sums and activation as passes of
+    /// their own took dlib's 17x17x64 join 19 µs.
     public func callAsFunction(_ inputs: [Tensor]) throws(FoveaError) -> Tensor {
         let shape = try outputShape(for: inputs.map(\.shape))
-        var sum: Tensor?
-        for input in inputs {
-            let padded = input.shape == shape
-                ? input
-                : try pad(input, begin: Array(repeating: 0, count: shape.count),
-                          end: shape.indices.map { shape[$0] - input.shape[$0] })
-            sum = try sum.map { (partial: Tensor) throws(FoveaError) -> Tensor in try add(partial, padded) } ?? padded
+        let output = try Tensor(uninitializedShape: shape)
+        let y = output.writePointer
+        if inputs[0].shape != shape { y.initialize(repeating: 0, count: output.count) }
+        for (index, input) in inputs.enumerated() where input.count > 0 {
+            let x = input.readPointer
+            let copies = index == 0 && input.shape == shape
+            if copies { y.update(from: x, count: input.count); continue }
+            // Rows along the last axis, at their place in the output.
+            let width = input.shape.last ?? 1
+            var position = Array(repeating: 0, count: max(shape.count - 1, 0))
+            for row in 0..<(input.count / width) {
+                var offset = 0
+                for axis in position.indices { offset = offset * shape[axis] + position[axis] }
+                let target = y + offset * (shape.last ?? 1), source = x + row * width
+                if index == 0 {
+                    target.update(from: source, count: width)
+                } else {
+                    for c in 0..<width { target[c] += source[c] }
+                }
+                // The next row's position: an odometer over the input's extents.
+                for axis in position.indices.reversed() {
+                    position[axis] += 1
+                    if position[axis] < input.shape[axis] { break }
+                    position[axis] = 0
+                }
+            }
         }
-        return activation == .none ? sum! : try activate(sum!, activation)
+        if activation != .none { try activateInPlace(output, activation) }
+        return output
     }
 }
 

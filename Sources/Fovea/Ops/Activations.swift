@@ -10,6 +10,15 @@ public func activate(_ input: Tensor, _ activation: Activation) throws(FoveaErro
     return output
 }
 
+/// Applies an activation to every element of a tensor this module just made
+/// and has not handed out yet.
+func activateInPlace(_ tensor: Tensor, _ activation: Activation) throws(FoveaError) {
+    var act = try activation.validated().cValue
+    try check(
+        fovea_activation_forward(&act, Int64(tensor.count), tensor.writePointer, tensor.writePointer),
+        "activation")
+}
+
 /// `max(x, 0)` elementwise.
 public func relu(_ input: Tensor) throws(FoveaError) -> Tensor { try activate(input, .relu) }
 
