@@ -103,22 +103,117 @@ bool goes_by_slices(const Problem &p, int64_t depth, int nr) {
            depth * nr * int64_t(sizeof(float)) > kL1PanelBytes;
 }
 
-// One tile of a sliced run: its rows of input and output and the part of
-// the kernel that reaches the image.
-struct SliceTile {
-    const float *a;  // input of the tile's first pixel at kernel row 0, column 0
-    int64_t a_row_stride;
-    float *c;  // output of that pixel, channel 0
-    int64_t ldc, m;
+// One microkernel call's share of an image: its pixels in the input and the
+// output, and the part of the kernel that reaches the image for all of them.
+struct Tile {
+    int64_t a;             // padded input offset of the first pixel's window (kernel row 0, column 0)
+    int64_t a_row_stride;  // floats between the tile's pixels in the input
+    int64_t c;             // output offset of the first pixel, channel 0
+    int64_t ldc, m;        // floats between the tile's pixels in the output, and how many
     int64_t first_row, last_row;  // kernel rows that reach the image
-    int64_t lo, hi;               // the part of a kernel row's kc values that does
+    int64_t lo, hi;               // the values of a kernel row's kc that do
+};
+
+// The tiles of one image, numbered: every output row's interior in calls
+// along the row, then the edge columns in tiles running down the column.
+//
+// Output columns whose window overhangs the left or right edge: when a
+// kernel row is one merged tap (kernel_width * C contiguous values), such a
+// column can drop the overhanging kernel columns, but only if every pixel of
+// its tile overhangs alike. So edge columns are tiles down the column, and the
+// rows' tiles cover just the interior [left_edge, right_edge).
+class TileGrid {
+public:
+    TileGrid(const Problem &p, int64_t padded_height, int64_t padded_width, int64_t kc, int64_t mr, bool merged)
+        : d_(p.d), Hp_(padded_height), Wp_(padded_width), kc_(kc), mr_(mr),
+          left_edge_(0), right_edge_(p.d.out_size[2]), row_calls_(0, 1) {
+        const int64_t out_w = d_.out_size[2];
+        if (merged && d_.kernel[0] == 1) {
+            auto overhangs = [&](int64_t ow) {
+                const ColumnTaps c = column_taps(d_, ow);
+                return c.lo > 0 || c.hi < d_.kernel[2];
+            };
+            while (left_edge_ < out_w && overhangs(left_edge_)) ++left_edge_;
+            while (right_edge_ > left_edge_ && overhangs(right_edge_ - 1)) --right_edge_;
+        }
+        row_calls_ = EvenCalls(right_edge_ - left_edge_, mr);
+        row_tiles_ = d_.out_size[0] * d_.out_size[1] * row_calls_.calls;
+        tiles_per_column_ = d_.out_size[0] * ((d_.out_size[1] + mr - 1) / mr);
+        edge_columns_ = left_edge_ + (out_w - right_edge_);
+    }
+
+    int64_t count() const { return row_tiles_ + edge_columns_ * tiles_per_column_; }
+
+    // Calls f(tile) for tiles [begin, end) in order. Along a row the tiles
+    // follow each other without the divisions at() needs: with calls of a few
+    // hundred cycles (MobileNet's stem: 27 values deep) those cost a quarter.
+    template <class F>
+    __attribute__((always_inline)) void visit(int64_t begin, int64_t end, F &&f) const {
+        int64_t i = begin;
+        if (i < std::min(end, row_tiles_)) {
+            int64_t call = i % row_calls_.calls;
+            Tile tile = at(i);
+            for (;;) {
+                f(tile);
+                if (++i >= std::min(end, row_tiles_)) break;
+                if (++call < row_calls_.calls) {
+                    tile.a += tile.m * d_.stride[2] * d_.in_channels;
+                    tile.c += tile.m * d_.out_channels;
+                    tile.m = row_calls_.rows(call);
+                } else {
+                    call = 0;
+                    tile = at(i);
+                }
+            }
+        }
+        for (; i < end; ++i) f(at(i));
+    }
+
+    __attribute__((always_inline)) Tile at(int64_t i) const {
+        const fovea_conv_desc &d = d_;
+        const int64_t C = d.in_channels, K = d.out_channels, out_h = d.out_size[1], out_w = d.out_size[2];
+        Tile tile{};
+        if (i < row_tiles_) {
+            const int64_t row = i / row_calls_.calls, call = i % row_calls_.calls;
+            const int64_t od = row / out_h, oh = row % out_h, ow = left_edge_ + row_calls_.first(call);
+            live_kernel_rows(d, oh, oh + 1, tile.first_row, tile.last_row);
+            tile.a = ((od * d.stride[0] * Hp_ + oh * d.stride[1]) * Wp_ + ow * d.stride[2]) * C;
+            tile.a_row_stride = d.stride[2] * C;
+            tile.c = (row * out_w + ow) * K;
+            tile.ldc = K, tile.m = row_calls_.rows(call);
+            tile.lo = 0, tile.hi = kc_;
+            return tile;
+        }
+        i -= row_tiles_;
+        const int64_t e = i / tiles_per_column_, t = i % tiles_per_column_;
+        const int64_t ow = e < left_edge_ ? e : right_edge_ + (e - left_edge_);
+        const int64_t per_depth = (out_h + mr_ - 1) / mr_;
+        const int64_t od = t / per_depth, oh = (t % per_depth) * mr_;
+        const ColumnTaps live = column_taps(d, ow);
+        tile.m = std::min<int64_t>(mr_, out_h - oh);
+        live_kernel_rows(d, oh, oh + tile.m, tile.first_row, tile.last_row);
+        tile.a = ((od * d.stride[0] * Hp_ + oh * d.stride[1]) * Wp_ + ow * d.stride[2]) * C;
+        tile.a_row_stride = d.stride[1] * Wp_ * C;
+        tile.c = ((od * out_h + oh) * out_w + ow) * K;
+        tile.ldc = out_w * K;
+        tile.lo = live.lo * C, tile.hi = live.hi * C;
+        return tile;
+    }
+
+private:
+    const fovea_conv_desc &d_;
+    int64_t Hp_, Wp_, kc_, mr_;
+    int64_t left_edge_, right_edge_;
+    EvenCalls row_calls_;
+    int64_t row_tiles_ = 0, tiles_per_column_ = 0, edge_columns_ = 0;
 };
 
 // The calls of one image's tiles, slice by slice of each panel (groups == 1).
 // A tile's sums go through the same slices in the same order whichever
 // thread takes it: results do not depend on the thread count.
 void run_sliced(const fovea_conv_plan &plan, const Problem &p, const gemm::UkernelInfo &ukernel,
-                const std::vector<SliceTile> &tiles, const std::vector<int64_t> &taps, int64_t kc) {
+                const std::vector<Tile> &tiles, const float *xp, float *yn, const std::vector<int64_t> &taps,
+                int64_t kc) {
     const fovea_conv_desc &d = p.d;
     const int nr = ukernel.nr;
     const int64_t K = d.out_channels, depth = p.kernel_volume * p.in_channels_per_group;
@@ -141,10 +236,10 @@ void run_sliced(const fovea_conv_plan &plan, const Problem &p, const gemm::Ukern
             args.n = std::min<int64_t>(nr, K - j * nr);
             // Tiles that no kernel tap reaches are their bias and activation.
             for (int64_t t = t0; t < t1; ++t) {
-                const SliceTile &tile = tiles[size_t(t)];
+                const Tile &tile = tiles[size_t(t)];
                 if (tile.first_row < tile.last_row && tile.lo < tile.hi) continue;
-                args.a = tile.a, args.a_row_stride = tile.a_row_stride, args.kc = 0, args.b = panel;
-                args.c = tile.c + j * nr, args.ldc = tile.ldc, args.m = tile.m;
+                args.a = xp + tile.a, args.a_row_stride = tile.a_row_stride, args.kc = 0, args.b = panel;
+                args.c = yn + tile.c + j * nr, args.ldc = tile.ldc, args.m = tile.m;
                 args.bias = bias, args.accumulate = 0, args.finish = 1, args.residual = nullptr;
                 const bool added = fuse_residual(plan, p, args);
                 ukernel.kernel(args);
@@ -163,18 +258,18 @@ void run_sliced(const fovea_conv_plan &plan, const Problem &p, const gemm::Ukern
                     const int64_t next_lines = next_depth * nr / 16;
                     int64_t calls = 0;
                     for (int64_t t = t0; t < t1; ++t) {
-                        const SliceTile &tile = tiles[size_t(t)];
+                        const Tile &tile = tiles[size_t(t)];
                         calls += row >= tile.first_row && row < tile.last_row && tile.lo < to && tile.hi > from;
                     }
                     for (int64_t t = t0, call = 0; t < t1; ++t) {
-                        const SliceTile &tile = tiles[size_t(t)];
+                        const Tile &tile = tiles[size_t(t)];
                         const int64_t lo = std::max(from, tile.lo), hi = std::min(to, tile.hi);
                         if (row < tile.first_row || row >= tile.last_row || lo >= hi) continue;
-                        args.a = tile.a + taps[size_t(row)] + lo;
+                        args.a = xp + tile.a + taps[size_t(row)] + lo;
                         args.a_row_stride = tile.a_row_stride;
                         args.b = panel + (row * kc + lo) * nr;
                         args.kc = hi - lo;
-                        args.c = tile.c + j * nr;
+                        args.c = yn + tile.c + j * nr;
                         args.ldc = tile.ldc;
                         args.m = tile.m;
                         args.bias = bias;
@@ -197,7 +292,7 @@ void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, f
                 void *workspace) {
     const fovea_conv_desc &d = p.d;
     const PaddedInput padded = padded_input(p);
-    const int64_t C = d.in_channels, K = d.out_channels;
+    const int64_t C = d.in_channels;
     const int64_t Cg = p.in_channels_per_group, Kg = p.out_channels_per_group;
     const int64_t Hp = padded.size[1], Wp = padded.size[2];
     const gemm::UkernelInfo ukernel = run_ukernel(plan, p);
@@ -214,31 +309,13 @@ void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, f
     const int64_t depth = p.kernel_volume * Cg;
     const int64_t panels = (Kg + nr - 1) / nr;
     const int64_t group_width = padded_group_width(plan);
-    const int64_t out_h = d.out_size[1], out_w = d.out_size[2];
-    const int64_t rows = d.out_size[0] * out_h;
     const bool finish = finishes_tiles(p);
-
-    // Output columns whose window overhangs the left or right edge. When a
-    // kernel row is one merged tap, such a column can drop the overhanging
-    // kernel columns, but only if every pixel of its tile overhangs alike: the
-    // edge columns are computed as tiles running down the column, and the
-    // rows' tiles cover just the interior [left_edge, right_edge).
-    int64_t left_edge = 0, right_edge = out_w;
-    if (merged && d.kernel[0] == 1) {
-        auto overhangs = [&](int64_t ow) {
-            const ColumnTaps c = column_taps(d, ow);
-            return c.lo > 0 || c.hi < d.kernel[2];
-        };
-        while (left_edge < out_w && overhangs(left_edge)) ++left_edge;
-        while (right_edge > left_edge && overhangs(right_edge - 1)) --right_edge;
-    }
-    const int64_t edge_columns = left_edge + (out_w - right_edge);
-    const EvenCalls row_calls(right_edge - left_edge, mr);
-    const int64_t column_tiles = d.out_size[0] * ((out_h + mr - 1) / mr);
-    const int64_t items_per_panel = (right_edge > left_edge ? rows : 0) + edge_columns * column_tiles;
+    const TileGrid grid(p, Hp, Wp, kc, mr, merged);
+    const int64_t tiles = grid.count();
 
     const bool sliced = goes_by_slices(p, depth, nr);
-    std::vector<SliceTile> tiles;
+    std::vector<Tile> sliced_tiles;
+    if (sliced) grid.visit(0, tiles, [&](const Tile &tile) { sliced_tiles.push_back(tile); });
     for (int64_t n = 0; n < d.batch; ++n) {
         const float *xp = x + n * p.in_image;
         if (padded.copy) {
@@ -247,98 +324,47 @@ void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, f
         }
         float *yn = y + n * p.out_image;
         if (sliced) {
-            // The same tiles as below: rows' interiors, then edge columns.
-            tiles.clear();
-            for (int64_t oh = 0; oh < out_h && right_edge > left_edge; ++oh) {
-                SliceTile tile{};
-                live_kernel_rows(d, oh, oh + 1, tile.first_row, tile.last_row);
-                tile.a_row_stride = d.stride[2] * C, tile.ldc = K, tile.lo = 0, tile.hi = kc;
-                for (int64_t ow = left_edge, call = 0; ow < right_edge; ow += tile.m, ++call) {
-                    tile.a = xp + (oh * d.stride[1] * Wp + ow * d.stride[2]) * C;
-                    tile.c = yn + (oh * out_w + ow) * K;
-                    tile.m = row_calls.rows(call);
-                    tiles.push_back(tile);
-                }
-            }
-            for (int64_t e = 0; e < edge_columns; ++e) {
-                const int64_t ow = e < left_edge ? e : right_edge + (e - left_edge);
-                const ColumnTaps live = column_taps(d, ow);
-                for (int64_t oh = 0; oh < out_h; oh += mr) {
-                    SliceTile tile{};
-                    tile.m = std::min<int64_t>(mr, out_h - oh);
-                    live_kernel_rows(d, oh, oh + tile.m, tile.first_row, tile.last_row);
-                    tile.a = xp + (oh * d.stride[1] * Wp + ow * d.stride[2]) * C;
-                    tile.a_row_stride = d.stride[1] * Wp * C;
-                    tile.c = yn + (oh * out_w + ow) * K;
-                    tile.ldc = out_w * K;
-                    tile.lo = live.lo * C, tile.hi = live.hi * C;
-                    tiles.push_back(tile);
-                }
-            }
-            run_sliced(plan, p, ukernel, tiles, taps, kc);
+            run_sliced(plan, p, ukernel, sliced_tiles, xp, yn, taps, kc);
             continue;
         }
-        // One loop over (group, panel, output row or edge-column tile),
-        // panel-major: consecutive items share a panel of weights, which stays
-        // in cache, and the whole image is one parallel loop, balanced across
-        // threads even when it has few rows.
-        const int64_t items = d.groups * panels * items_per_panel;
+        // One loop over (group, panel, tile), panel-major: consecutive items
+        // share a panel of weights, which stays in cache, and the whole image
+        // is one parallel loop, balanced across threads even when it has few rows.
+        const int64_t items = d.groups * panels * tiles;
         parallel_for(items, grain_for(items, 1), [&](int64_t begin, int64_t end) {
             gemm::UkernelArgs args{};
             args.b_tap_stride = kc * nr;
             args.finish = 1;
             args.activation = d.activation;
-            for (int64_t item = begin; item < end; ++item) {
-                int64_t i = item % items_per_panel;
-                const int64_t j = (item / items_per_panel) % panels, g = item / (items_per_panel * panels);
+            for (int64_t item = begin; item < end;) {
+                const int64_t t = item % tiles, j = (item / tiles) % panels, g = item / (tiles * panels);
+                const int64_t run = std::min(end - item, tiles - t);  // tiles of this panel in the chunk
                 const float *panel = plan.packed.data() + (g * panels + j) * depth * nr;
                 args.n = std::min<int64_t>(nr, Kg - j * nr);
                 args.bias = plan.bias.empty() ? nullptr : plan.packed_bias.data() + g * group_width + j * nr;
-                const int64_t channel = g * Kg + j * nr;
-                if (right_edge > left_edge && i < rows) {
-                    // An output row's interior, in tiles along the row.
-                    const int64_t od = i / out_h, oh = i % out_h;
-                    const float *origin = xp + ((od * d.stride[0] * Hp + oh * d.stride[1]) * Wp) * C + g * Cg;
-                    int64_t first_row, last_row;
-                    live_kernel_rows(d, oh, oh + 1, first_row, last_row);
-                    args.tap_offsets = taps.data() + first_row * taps_per_row;
-                    args.taps = d.kernel[0] == 1 ? (last_row - first_row) * taps_per_row : int64_t(taps.size());
-                    args.b = panel + first_row * taps_per_row * kc * nr;
-                    args.kc = kc;
-                    args.a_row_stride = d.stride[2] * C;
-                    args.ldc = K;
-                    float *out_row = yn + i * out_w * K + channel;
-                    for (int64_t ow = left_edge, call = 0; ow < right_edge; ow += args.m, ++call) {
-                        args.a = origin + ow * d.stride[2] * C;
-                        args.c = out_row + ow * K;
-                        args.m = row_calls.rows(call);
-                        const bool added = fuse_residual(plan, p, args);
-                        ukernel.kernel(args);
-                        if (finish) finish_tile(p, added, args.c, args.m, args.n, args.ldc);
-                    }
-                    continue;
-                }
-                // A tile running down an edge column, over its live kernel columns only.
-                if (right_edge > left_edge) i -= rows;
-                const int64_t e = i / column_tiles, tile = i % column_tiles;
-                const int64_t ow = e < left_edge ? e : right_edge + (e - left_edge);
-                const int64_t tiles_per_depth = (out_h + mr - 1) / mr;
-                const int64_t od = tile / tiles_per_depth, oh = (tile % tiles_per_depth) * mr;
-                const ColumnTaps live = column_taps(d, ow);
-                int64_t first_row, last_row;
-                args.m = std::min<int64_t>(mr, out_h - oh);
-                live_kernel_rows(d, oh, oh + args.m, first_row, last_row);
-                args.tap_offsets = taps.data() + first_row;
-                args.taps = live.hi > live.lo ? last_row - first_row : 0;
-                args.kc = (live.hi - live.lo) * C;
-                args.b = panel + (first_row * kc + live.lo * C) * nr;
-                args.a = xp + ((od * d.stride[0] * Hp + oh * d.stride[1]) * Wp + ow * d.stride[2] + live.lo) * C;
-                args.a_row_stride = d.stride[1] * Wp * C;
-                args.ldc = out_w * K;
-                args.c = yn + ((od * out_h + oh) * out_w + ow) * K + channel;
-                const bool added = fuse_residual(plan, p, args);
-                ukernel.kernel(args);
-                if (finish) finish_tile(p, added, args.c, args.m, args.n, args.ldc);
+                // Inlined whole (visit and at too), the tile's fields stay in
+                // registers: through memory, its m and ldc went into args as
+                // one 16-byte load after two 8-byte stores, a forwarding
+                // stall per call (MobileNet's stem, 27 values deep: 20 % slower).
+                grid.visit(t, t + run, [&](const Tile &tile) __attribute__((always_inline)) {
+                    // A 3-D tap spans depth too: every one of them runs.
+                    const bool reaches = tile.first_row < tile.last_row && tile.lo < tile.hi;
+                    args.taps = !reaches           ? 0
+                                : d.kernel[0] == 1 ? (tile.last_row - tile.first_row) * taps_per_row
+                                                   : int64_t(taps.size());
+                    args.tap_offsets = taps.data() + tile.first_row * taps_per_row;
+                    args.b = panel + (tile.first_row * taps_per_row * kc + tile.lo) * nr;
+                    args.kc = tile.hi - tile.lo;
+                    args.a = xp + tile.a + g * Cg + tile.lo;
+                    args.a_row_stride = tile.a_row_stride;
+                    args.c = yn + tile.c + g * Kg + j * nr;
+                    args.ldc = tile.ldc;
+                    args.m = tile.m;
+                    const bool added = fuse_residual(plan, p, args);
+                    ukernel.kernel(args);
+                    if (finish) finish_tile(p, added, args.c, args.m, args.n, args.ldc);
+                });
+                item += run;
             }
         });
     }
