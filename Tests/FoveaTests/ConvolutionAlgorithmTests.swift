@@ -260,11 +260,34 @@ extension ISASweep {
         /// Against the reference, with a residual bit for bit as a separate sum,
         /// at one and at two threads alike.
         @Test func smallMapsGoSliceBySlice() throws {
-            var sweep = Sweep(seed: 29)
-            let shapes: [SquareShape] = [
-                (3, 1, 1, 64, 70, 4), (3, 1, 1, 33, 128, 7), (3, 2, 1, 40, 64, 9), (3, 1, 0, 72, 16, 8),
-                (5, 1, 2, 9, 200, 3), (3, 1, 1, 130, 64, 1), (3, 1, 2, 30, 64, 1), (7, 1, 3, 5, 64, 6),
-            ]
+            try Self.expectSquareLayers(
+                [
+                    (3, 1, 1, 64, 70, 4), (3, 1, 1, 33, 128, 7), (3, 2, 1, 40, 64, 9), (3, 1, 0, 72, 16, 8),
+                    (5, 1, 2, 9, 200, 3), (3, 1, 1, 130, 64, 1), (3, 1, 2, 30, 64, 1), (7, 1, 3, 5, 64, 6),
+                ],
+                FOVEA_CONV_ALGORITHM_DIRECT, tolerance: 1e-5, seed: 29)
+        }
+
+        /// Pointwise convolutions split their pixels into calls as even as the
+        /// tile allows (49 pixels as 10, 10, 10, 10, 9 rather than four of 12
+        /// and one of 1), in both of GEMM's loops: weights small enough to stay
+        /// in cache (tile by tile) and larger ones (panel by panel, streamed).
+        @Test func pointwisePixelsSplitEvenly() throws {
+            try Self.expectSquareLayers(
+                [
+                    (1, 1, 0, 960, 160, 7), (1, 1, 0, 576, 96, 5), (1, 1, 0, 300, 200, 6),
+                    (1, 1, 0, 16, 96, 13), (1, 1, 0, 24, 40, 5), (1, 1, 0, 8, 24, 3),
+                ],
+                FOVEA_CONV_ALGORITHM_GEMM, tolerance: 1e-4, seed: 31)
+        }
+
+        /// Each layer under every ISA level, with activations and biases in
+        /// turn: against the reference, at one and at two threads bit for bit,
+        /// and with a residual bit for bit as a separate sum.
+        static func expectSquareLayers(
+            _ shapes: [SquareShape], _ algorithm: fovea_conv_algorithm, tolerance: Float, seed: UInt64
+        ) throws {
+            var sweep = Sweep(seed: seed)
             try forEachInstructionSet { level in
                 for (index, shape) in shapes.enumerated() {
                     let activation: Activation = [.none, .relu, .relu6, .leakyRelu(alpha: 0.1), .sigmoid][index % 5]
@@ -282,50 +305,11 @@ extension ISASweep {
                     defer { try? Threads.setCount(saved) }
                     for threads in [1, 2] {
                         try Threads.setCount(threads)
-                        runs.append(Self.runPlan(&desc, FOVEA_CONV_ALGORITHM_DIRECT, x: x, w: w, bias: bias, count: count))
+                        runs.append(Self.runPlan(&desc, algorithm, x: x, w: w, bias: bias, count: count))
                     }
-                    expectClose(runs[0], reference, atol: 1e-5, rtol: 0, context)
+                    expectClose(runs[0], reference, atol: tolerance, rtol: 0, context)
                     #expect(runs[0].map(\.bitPattern) == runs[1].map(\.bitPattern), "\(context): one and two threads differ")
-                    try Self.expectFusedResidual(g, FOVEA_CONV_ALGORITHM_DIRECT, x: x, w: w, bias: bias,
-                                                 residual: try sweep.tensor(g.outputShape), activation: activation, context)
-                }
-            }
-        }
-
-        /// Pointwise convolutions split their pixels into calls as even as the
-        /// tile allows (49 pixels as 10, 10, 10, 10, 9 rather than four of 12
-        /// and one of 1), in both of GEMM's loops: weights small enough to stay
-        /// in cache (tile by tile) and larger ones (panel by panel, streamed).
-        /// Against the reference, at one and two threads bit for bit, with a
-        /// fused residual.
-        @Test func pointwisePixelsSplitEvenly() throws {
-            var sweep = Sweep(seed: 31)
-            let shapes: [SquareShape] = [
-                (1, 1, 0, 960, 160, 7), (1, 1, 0, 576, 96, 5), (1, 1, 0, 300, 200, 6),
-                (1, 1, 0, 16, 96, 13), (1, 1, 0, 24, 40, 5), (1, 1, 0, 8, 24, 3),
-            ]
-            try forEachInstructionSet { level in
-                for (index, shape) in shapes.enumerated() {
-                    let activation: Activation = [.none, .relu6, .relu, .leakyRelu(alpha: 0.1), .sigmoid][index % 5]
-                    let g = Self.geometry(shape)
-                    var desc = g.descriptor(activation: activation)
-                    let weightShape = g.kernel + [g.inChannels, g.outChannels]
-                    let x = try sweep.tensor(g.inputShape).scalars, w = try sweep.tensor(weightShape).scalars
-                    let bias = index % 2 == 0 ? try sweep.tensor([g.outChannels]).scalars : nil
-                    let count = g.outputShape.reduce(1, *)
-                    var reference = nanBuffer(count)
-                    #expect(fovea_reference_conv_forward(&desc, x, w, bias, &reference) == FOVEA_STATUS_SUCCESS)
-                    let context = "\(level) 1x1 \(shape.inChannels)->\(shape.outChannels) on \(shape.size)x\(shape.size) \(activation)"
-                    var runs: [[Float]] = []
-                    let saved = Threads.count
-                    defer { try? Threads.setCount(saved) }
-                    for threads in [1, 2] {
-                        try Threads.setCount(threads)
-                        runs.append(Self.runPlan(&desc, FOVEA_CONV_ALGORITHM_GEMM, x: x, w: w, bias: bias, count: count))
-                    }
-                    expectClose(runs[0], reference, atol: 1e-4, rtol: 0, context)
-                    #expect(runs[0].map(\.bitPattern) == runs[1].map(\.bitPattern), "\(context): one and two threads differ")
-                    try Self.expectFusedResidual(g, FOVEA_CONV_ALGORITHM_GEMM, x: x, w: w, bias: bias,
+                    try Self.expectFusedResidual(g, algorithm, x: x, w: w, bias: bias,
                                                  residual: try sweep.tensor(g.outputShape), activation: activation, context)
                 }
             }
