@@ -10,6 +10,7 @@ struct BenchmarkOptions {
     var allTiles = false
     var variants: Set<String> = []  // empty: every variant
     var cycles = false  // also report each layer's best sample in core cycles (see timeIt)
+    var winograd = true  // false: `.auto` never picks Winograd (ConvAlgorithm.winogradEnabled)
 
     init<S: Sequence>(_ arguments: S) where S.Element == String {
         var iterator = arguments.makeIterator()
@@ -22,6 +23,7 @@ struct BenchmarkOptions {
             case "--all-tiles": allTiles = true
             case "--variants": variants = Set((iterator.next() ?? "").split(separator: ",").map(String.init))
             case "--cycles": cycles = true
+            case "--no-winograd": winograd = false
             default: break
             }
         }

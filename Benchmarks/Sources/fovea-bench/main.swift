@@ -14,7 +14,8 @@ guard let command = arguments.first, ["conv-layers", "winograd-accuracy", "model
         usage: fovea-bench conv-layers --threads N [--quick] --layers-file PATH [--only a,b]
                    [--all-tiles] [--variants direct,winograd-f4,...] [--cycles]
                fovea-bench winograd-accuracy --layers-file PATH [--only a,b]
-               fovea-bench models --threads N [--quick] [--only resnet50,...] [--cycles]
+               fovea-bench models|profile --threads N [--quick] [--only resnet50,...] [--cycles]
+                   [--no-winograd]
                fovea-bench pooling --threads N [--quick]
 
         """.data(using: .utf8)!)
@@ -22,6 +23,7 @@ guard let command = arguments.first, ["conv-layers", "winograd-accuracy", "model
 }
 let options = BenchmarkOptions(arguments.dropFirst())
 countCycles = options.cycles
+ConvAlgorithm.winogradEnabled = options.winograd
 do {
     try Threads.setCount(options.threads)
 } catch {

@@ -158,6 +158,9 @@ struct Costs {
 };
 
 constexpr double kLastLevelCache = 16e6;
+// Weights this large stream from memory inside a network (twice the 2 MB L2
+// of the cores measured; see winograd_choose).
+constexpr double kStreamedWeightBytes = 4e6;
 
 // AVX-512 (Zen 5): the products dominate, the transforms cost about the same
 // per output pixel for both tile sizes and are left out.
@@ -235,6 +238,16 @@ fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d) {
     const bool intel = full_width && cpu_is_intel();
     const bool small_maps_win = !full_width && d.out_size[1] >= 3 && d.out_size[2] >= 3;
     if (tiles < (small_maps_win ? 4 : 16)) return FOVEA_CONV_ALGORITHM_AUTO;
+    // Sixteen tiles read each of F(2x2)'s weights as often as a 7x7 or 8x8
+    // map's pixels read the direct kernel's, and there are 16/9 as many: when
+    // they come from memory, F(2x2) is as fast as direct with the memory to
+    // itself, and slower whenever the bus is shared. Inside ResNet-50 (fovea-bench
+    // profile, one thread, Emerald Rapids guest with busy neighbours) its
+    // 7x7x512 layers took 1.47-1.57 ms direct against 1.86-2.35 with F(2x2)
+    // (16.8 MB of weights), while dlib's 8x8x128 ones (1 MB) kept F(2x2),
+    // 3-14 % faster than direct.
+    const double f2_weight_bytes = 16.0 * double(d.in_channels) * double(d.out_channels) * sizeof(float);
+    if (full_width && tiles <= 16 && f2_weight_bytes > kStreamedWeightBytes) return FOVEA_CONV_ALGORITHM_AUTO;
     // F(4x4) does about half the multiplications of F(2x2) but wastes more of
     // its tiles on the image edge, has 2.25 times the weights and dearer
     // transforms; with each ISA's costs, the model above picks the faster one
