@@ -245,9 +245,9 @@ fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d) {
     // profile, one thread, Emerald Rapids guest with busy neighbours) its
     // 7x7x512 layers took 1.47-1.57 ms direct against 1.86-2.35 with F(2x2)
     // (16.8 MB of weights), while dlib's 8x8x128 ones (1 MB) kept F(2x2),
-    // 3-14 % faster than direct.
+    // 3-14 % faster than direct. Measured on Intel's cores only.
     const double f2_weight_bytes = 16.0 * double(d.in_channels) * double(d.out_channels) * sizeof(float);
-    if (full_width && tiles <= 16 && f2_weight_bytes > kStreamedWeightBytes) return FOVEA_CONV_ALGORITHM_AUTO;
+    if (intel && tiles <= 16 && f2_weight_bytes > kStreamedWeightBytes) return FOVEA_CONV_ALGORITHM_AUTO;
     // F(4x4) does about half the multiplications of F(2x2) but wastes more of
     // its tiles on the image edge, has 2.25 times the weights and dearer
     // transforms; with each ISA's costs, the model above picks the faster one
