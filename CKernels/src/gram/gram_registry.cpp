@@ -1,5 +1,7 @@
 // Gram-matrix implementations, most preferred first; the reference kernel is
 // last and accepts everything.
+#include <algorithm>
+
 #include "common/guard.h"
 #include "dispatch/families.h"
 #include "gram/gram_syrk_kernels.h"
@@ -7,16 +9,20 @@
 namespace fovea {
 namespace {
 
-template <gram::Implementation (*Choose)(int64_t)>
+// Enough for one thread or several: the thread count may change between
+// the query and the run.
+template <gram::Implementation (*Choose)(int64_t, bool)>
 fovea_status syrk_workspace_size(int64_t spatial, int64_t channels, size_t *bytes) {
-    *bytes = gram::workspace_floats(spatial, channels, Choose(channels).shape) * sizeof(float);
+    *bytes = std::max(gram::workspace_floats(spatial, channels, Choose(channels, true).shape),
+                      gram::workspace_floats(spatial, channels, Choose(channels, false).shape)) *
+             sizeof(float);
     return FOVEA_STATUS_SUCCESS;
 }
 
-template <gram::Implementation (*Choose)(int64_t)>
+template <gram::Implementation (*Choose)(int64_t, bool)>
 fovea_status syrk_forward(int64_t batch, int64_t spatial, int64_t channels, float scale, const float *x, float *g,
                           void *workspace, size_t bytes) {
-    const gram::Implementation implementation = Choose(channels);
+    const gram::Implementation implementation = Choose(channels, fovea_threads_get() <= 1);
     if (bytes < gram::workspace_floats(spatial, channels, implementation.shape) * sizeof(float))
         return FOVEA_STATUS_INSUFFICIENT_WORKSPACE;
     gram::run(implementation, batch, spatial, channels, scale, x, g, static_cast<float *>(workspace));

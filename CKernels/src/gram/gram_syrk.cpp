@@ -40,7 +40,10 @@ struct Blocks {
 void sum_blocks(const Implementation &implementation, const float *x, int64_t C, int64_t first, int64_t last,
                 const Blocks &b, float *target, bool share_rows) {
     const int64_t row_tiles = round_up(C, implementation.shape.mr) / implementation.shape.mr;
-    const int64_t pixels = block_pixels(C);
+    // Blocks of even size: 784 pixels as 4 x 196, not 3 x 256 and a 16 that
+    // costs a pass over G for 2 % of the products.
+    const int64_t limit = block_pixels(C), blocks = (last - first + limit - 1) / limit;
+    const int64_t pixels = blocks > 0 ? (last - first + blocks - 1) / blocks : limit;
     for (int64_t p0 = first; p0 < last; p0 += pixels) {
         Block block{x + p0 * C, std::min(pixels, last - p0), C, b.packed_a, b.packed_b, b.packed, target,
                     p0 > first, b.prefetch && p0 + pixels < last ? x + (p0 + pixels) * C : nullptr};
@@ -88,8 +91,8 @@ void run(const Implementation &implementation, int64_t batch, int64_t spatial, i
     const bool packed = s.packs_alone && fovea_threads_get() <= 1;
     const int64_t pixels = block_pixels(C);
     const bool prefetch = !packed && pixels * C * int64_t(sizeof(float)) <= kPrefetchBytes;
-    // Packed blocks: the row tiles first, the column panels after them.
-    const Blocks buffers{workspace, workspace + (packed ? round_up(C, s.mr) : s.mr) * pixels, packed, prefetch};
+    // A packed block fills the workspace from its start (see packed_width).
+    const Blocks buffers{workspace, packed ? workspace : workspace + s.mr * pixels, packed, prefetch};
     const Segments seg = segments(spatial, C);
     for (int64_t n = 0; n < batch; ++n) {
         float *gn = g + n * C * C;

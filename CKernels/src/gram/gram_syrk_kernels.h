@@ -1,10 +1,10 @@
 // Gram matrices G = scale * X^T X for X = [spatial, C] (NHWC activations), as
 // a SYRK: only the tiles on or above the diagonal are multiplied, the rest is
-// mirrored. Pixels are taken in blocks (block_pixels), read in place where the
-// per-core cache is large (AVX-512 machines: a block of 512 channels, 512 KB,
-// stays in a 2 MB L2), or, on one thread, packed into row tiles and column
-// panels where it is small: read in place, every depth step of a tile touches
-// two new cache lines and uses a third of one, which a 512 KB L2 cannot feed.
+// mirrored. Pixels are taken in blocks (block_pixels), read in place, or, on
+// one thread and from as many channels as each instruction set's file says,
+// packed into panels (packed_width): read in place, every depth step of a
+// tile touches two new cache lines and uses a third of one, which a 512 KB
+// L2 cannot feed, and the rows of many channels fall on few L1 sets.
 // Packing changes where values are read, not the arithmetic: both ways give
 // the same bits. Written over a generic vector of W floats and instantiated
 // per instruction set by gram_syrk_*.cpp.
@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <numeric>
 
 #include "common/vec.h"
 #include "threadpool/threadpool.h"
@@ -48,9 +49,14 @@ constexpr int64_t kPrefetchBytes = 256 * 1024;
 
 inline int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
-// Floats of one packed pixel: its row-tile and column-panel copies.
+// A packed block is one copy of its pixels in panels of lcm(mr, nr) channels,
+// [panels][depth][width], zero past the last channel: both a row tile and a
+// column panel lie whole inside one of them, so both operands read from it.
+constexpr int64_t packed_width(int mr, int nr) { return std::lcm(mr, nr); }
+
+// Floats of one packed pixel.
 inline int64_t packed_pixel_floats(int64_t channels, Shape s) {
-    return round_up(channels, s.mr) + round_up(channels, s.nr);
+    return round_up(channels, packed_width(s.mr, s.nr));
 }
 
 // Pixel segments of an image whose partial Gram matrices are summed at the
@@ -91,8 +97,8 @@ struct Block {
     const float *x;     // the block's first pixel, [depth][C]
     int64_t depth;      // pixels in the block
     int64_t channels;
-    float *packed_a;    // packed: every row tile, [tiles][depth][MR]; else the last, partial one
-    float *packed_b;    // packed: every column panel, [panels][depth][NR]; else the last, partial one
+    float *packed_a;    // packed: unused; else the last row tile, when partial
+    float *packed_b;    // packed: the block (see packed_width); else the last column panel, when partial
     bool packed;
     float *g;           // the image's [C][C] result
     bool accumulate;    // add to g (not the first block)
@@ -102,12 +108,14 @@ struct Block {
 // C[MR x NV*W] (+)= A[depth][MR] * B[depth][NV*W], rows and columns clipped.
 // A's rows are lda floats apart (element m of row k at a[k * lda + m]) and
 // B's ldb apart, so both can be read straight from the pixels of X.
-// With PREFETCH, the rows of the next block at the same columns (`ahead`)
-// are fetched into L1 on the way, one line per 16 floats.
+// With PREFETCH, the rows of the next block at the same columns (`ahead`,
+// rows ahead_stride floats apart) are fetched into L1 on the way, one line
+// per 16 floats.
 template <int W, int MR, int NV, bool PREFETCH = false>
 inline __attribute__((always_inline)) void tile(const float *a, int64_t lda, const float *b, int64_t ldb,
                                                 int64_t depth, float *c, int64_t ldc, int64_t rows, int64_t cols,
-                                                bool accumulate, const float *ahead = nullptr) {
+                                                bool accumulate, const float *ahead = nullptr,
+                                                int64_t ahead_stride = 0) {
     Vec<W> acc[MR][NV];
 #pragma clang loop unroll(full)
     for (int m = 0; m < MR; ++m)
@@ -119,7 +127,8 @@ inline __attribute__((always_inline)) void tile(const float *a, int64_t lda, con
         for (int v = 0; v < NV; ++v) std::memcpy(&bv[v], b + k * ldb + v * W, sizeof bv[v]);
         if constexpr (PREFETCH) {
 #pragma clang loop unroll(full)
-            for (int v = 0; v < (NV * W * 4 + 63) / 64; ++v) __builtin_prefetch(ahead + k * ldb + v * 16, 0, 3);
+            for (int v = 0; v < (NV * W * 4 + 63) / 64; ++v)
+                __builtin_prefetch(ahead + k * ahead_stride + v * 16, 0, 3);
         }
 #pragma clang loop unroll(full)
         for (int m = 0; m < MR; ++m) {
@@ -167,18 +176,34 @@ inline __attribute__((always_inline)) void pack_columns(const Block &b, int64_t 
     }
 }
 
+// The block's pixels into panels of P channels (see packed_width), pixel by
+// pixel so that X is read in order.
+template <int P>
+inline __attribute__((always_inline)) void pack_panels(const Block &b) {
+    const int64_t C = b.channels, whole = C / P;
+    for (int64_t k = 0; k < b.depth; ++k) {
+        const float *pixel = b.x + k * C;
+        for (int64_t q = 0; q < whole; ++q)
+            std::memcpy(b.packed_b + (q * b.depth + k) * P, pixel + q * P, P * sizeof(float));
+        if (const int64_t rest = C - whole * P; rest > 0) {
+            float *out = b.packed_b + (whole * b.depth + k) * P;
+            std::memcpy(out, pixel + whole * P, size_t(rest) * sizeof(float));
+            std::memset(out + rest, 0, size_t(P - rest) * sizeof(float));
+        }
+    }
+}
+
 // X's pixels serve as A and B directly (a row tile's channels are broadcast
 // from each pixel, a column panel's are loaded from it). Only the last row
 // tile and the last column panel, when C is not a multiple of their width,
 // are copied into zero-padded buffers so that no read leaves the image.
-// Packed blocks copy every row tile and every column panel.
+// Packed blocks copy the whole block once (pack_panels).
 template <int W, int MR, int NV>
 inline __attribute__((always_inline)) void pack(const Block &b) {
     constexpr int NR = NV * W;
     const int64_t C = b.channels;
     if (b.packed) {
-        for (int64_t i0 = 0; i0 < C; i0 += MR) pack_rows<MR>(b, i0, b.packed_a + i0 * b.depth);
-        for (int64_t j0 = 0; j0 < C; j0 += NR) pack_columns<NR>(b, j0, b.packed_b + j0 * b.depth);
+        pack_panels<packed_width(MR, NR)>(b);
         return;
     }
     if (C % MR != 0) pack_rows<MR>(b, C / MR * MR, b.packed_a);
@@ -206,19 +231,22 @@ inline __attribute__((always_inline)) void tile_skipping(int64_t skip, const flo
 template <int W, int MR, int NV>
 inline __attribute__((always_inline)) void multiply(const Block &b, int64_t begin, int64_t end) {
     constexpr int NR = NV * W;
+    constexpr int64_t P = packed_width(MR, NR);
     const int64_t C = b.channels, col_panels = round_up(C, NR) / NR;
+    // Packed: channel c of pixel k at packed_b[(c / P * depth + k) * P + c % P].
+    auto in_block = [&b](int64_t c) { return b.packed_b + c / P * P * b.depth + c % P; };
     for (int64_t j = begin * MR / NR; j < col_panels; ++j) {
         const bool packed_columns = b.packed || j * NR + NR > C;
-        const float *panel = b.packed ? b.packed_b + j * NR * b.depth : packed_columns ? b.packed_b : b.x + j * NR;
-        const int64_t ldb = packed_columns ? NR : C;
+        const float *panel = b.packed ? in_block(j * NR) : packed_columns ? b.packed_b : b.x + j * NR;
+        const int64_t ldb = b.packed ? P : packed_columns ? NR : C;
         const int64_t cols = std::min<int64_t>(NR, C - j * NR);
         // Row tiles that reach the panel: those starting before its end.
         const int64_t last = std::min<int64_t>(end, (j * NR + NR + MR - 1) / MR);
         for (int64_t t = begin; t < last; ++t) {
             const int64_t i0 = t * MR;
-            const bool packed_rows = b.packed || i0 + MR > C;
-            const float *a = b.packed ? b.packed_a + i0 * b.depth : packed_rows ? b.packed_a : b.x + i0;
-            const int64_t lda = packed_rows ? MR : C;
+            const bool packed_rows = i0 + MR > C;
+            const float *a = b.packed ? in_block(i0) : packed_rows ? b.packed_a : b.x + i0;
+            const int64_t lda = b.packed ? P : packed_rows ? MR : C;
             const int64_t rows = std::min<int64_t>(MR, C - i0);
             // Vectors of the panel that end before column i0 hold no entry on
             // or above the diagonal for any row of the tile.
@@ -226,7 +254,7 @@ inline __attribute__((always_inline)) void multiply(const Block &b, int64_t begi
             if (j * NR + skip * W >= C) continue;
             if (t == 0 && b.next) {
                 tile<W, MR, NV, true>(a, lda, panel, ldb, b.depth, b.g + j * NR, C, rows, cols, b.accumulate,
-                                      b.next + j * NR);
+                                      b.next + j * NR, C);
                 continue;
             }
             tile_skipping<W, MR, NV>(skip, a, lda, panel, ldb, b.depth, b.g + i0 * C + j * NR, C, rows, cols,
@@ -261,11 +289,12 @@ struct Implementation {
     int64_t mirror_band = 8;
 };
 
-// The implementation for a Gram matrix of `channels` channels.
-Implementation implementation_scalar(int64_t channels);
+// The implementation for a Gram matrix of `channels` channels, computed by
+// one thread (`alone`) or shared between several.
+Implementation implementation_scalar(int64_t channels, bool alone);
 #if defined(__x86_64__)
-Implementation implementation_avx2(int64_t channels);
-Implementation implementation_avx512(int64_t channels);
+Implementation implementation_avx2(int64_t channels, bool alone);
+Implementation implementation_avx512(int64_t channels, bool alone);
 #endif
 
 // G = scale * X^T X for every image of the batch.
