@@ -186,9 +186,14 @@ inline __attribute__((always_inline)) void pack_panels(const Block &b) {
         for (int64_t q = 0; q < whole; ++q)
             std::memcpy(b.packed_b + (q * b.depth + k) * P, pixel + q * P, P * sizeof(float));
         if (const int64_t rest = C - whole * P; rest > 0) {
+            // In 64-byte pieces: memcpy and memset of a run-time length were
+            // two library calls per pixel.
+            const float *in = pixel + whole * P;
             float *out = b.packed_b + (whole * b.depth + k) * P;
-            std::memcpy(out, pixel + whole * P, size_t(rest) * sizeof(float));
-            std::memset(out + rest, 0, size_t(P - rest) * sizeof(float));
+            int64_t c = 0;
+            for (; c + 16 <= rest; c += 16) std::memcpy(out + c, in + c, 16 * sizeof(float));
+            for (; c < rest; ++c) out[c] = in[c];
+            for (; c < P; ++c) out[c] = 0.0f;
         }
     }
 }
