@@ -313,7 +313,7 @@ void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, f
     const TileGrid grid(p, Hp, Wp, kc, mr, merged);
     const int64_t tiles = grid.count();
 
-    const bool sliced = goes_by_slices(p, depth, nr);
+    const bool sliced = gemm::streaming_aids_pay(plan.isa) && goes_by_slices(p, depth, nr);
     std::vector<Tile> sliced_tiles;
     if (sliced) grid.visit(0, tiles, [&](const Tile &tile) { sliced_tiles.push_back(tile); });
     for (int64_t n = 0; n < d.batch; ++n) {

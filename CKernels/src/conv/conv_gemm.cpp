@@ -163,7 +163,9 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
         args.finish = 1;
         args.activation = d.activation;
         const int64_t panel_lines = (depth * nr + 15) / 16, count = end_call - first_call;
-        stream = stream && count <= gemm::kPrefetchingCalls && g * panels + j + 1 < d.groups * panels;
+        const bool aids = gemm::streaming_aids_pay(plan.isa);
+        stream = stream && aids && count <= gemm::kPrefetchingCalls && g * panels + j + 1 < d.groups * panels;
+        fetch_rows = fetch_rows && aids;
         for (int64_t call = first_call; call < end_call; ++call) {
             const int64_t i = calls.first(call);
             const bool more = call + 1 < end_call;

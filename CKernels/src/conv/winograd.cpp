@@ -350,7 +350,8 @@ void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x,
         args.n = nr;
         const int64_t panel_floats = w.cp * nr;
         const int64_t calls = (count + mr - 1) / mr;
-        const bool stream = calls <= gemm::kPrefetchingCalls;
+        const bool aids = gemm::streaming_aids_pay(plan.isa);
+        const bool stream = aids && calls <= gemm::kPrefetchingCalls;
         // Panels larger than L1 go slice by slice when they serve few calls:
         // cold weights, one thread, Emerald Rapids, in core
         // cycles, F(2x2) on 14x14x256 (7 calls a panel) 2.61-2.76 -> 2.40-2.46
@@ -361,7 +362,7 @@ void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x,
         // (the microkernel accumulates their even and odd depth steps apart),
         // so whether a product goes slice by slice depends on its block's or
         // chunk's tiles, never on a thread's share of them.
-        const bool sliced = (slicing_count + mr - 1) / mr <= gemm::kPrefetchingCalls &&
+        const bool sliced = aids && (slicing_count + mr - 1) / mr <= gemm::kPrefetchingCalls &&
                             panel_floats * int64_t(sizeof(float)) > kL1PanelBytes;
         const int64_t slice = sliced ? slice_depth(nr) : w.cp;
         const float *packed_end = plan.packed.data() + end * per_position;

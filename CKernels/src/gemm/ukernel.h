@@ -57,6 +57,15 @@ constexpr int64_t kL1PanelBytes = int64_t(48) << 10;
 // compute hides the misses and the extra loads cost 2-9 % (33 calls).
 constexpr int64_t kPrefetchingCalls = 16;
 
+// Whether the streaming aids pay for the kernels of `isa` on this core: the
+// prefetch hint, and cutting panels larger than L1 into slices. Both were
+// measured on Intel's cores and the hint also on Zen 2's AVX2 kernel. Where
+// 512-bit FMAs are split (Zen 4), the AVX-512 kernels' L2 prefetches and the
+// extra passes of the slices cost more than they hide: one thread, F(4x4) on
+// r50_3x3_d 160 against 255 GFLOP/s without them, F(2x2) 179 against 190,
+// r50_3x3_c 317 against 326 (best of each run, four interleaved runs).
+bool streaming_aids_pay(fovea_isa isa);
+
 // The share of a panel of `lines` 64-byte lines that call `call` of `calls`
 // prefetches, from `next` (the next panel) on.
 inline void share_prefetch(UkernelArgs &args, const float *next, int64_t lines, int64_t call, int64_t calls) {
