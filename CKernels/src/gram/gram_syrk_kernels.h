@@ -16,6 +16,7 @@
 #include <numeric>
 
 #include "common/vec.h"
+#include "dispatch/dispatch.h"
 #include "threadpool/threadpool.h"
 
 namespace fovea::gram {
@@ -38,8 +39,15 @@ struct Shape {
 // channels 7-28 % fewer with blocks of 64 or 128, 128 channels the same, 256
 // and 512 channels 3-10 % more with blocks of 64 or 128 than with 256, and
 // the AVX2 kernel alike (64 channels 10.7 -> 9.0 million cycles, 512
-// channels 8.4 -> 9.5 with 64).
-inline int64_t block_pixels(int64_t channels) { return channels <= 64 ? 64 : channels < 128 ? 128 : 256; }
+// channels 8.4 -> 9.5 with 64). Where 512-bit FMAs are split (Zen 4, 32 KB
+// of L1d) blocks of 64 pixels lost instead: one thread, best of four
+// interleaved runs, gram_a 151-170 effective GFLOP/s against 164-175 with
+// 128 pixels (and 160-175 with 256), 32 channels over 224x224 127-142
+// against 142-150.
+inline int64_t block_pixels(int64_t channels) {
+    if (channels <= 64 && !cpu_splits_512bit_fma()) return 64;
+    return channels < 128 ? 128 : 256;
+}
 // The first row tile of a block prefetches the next block when a block is at
 // most this large. Few channels (VGG's first layers: 64) leave the hardware
 // prefetcher idle over a long run of small blocks, and the next block then
