@@ -63,7 +63,11 @@ constexpr int64_t kPrefetchingCalls = 16;
 // 512-bit FMAs are split (Zen 4), the AVX-512 kernels' L2 prefetches and the
 // extra passes of the slices cost more than they hide: one thread, F(4x4) on
 // r50_3x3_d 160 against 255 GFLOP/s without them, F(2x2) 179 against 190,
-// r50_3x3_c 317 against 326 (best of each run, four interleaved runs).
+// r50_3x3_c 317 against 326 (best of each run, four interleaved runs). Each
+// alone lost too: the slices on vgg_conv3_2 (F(6x6) 398 against 425, F(4x4)
+// 379 against 398), the Winograd products' prefetch inside the networks, where
+// the weights are cold (dlib 3.60 against 3.26 ms, ResNet-50 55.5 against
+// 54.4, medians of six).
 bool streaming_aids_pay(fovea_isa isa);
 
 // The share of a panel of `lines` 64-byte lines that call `call` of `calls`
