@@ -5,36 +5,111 @@
 // FMA, which the heuristic in pack.cpp weighs. And 6x64, the wide tile with
 // all four B vectors in registers (see ukernel_for_rows in pack.cpp).
 #if defined(__x86_64__)
+#include "dispatch/dispatch.h"
 #include "gemm/ukernel_tile_avx512.h"
 
 namespace fovea::gemm {
 namespace {
 
-template <int MR, int NV>
-FOVEA_TARGET_AVX512 void narrow_kernel(const UkernelArgs &p) {
+template <int MR, int NV, int PANEL = NV * 16>
+FOVEA_TARGET_AVX512 void rows_of(const UkernelArgs &p) {
     switch (p.m) {
-        case 1: return tile_avx512<1, NV>(p);
-        case 2: return tile_avx512<2, NV>(p);
-        case 3: return tile_avx512<3, NV>(p);
-        case 4: return tile_avx512<4, NV>(p);
-        case 5: return tile_avx512<5, NV>(p);
-        case 6: return tile_avx512<6, NV>(p);
-        case 7: return tile_avx512<7, NV>(p);
-        case 8: return tile_avx512<8, NV>(p);
-        case 9: return tile_avx512<9, NV>(p);
-        case 10: return tile_avx512<10, NV>(p);
-        case 11: return tile_avx512<11, NV>(p);
-        case 12: return tile_avx512<12, NV>(p);
+        case 1: return tile_avx512<1, NV, PANEL>(p);
+        case 2: return tile_avx512<2, NV, PANEL>(p);
+        case 3: return tile_avx512<3, NV, PANEL>(p);
+        case 4: return tile_avx512<4, NV, PANEL>(p);
+        case 5: return tile_avx512<5, NV, PANEL>(p);
+        case 6: return tile_avx512<6, NV, PANEL>(p);
+        case 7: return tile_avx512<7, NV, PANEL>(p);
+        case 8: return tile_avx512<8, NV, PANEL>(p);
+        case 9: return tile_avx512<9, NV, PANEL>(p);
+        case 10: return tile_avx512<10, NV, PANEL>(p);
+        case 11: return tile_avx512<11, NV, PANEL>(p);
+        case 12: return tile_avx512<12, NV, PANEL>(p);
         default: break;
     }
     if constexpr (MR > 12) {
         switch (p.m) {
-            case 13: return tile_avx512<13, NV>(p);
-            case 14: return tile_avx512<14, NV>(p);
-            case 15: return tile_avx512<15, NV>(p);
-            default: return tile_avx512<MR, NV>(p);
+            case 13: return tile_avx512<13, NV, PANEL>(p);
+            case 14: return tile_avx512<14, NV, PANEL>(p);
+            case 15: return tile_avx512<15, NV, PANEL>(p);
+            default: return tile_avx512<MR, NV, PANEL>(p);
         }
     }
+}
+
+// A 12x32 tile whose output has at most 24 columns: the last 8 with 256-bit
+// FMAs, half the cost of 512-bit ones where those are split (Zen 4). The
+// accumulators of the two widths are held apart; kept in the lower halves of
+// 512-bit registers, the compiler widened every product back to 512 bits.
+template <int M>
+FOVEA_TARGET_AVX512 __attribute__((noinline)) void tile_avx512_24(const UkernelArgs &p) {
+    constexpr int NR = 32;
+    const __mmask16 mask0 = column_mask_avx512(p.n, 0);
+    const __mmask8 mask1 = __mmask8(column_mask_avx512(p.n, 1));
+    __m512 wide[M];
+    __m256 half[M];
+    const bool bias = p.bias && !p.accumulate;
+    const __m512 wide_init = bias ? _mm512_loadu_ps(p.bias) : _mm512_setzero_ps();
+    const __m256 half_init = bias ? _mm256_loadu_ps(p.bias + 16) : _mm256_setzero_ps();
+#pragma unroll
+    for (int m = 0; m < M; ++m) {
+        wide[m] = p.accumulate ? _mm512_maskz_loadu_ps(mask0, p.c + m * p.ldc) : wide_init;
+        half[m] = p.accumulate ? _mm256_maskz_loadu_ps(mask1, p.c + m * p.ldc + 16) : half_init;
+    }
+    for (int64_t t = 0; t < p.taps; ++t) {
+        const float *a = p.a + (p.tap_offsets ? p.tap_offsets[t] : 0);
+        const float *b = p.b + t * p.b_tap_stride;
+        for (int64_t k = 0; k < p.kc; ++k, b += NR) {
+            const __m512 b0 = _mm512_load_ps(b);
+            const __m256 b1 = _mm256_load_ps(b + 16);
+#pragma unroll
+            for (int m = 0; m < M; ++m) {
+                __m512 am = _mm512_set1_ps(a[m * p.a_row_stride + k]);
+                // One 512-bit broadcast from memory serves both widths (left
+                // alone, the compiler broadcast to 256 bits and widened in a
+                // second shuffle).
+                __asm__("" : "+v"(am));
+                wide[m] = _mm512_fmadd_ps(am, b0, wide[m]);
+                half[m] = _mm256_fmadd_ps(_mm512_castps512_ps256(am), b1, half[m]);
+            }
+        }
+    }
+    __m512 rows[M][2];
+#pragma unroll
+    for (int m = 0; m < M; ++m) rows[m][0] = wide[m], rows[m][1] = _mm512_zextps256_ps512(half[m]);
+    store_tile_avx512<M, 2>(p, rows, M);
+}
+
+template <int MR>
+FOVEA_TARGET_AVX512 void rows_of_24(const UkernelArgs &p) {
+    switch (p.m) {
+        case 3: return tile_avx512_24<3>(p);
+        case 4: return tile_avx512_24<4>(p);
+        case 5: return tile_avx512_24<5>(p);
+        case 6: return tile_avx512_24<6>(p);
+        case 7: return tile_avx512_24<7>(p);
+        case 8: return tile_avx512_24<8>(p);
+        case 9: return tile_avx512_24<9>(p);
+        case 10: return tile_avx512_24<10>(p);
+        case 11: return tile_avx512_24<11>(p);
+        case 12: return tile_avx512_24<12>(p);
+        default: return rows_of<MR, 2>(p);  // one or two rows: bound by latency, not FMAs
+    }
+}
+
+// A 32-wide panel whose output has 16 columns or fewer (the last panel of
+// MobileNetV2's 144 channels) multiplies one vector, not two; one of 24 or
+// fewer (its 24-channel projections) multiplies the second with 256-bit FMAs
+// where those cost half of a 512-bit one.
+template <int MR, int NV>
+FOVEA_TARGET_AVX512 void narrow_kernel(const UkernelArgs &p) {
+    if constexpr (NV == 2) {
+        static const bool half_pays = cpu_splits_512bit_fma();
+        if (p.n <= 16) return rows_of<MR, 1, 32>(p);
+        if (p.n <= 24 && half_pays) return rows_of_24<MR>(p);
+    }
+    rows_of<MR, NV>(p);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 // kernel, whose assembly loop always computes seven rows. With one or two
 // rows the FMA latency rather than its throughput would bound a single chain
 // per accumulator, so even and odd depth steps then accumulate separately.
+// PANEL: floats per depth step of the packed B panel, which a tile may use
+// only the first NV vectors of (see narrow_kernel).
 #pragma once
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -14,9 +16,9 @@
 
 namespace fovea::gemm {
 
-template <int M, int NV>
+template <int M, int NV, int PANEL = NV * 16>
 FOVEA_TARGET_AVX512 __attribute__((noinline)) void tile_avx512(const UkernelArgs &p) {
-    constexpr int NR = NV * 16;
+    constexpr int NR = PANEL;
     constexpr int SETS = M <= 2 ? 2 : 1;
     __m512 acc[SETS][M][NV];
 #pragma unroll
