@@ -5,37 +5,27 @@
 // FMA, which the heuristic in pack.cpp weighs. And 6x64, the wide tile with
 // all four B vectors in registers (see ukernel_for_rows in pack.cpp).
 #if defined(__x86_64__)
+#include <type_traits>
+
 #include "dispatch/dispatch.h"
 #include "gemm/ukernel_tile_avx512.h"
 
 namespace fovea::gemm {
 namespace {
 
+// Calls f with the row count m as a constant from Lo to Hi (Hi for any m
+// beyond): each tile height is a function of its own.
+template <int Lo, int Hi, class F>
+void with_rows(int64_t m, F &&f) {
+    if constexpr (Lo < Hi) {
+        if (m != Lo) return with_rows<Lo + 1, Hi>(m, f);
+    }
+    f(std::integral_constant<int, Lo>{});
+}
+
 template <int MR, int NV, int PANEL = NV * 16>
-FOVEA_TARGET_AVX512 void rows_of(const UkernelArgs &p) {
-    switch (p.m) {
-        case 1: return tile_avx512<1, NV, PANEL>(p);
-        case 2: return tile_avx512<2, NV, PANEL>(p);
-        case 3: return tile_avx512<3, NV, PANEL>(p);
-        case 4: return tile_avx512<4, NV, PANEL>(p);
-        case 5: return tile_avx512<5, NV, PANEL>(p);
-        case 6: return tile_avx512<6, NV, PANEL>(p);
-        case 7: return tile_avx512<7, NV, PANEL>(p);
-        case 8: return tile_avx512<8, NV, PANEL>(p);
-        case 9: return tile_avx512<9, NV, PANEL>(p);
-        case 10: return tile_avx512<10, NV, PANEL>(p);
-        case 11: return tile_avx512<11, NV, PANEL>(p);
-        case 12: return tile_avx512<12, NV, PANEL>(p);
-        default: break;
-    }
-    if constexpr (MR > 12) {
-        switch (p.m) {
-            case 13: return tile_avx512<13, NV, PANEL>(p);
-            case 14: return tile_avx512<14, NV, PANEL>(p);
-            case 15: return tile_avx512<15, NV, PANEL>(p);
-            default: return tile_avx512<MR, NV, PANEL>(p);
-        }
-    }
+void rows_of(const UkernelArgs &p) {
+    with_rows<1, MR>(p.m, [&](auto rows) { tile_avx512<decltype(rows)::value, NV, PANEL>(p); });
 }
 
 // A 12x32 tile whose output has at most 24 columns: the last 8 with 256-bit
@@ -82,20 +72,10 @@ FOVEA_TARGET_AVX512 __attribute__((noinline)) void tile_avx512_24(const UkernelA
 }
 
 template <int MR>
-FOVEA_TARGET_AVX512 void rows_of_24(const UkernelArgs &p) {
-    switch (p.m) {
-        case 3: return tile_avx512_24<3>(p);
-        case 4: return tile_avx512_24<4>(p);
-        case 5: return tile_avx512_24<5>(p);
-        case 6: return tile_avx512_24<6>(p);
-        case 7: return tile_avx512_24<7>(p);
-        case 8: return tile_avx512_24<8>(p);
-        case 9: return tile_avx512_24<9>(p);
-        case 10: return tile_avx512_24<10>(p);
-        case 11: return tile_avx512_24<11>(p);
-        case 12: return tile_avx512_24<12>(p);
-        default: return rows_of<MR, 2>(p);  // one or two rows: bound by latency, not FMAs
-    }
+void rows_of_24(const UkernelArgs &p) {
+    // One or two rows are bound by the FMAs' latency, not their throughput.
+    if (p.m <= 2) return rows_of<MR, 2>(p);
+    with_rows<3, MR>(p.m, [&](auto rows) { tile_avx512_24<decltype(rows)::value>(p); });
 }
 
 // A 32-wide panel whose output has 16 columns or fewer (the last panel of
