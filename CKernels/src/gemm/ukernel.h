@@ -59,9 +59,10 @@ constexpr int64_t kPrefetchingCalls = 16;
 
 // Whether the streaming aids pay for the kernels of `isa` on this core: the
 // prefetch hint, and cutting panels larger than L1 into slices. Both were
-// measured on Intel's cores and the hint also on Zen 2's AVX2 kernel. Where
-// 512-bit FMAs are split (Zen 4), the AVX-512 kernels' L2 prefetches and the
-// extra passes of the slices cost more than they hide: one thread, F(4x4) on
+// measured on Intel's cores, the hint also on Zen 2's AVX2 kernel; the
+// AVX-512 kernels keep them on Intel's cores only (Zen 5's figures in
+// Benchmarks/RESULTS.md were all taken without them). Where 512-bit FMAs are
+// split (Zen 4) they cost more than they hide: one thread, F(4x4) on
 // r50_3x3_d 160 against 255 GFLOP/s without them, F(2x2) 179 against 190,
 // r50_3x3_c 317 against 326 (best of each run, four interleaved runs). Each
 // alone lost too: the slices on vgg_conv3_2 (F(6x6) 398 against 425, F(4x4)
