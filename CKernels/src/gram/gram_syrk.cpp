@@ -85,10 +85,11 @@ void run(const Implementation &implementation, int64_t batch, int64_t spatial, i
          const float *x, float *g, float *workspace) {
     const Shape s = implementation.shape;
     const int64_t C = channels;
-    // Packed blocks are read by every thread: on two threads the panels one
-    // core packed crossed to the other, and packing ran no faster than one
+    // The choosers pack for one thread only (syrk_forward asks for that):
+    // packed blocks are read by every thread, and on two threads the panels
+    // one core packed crossed to the other, and packing ran no faster than one
     // thread (Zen 2, 512 and 256 channels), where reading in place scales.
-    const bool packed = s.packs_alone && fovea_threads_get() <= 1;
+    const bool packed = s.packs;
     const int64_t pixels = block_pixels(C);
     const bool prefetch = !packed && pixels * C * int64_t(sizeof(float)) <= kPrefetchBytes;
     // A packed block fills the workspace from its start (see packed_width).

@@ -13,8 +13,8 @@ FOVEA_TARGET_AVX2 void pack_avx2(const Block &b) { pack<8, 6, 2>(b); }
 FOVEA_TARGET_AVX2 void multiply_avx2(const Block &b, int64_t begin, int64_t end) { multiply<8, 6, 2>(b, begin, end); }
 }  // namespace
 
-Implementation implementation_avx2(int64_t channels, bool) {
-    return {pack_avx2, multiply_avx2, {6, 16, channels >= 256}};
+Implementation implementation_avx2(int64_t channels, bool alone) {
+    return {pack_avx2, multiply_avx2, {6, 16, alone && channels >= 256}};
 }
 
 }  // namespace fovea::gram

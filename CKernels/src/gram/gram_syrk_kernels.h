@@ -25,7 +25,7 @@ using simd::Vec;
 
 struct Shape {
     int mr, nr;                // microkernel rows and columns
-    bool packs_alone = false;  // packs blocks whole when it runs on one thread (see above)
+    bool packs = false;        // packs blocks whole (chosen for one thread only, see above)
 };
 
 // Pixels per block. Every row tile of a block rereads the block's column
@@ -96,7 +96,7 @@ inline size_t workspace_floats(int64_t spatial, int64_t channels, Shape s) {
     const size_t block = size_t(block_pixels(channels));
     const size_t edges = size_t(s.mr + s.nr) * block;
     if (seg.count > 1) return size_t(seg.count) * edges + size_t(seg.count - 1) * size_t(channels * channels);
-    if (s.packs_alone) return size_t(packed_pixel_floats(channels, s)) * block;
+    if (s.packs) return size_t(packed_pixel_floats(channels, s)) * block;
     return edges;
 }
 
