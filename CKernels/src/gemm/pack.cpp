@@ -64,6 +64,8 @@ UkernelInfo ukernel_for(fovea_isa isa) {
 #if defined(__x86_64__)
     if (isa_allows(isa, FOVEA_ISA_AVX512)) return ukernel_avx512();
     if (isa_allows(isa, FOVEA_ISA_AVX2)) return ukernel_avx2();
+#elif defined(__aarch64__)
+    if (isa_allows(isa, FOVEA_ISA_NEON)) return ukernel_neon();
 #endif
     (void)isa;
     return ukernel_scalar();

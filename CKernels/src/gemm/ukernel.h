@@ -94,6 +94,8 @@ UkernelInfo ukernel_avx512();
 UkernelInfo ukernel_avx512_12x32();
 UkernelInfo ukernel_avx512_16x16();
 UkernelInfo ukernel_avx512_6x64();
+#elif defined(__aarch64__)
+UkernelInfo ukernel_neon();
 #endif
 
 // The best microkernel for an ISA level that the machine allows.
