@@ -1,25 +1,17 @@
-// The convolution plans on an AArch64 build, against the reference kernel:
-// every algorithm (direct, GEMM, Winograd F(2x2), F(4x4), F(6x6)) over
-// randomised shapes (odd sizes, channel counts that are not multiples of the
-// vector width, batch > 1, asymmetric padding, strides and dilations, groups),
-// with and without a bias, a residual sum and each fused activation, at the
-// NEON level and the portable one, on one thread and two. Outputs start as
-// NaN, so an element no kernel wrote shows.
-//
-// Built statically for AArch64 and run under qemu-user by Scripts/test; the
-// Swift tests cover the same ground on the machine's own ISA levels.
-// Tolerances (largest error relative to the output's largest magnitude, or to
-// 1 when that is smaller) are those of ConvolutionAlgorithmTests.swift.
+// The convolution plans against the reference kernel: every algorithm (direct,
+// GEMM, Winograd F(2x2), F(4x4), F(6x6)) over randomised shapes (odd sizes,
+// channel counts that are not multiples of the vector width, batch > 1,
+// asymmetric padding, strides, dilations, groups), with and without a bias, a
+// residual sum and each fused activation. Tolerances are those of
+// Tests/FoveaTests/ConvolutionAlgorithmTests.swift.
 #include <algorithm>
-#include <cmath>
-#include <cstdint>
 #include <cstdio>
 #include <limits>
-#include <random>
 #include <vector>
 
-#include "fovea_kernels.h"
+#include "sweep.h"
 
+namespace sweep {
 namespace {
 
 struct Algorithm {
@@ -33,17 +25,6 @@ constexpr Algorithm kAlgorithms[] = {
     {FOVEA_CONV_ALGORITHM_WINOGRAD_2, "winograd F2", 1e-5f}, {FOVEA_CONV_ALGORITHM_WINOGRAD_4, "winograd F4", 1e-4f},
     {FOVEA_CONV_ALGORITHM_WINOGRAD_6, "winograd F6", 2e-4f},
 };
-
-std::mt19937_64 rng(20261206);
-
-int64_t pick(int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); }
-
-std::vector<float> random_values(int64_t count) {
-    std::uniform_real_distribution<float> value(-1.0f, 1.0f);
-    std::vector<float> v(size_t(std::max<int64_t>(count, 1)));
-    for (float &x : v) x = value(rng);
-    return v;
-}
 
 int64_t output_extent(int64_t in, int64_t kernel, int64_t stride, int64_t dilation, int64_t lo, int64_t hi) {
     const int64_t span = (kernel - 1) * dilation + 1;
@@ -74,44 +55,6 @@ fovea_conv_desc random_problem(fovea_conv_algorithm algorithm) {
     }
 }
 
-fovea_activation random_activation() {
-    switch (pick(0, 5)) {
-        case 0: return {FOVEA_ACTIVATION_RELU, 0, 0};
-        case 1: return {FOVEA_ACTIVATION_RELU6, 0, 0};
-        case 2: return {FOVEA_ACTIVATION_LEAKY_RELU, 0.1f, 0};
-        case 3: return {FOVEA_ACTIVATION_CLAMP, -0.5f, 0.75f};
-        case 4: return {FOVEA_ACTIVATION_SIGMOID, 0, 0};
-        default: return {FOVEA_ACTIVATION_NONE, 0, 0};
-    }
-}
-
-float apply(const fovea_activation &a, float x) {
-    switch (a.kind) {
-        case FOVEA_ACTIVATION_RELU: return x < 0 ? 0 : x;
-        case FOVEA_ACTIVATION_RELU6: return x < 0 ? 0 : (x > 6 ? 6 : x);
-        case FOVEA_ACTIVATION_LEAKY_RELU: return x < 0 ? a.alpha * x : x;
-        case FOVEA_ACTIVATION_CLAMP: return x < a.alpha ? a.alpha : (x > a.beta ? a.beta : x);
-        case FOVEA_ACTIVATION_SIGMOID: return float(1.0 / (1.0 + std::exp(-double(x))));
-        case FOVEA_ACTIVATION_TANH: return float(std::tanh(double(x)));
-        default: return x;
-    }
-}
-
-// Largest |fast - expected| relative to the largest |expected| or 1, whichever
-// is larger (the Swift tests' expectClose); infinity when a value is NaN
-// (never written).
-double relative_error(const std::vector<float> &fast, const std::vector<float> &expected) {
-    double worst = 0, largest = 1;
-    for (float e : expected) largest = std::max(largest, double(std::fabs(e)));
-    for (size_t i = 0; i < expected.size(); ++i) {
-        if (std::isnan(fast[i])) return std::numeric_limits<double>::infinity();
-        worst = std::max(worst, std::fabs(double(fast[i]) - double(expected[i])));
-    }
-    return worst / largest;
-}
-
-int failures = 0, checks = 0;
-
 void check_trial(const Algorithm &algorithm, const char *level, int threads) {
     fovea_conv_desc d = random_problem(algorithm.id);
     const bool residual = pick(0, 2) == 0;
@@ -124,63 +67,44 @@ void check_trial(const Algorithm &algorithm, const char *level, int threads) {
     const std::vector<float> bias = random_values(d.out_channels), shortcut = random_values(out_count);
     const bool with_bias = pick(0, 1) == 1;
 
+    char what[320];
+    std::snprintf(what, sizeof what,
+                  "%s %s threads %d: batch %lld in %lldx%lldx%lld out %lld kernel %lldx%lld stride %lld,%lld "
+                  "dilation %lld,%lld pad %lld,%lld/%lld,%lld groups %lld activation %d residual %d bias %d",
+                  level, algorithm.name, threads, (long long)d.batch, (long long)d.in_size[1],
+                  (long long)d.in_size[2], (long long)d.in_channels, (long long)d.out_channels,
+                  (long long)d.kernel[1], (long long)d.kernel[2], (long long)d.stride[1], (long long)d.stride[2],
+                  (long long)d.dilation[1], (long long)d.dilation[2], (long long)d.pad_begin[1],
+                  (long long)d.pad_begin[2], (long long)d.pad_end[1], (long long)d.pad_end[2],
+                  (long long)d.groups, int(after.kind), int(residual), int(with_bias));
     fovea_conv_plan *plan = nullptr;
     if (fovea_conv_plan_create(&d, algorithm.id, w.data(), with_bias ? bias.data() : nullptr, &plan) !=
         FOVEA_STATUS_SUCCESS) {
-        std::printf("FAIL %s %s: plan not created\n", level, algorithm.name);
-        ++failures;
+        record(std::numeric_limits<double>::infinity(), algorithm.tolerance, what);
         return;
     }
     size_t bytes = 0;
     fovea_conv_plan_workspace_size(plan, &d, &bytes);
     std::vector<unsigned char> workspace(std::max<size_t>(bytes, 1), 0xA5);
-    std::vector<float> fast(size_t(out_count), std::numeric_limits<float>::quiet_NaN());
+    std::vector<float> fast(static_cast<size_t>(out_count), std::numeric_limits<float>::quiet_NaN());
     std::vector<float> expected(static_cast<size_t>(out_count));
-    fovea_status status = residual ? fovea_conv_plan_run_residual(plan, &d, x.data(), shortcut.data(), &after,
-                                                                  fast.data(), workspace.data(), bytes)
-                                   : fovea_conv_plan_run(plan, &d, x.data(), fast.data(), workspace.data(), bytes);
+    const fovea_status status =
+        residual ? fovea_conv_plan_run_residual(plan, &d, x.data(), shortcut.data(), &after, fast.data(),
+                                                workspace.data(), bytes)
+                 : fovea_conv_plan_run(plan, &d, x.data(), fast.data(), workspace.data(), bytes);
     fovea_reference_conv_forward(&d, x.data(), w.data(), with_bias ? bias.data() : nullptr, expected.data());
     if (residual)
         for (size_t i = 0; i < expected.size(); ++i) expected[i] = apply(after, expected[i] + shortcut[i]);
     fovea_conv_plan_destroy(plan);
-
-    ++checks;
-    const double error = status == FOVEA_STATUS_SUCCESS ? relative_error(fast, expected)
-                                                        : std::numeric_limits<double>::infinity();
-    if (!(error <= algorithm.tolerance)) {
-        ++failures;
-        std::printf("FAIL %s %s threads %d: error %.2e (tolerance %.0e) batch %lld in %lldx%lldx%lld out %lld "
-                    "kernel %lldx%lld stride %lld,%lld dilation %lld,%lld pad %lld,%lld/%lld,%lld groups %lld "
-                    "activation %d residual %d bias %d\n",
-                    level, algorithm.name, threads, error, double(algorithm.tolerance), (long long)d.batch,
-                    (long long)d.in_size[1], (long long)d.in_size[2], (long long)d.in_channels,
-                    (long long)d.out_channels, (long long)d.kernel[1], (long long)d.kernel[2],
-                    (long long)d.stride[1], (long long)d.stride[2], (long long)d.dilation[1],
-                    (long long)d.dilation[2], (long long)d.pad_begin[1], (long long)d.pad_begin[2],
-                    (long long)d.pad_end[1], (long long)d.pad_end[2], (long long)d.groups, int(after.kind),
-                    int(residual), int(with_bias));
-    }
+    record(status == FOVEA_STATUS_SUCCESS ? relative_error(fast, expected) : std::numeric_limits<double>::infinity(),
+           algorithm.tolerance, what);
 }
 
 }  // namespace
 
-int main() {
-    const struct {
-        fovea_isa isa;
-        const char *name;
-    } levels[] = {{FOVEA_ISA_NEON, "neon"}, {FOVEA_ISA_SCALAR, "scalar"}};
-    for (const auto &level : levels) {
-        fovea_isa_set_cap(level.isa);
-        if (fovea_isa_active() != level.isa) {
-            std::printf("FAIL: the %s level is not active (got %d)\n", level.name, int(fovea_isa_active()));
-            return 1;
-        }
-        for (int threads : {1, 2}) {
-            fovea_threads_set(threads);
-            for (const Algorithm &algorithm : kAlgorithms)
-                for (int trial = 0; trial < 40; ++trial) check_trial(algorithm, level.name, threads);
-        }
-    }
-    std::printf("%d of %d convolutions matched the reference\n", checks - failures, checks);
-    return failures == 0 ? 0 : 1;
+void conv_plans(const char *level, int threads) {
+    for (const Algorithm &algorithm : kAlgorithms)
+        for (int trial = 0; trial < 40; ++trial) check_trial(algorithm, level, threads);
 }
+
+}  // namespace sweep

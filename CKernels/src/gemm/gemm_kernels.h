@@ -11,6 +11,9 @@ fovea_status gemm_avx512(const fovea_gemm_desc *desc, const float *a, const floa
                          const float *bias, float *c);
 fovea_status gemm_avx2(const fovea_gemm_desc *desc, const float *a, const float *b,
                        const float *bias, float *c);
+#elif defined(__aarch64__)
+fovea_status gemm_neon(const fovea_gemm_desc *desc, const float *a, const float *b,
+                       const float *bias, float *c);
 #endif
 
 }  // namespace fovea

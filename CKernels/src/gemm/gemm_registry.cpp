@@ -11,6 +11,8 @@ const Implementation<GemmTable> kGemmImplementations[] = {
 #if defined(__x86_64__)
     {FOVEA_ISA_AVX512, {gemm_avx512}},
     {FOVEA_ISA_AVX2, {gemm_avx2}},
+#elif defined(__aarch64__)
+    {FOVEA_ISA_NEON, {gemm_neon}},
 #endif
     {FOVEA_ISA_SCALAR, {fovea_reference_gemm}},
 };

@@ -1,0 +1,36 @@
+// What the AArch64 kernel sweeps share: random problems, the error measure,
+// and the tally. Built statically for AArch64 and run under qemu-user by
+// Scripts/test; the Swift tests cover the same ground on the machine's own
+// instruction-set levels.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "fovea_kernels.h"
+
+namespace sweep {
+
+std::mt19937_64 &rng();
+int64_t pick(int64_t lo, int64_t hi);
+std::vector<float> random_values(int64_t count);
+fovea_activation random_activation();
+// The reference definition of each activation.
+float apply(const fovea_activation &activation, float x);
+
+// Largest |fast - expected| relative to the largest |expected| or 1, whichever
+// is larger (the Swift tests' expectClose); infinity when a value is NaN (an
+// element never written: outputs start as NaN).
+double relative_error(const std::vector<float> &fast, const std::vector<float> &expected);
+
+// Counts a check; prints `what` and returns false when error > tolerance.
+bool record(double error, double tolerance, const char *what);
+int checks();
+int failures();
+
+// One sweep each, at the active level and thread count.
+void conv_plans(const char *level, int threads);
+void gemm(const char *level, int threads);
+
+}  // namespace sweep
