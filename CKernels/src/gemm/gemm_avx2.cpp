@@ -181,19 +181,8 @@ fovea_status gemm_avx2(const fovea_gemm_desc *desc, const float *a, const float 
     const fovea_gemm_desc &d = *desc;
     if (d.m <= 0 || d.n <= 0) return FOVEA_STATUS_SUCCESS;
     const Problem P{desc, a, d.trans_a ? 1 : d.lda, d.trans_a ? d.lda : 1, b, bias, c};
-    const int64_t row_tasks = (d.m + kMC - 1) / kMC;
-    const int64_t col_tasks = (d.n + kNC - 1) / kNC;
-    const int64_t tasks = row_tasks * col_tasks;
-    // Small products stay on the calling thread: waking the pool costs more.
-    const double work = double(d.m) * double(d.n) * double(std::max<int64_t>(d.k, 1));
-    const int64_t grain = work < double(1 << 18) ? tasks : 1;
-    parallel_for(tasks, grain, [&](int64_t t0, int64_t t1) {
-        for (int64_t t = t0; t < t1; ++t) {
-            const int64_t rt = t / col_tasks, ct = t % col_tasks;
-            run_task(P, rt * kMC, std::min(d.m, (rt + 1) * kMC), ct * kNC,
-                     std::min(d.n, (ct + 1) * kNC));
-        }
-    });
+    for_each_gemm_block(d, kMC, kNC,
+                        [&](int64_t r0, int64_t r1, int64_t c0, int64_t c1) { run_task(P, r0, r1, c0, c1); });
     return FOVEA_STATUS_SUCCESS;
 }
 
