@@ -31,23 +31,45 @@ int64_t output_extent(int64_t in, int64_t kernel, int64_t stride, int64_t dilati
     return in + lo + hi < span ? 0 : (in + lo + hi - span) / stride + 1;
 }
 
-// A random 2-D problem `algorithm` accepts (Winograd: 3x3, stride and dilation 1, one group).
-fovea_conv_desc random_problem(fovea_conv_algorithm algorithm) {
+// The kinds of problem a trial draws: any convolution the algorithm accepts;
+// a 1x1 one (unpadded, stride 1 or 2: the GEMM's pointwise and subsampling
+// paths, with channel counts whose weights outgrow the tile-major path); a
+// deep one (panels larger than L1, which the direct and Winograd drivers
+// multiply slice by slice where the streaming aids pay, as on NEON).
+enum class Kind { any, pointwise, deep };
+
+// A random 2-D problem of `kind` that `algorithm` accepts (Winograd: 3x3,
+// stride and dilation 1, one group).
+fovea_conv_desc random_problem(fovea_conv_algorithm algorithm, Kind kind) {
     const bool winograd = algorithm >= FOVEA_CONV_ALGORITHM_WINOGRAD_2 && algorithm <= FOVEA_CONV_ALGORITHM_WINOGRAD_6;
+    if (winograd && kind == Kind::pointwise) kind = Kind::any;
     for (;;) {
         fovea_conv_desc d{};
         d.batch = pick(1, 2);
-        d.groups = winograd ? 1 : (pick(0, 3) == 0 ? pick(2, 3) : 1);
-        d.in_channels = d.groups * pick(1, winograd ? 37 : 21);
-        d.out_channels = d.groups * pick(1, winograd ? 70 : 40);
+        d.groups = winograd || kind != Kind::any ? 1 : (pick(0, 3) == 0 ? pick(2, 3) : 1);
+        switch (kind) {
+            case Kind::any:
+                d.in_channels = d.groups * pick(1, winograd ? 37 : 21);
+                d.out_channels = d.groups * pick(1, winograd ? 70 : 40);
+                break;
+            case Kind::pointwise:
+                d.in_channels = pick(1, 300);
+                d.out_channels = pick(1, 300);
+                break;
+            case Kind::deep:
+                d.in_channels = winograd ? pick(770, 900) : pick(90, 200);
+                d.out_channels = pick(1, 24);
+                break;
+        }
         d.in_size[0] = d.out_size[0] = d.kernel[0] = d.stride[0] = d.dilation[0] = 1;
+        const bool subsampling = kind == Kind::pointwise && pick(0, 2) == 0;
         for (int axis = 1; axis < 3; ++axis) {
-            d.in_size[axis] = pick(1, 23);
-            d.kernel[axis] = winograd ? 3 : pick(1, 5);
-            d.stride[axis] = winograd ? 1 : pick(1, 2);
-            d.dilation[axis] = winograd ? 1 : (pick(0, 3) == 0 ? 2 : 1);
-            d.pad_begin[axis] = pick(0, 2);
-            d.pad_end[axis] = pick(0, 2);
+            d.in_size[axis] = pick(1, kind == Kind::deep ? 9 : kind == Kind::pointwise ? 16 : 23);
+            d.kernel[axis] = kind == Kind::pointwise ? 1 : winograd || kind == Kind::deep ? 3 : pick(1, 5);
+            d.stride[axis] = subsampling ? 2 : winograd || kind != Kind::any ? 1 : pick(1, 2);
+            d.dilation[axis] = winograd || kind != Kind::any ? 1 : (pick(0, 3) == 0 ? 2 : 1);
+            d.pad_begin[axis] = kind == Kind::pointwise ? 0 : pick(0, 2);
+            d.pad_end[axis] = kind == Kind::pointwise ? 0 : pick(0, 2);
             d.out_size[axis] = output_extent(d.in_size[axis], d.kernel[axis], d.stride[axis], d.dilation[axis],
                                              d.pad_begin[axis], d.pad_end[axis]);
         }
@@ -55,8 +77,8 @@ fovea_conv_desc random_problem(fovea_conv_algorithm algorithm) {
     }
 }
 
-void check_trial(const Algorithm &algorithm, const char *level, int threads) {
-    fovea_conv_desc d = random_problem(algorithm.id);
+void check_trial(const Algorithm &algorithm, Kind kind, const char *level, int threads) {
+    fovea_conv_desc d = random_problem(algorithm.id, kind);
     const bool residual = pick(0, 2) == 0;
     const fovea_activation after = random_activation();
     d.activation = residual ? fovea_activation{FOVEA_ACTIVATION_NONE, 0, 0} : after;
@@ -104,7 +126,9 @@ void check_trial(const Algorithm &algorithm, const char *level, int threads) {
 
 void conv_plans(const char *level, int threads) {
     for (const Algorithm &algorithm : kAlgorithms)
-        for (int trial = 0; trial < 40; ++trial) check_trial(algorithm, level, threads);
+        for (int trial = 0; trial < 40; ++trial)
+            check_trial(algorithm, trial % 8 == 0 ? Kind::deep : trial % 4 == 1 ? Kind::pointwise : Kind::any, level,
+                        threads);
 }
 
 }  // namespace sweep

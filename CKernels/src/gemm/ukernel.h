@@ -35,8 +35,8 @@ struct UkernelArgs {
                                  // loop (the next panel of B or the next tile's rows of A, which
                                  // would otherwise arrive from memory at the pace of the loads
                                  // that miss); a hint: the AVX2 kernel fetches one line per depth
-                                 // step into L1, the AVX-512 ones two into L2; the portable one
-                                 // ignores it
+                                 // step into L1, the AVX-512 ones two into L2; the NEON and
+                                 // portable ones ignore it
     int32_t accumulate;          // add to C instead of overwriting it
     int32_t finish;              // last pass over the depth: apply the activation
     fovea_activation activation;
