@@ -3,7 +3,8 @@
 // channel counts that are not multiples of the vector width, batch > 1,
 // asymmetric padding, strides, dilations, groups), with and without a bias, a
 // residual sum and each fused activation. Tolerances are those of
-// Tests/FoveaTests/ConvolutionAlgorithmTests.swift.
+// Tests/FoveaTests/ConvolutionAlgorithmTests.swift, relative to the result
+// before its activation (sweep.h).
 #include <algorithm>
 #include <cstdio>
 #include <limits>
@@ -114,11 +115,17 @@ void check_trial(const Algorithm &algorithm, Kind kind, const char *level, int t
         residual ? fovea_conv_plan_run_residual(plan, &d, x.data(), shortcut.data(), &after, fast.data(),
                                                 workspace.data(), bytes)
                  : fovea_conv_plan_run(plan, &d, x.data(), fast.data(), workspace.data(), bytes);
-    fovea_reference_conv_forward(&d, x.data(), w.data(), with_bias ? bias.data() : nullptr, expected.data());
-    if (residual)
-        for (size_t i = 0; i < expected.size(); ++i) expected[i] = apply(after, expected[i] + shortcut[i]);
+    fovea_conv_desc linear = d;
+    linear.activation = {FOVEA_ACTIVATION_NONE, 0, 0};
+    std::vector<float> before(expected.size());
+    fovea_reference_conv_forward(&linear, x.data(), w.data(), with_bias ? bias.data() : nullptr, before.data());
+    for (size_t i = 0; i < expected.size(); ++i) {
+        if (residual) before[i] += shortcut[i];
+        expected[i] = apply(after, before[i]);
+    }
     fovea_conv_plan_destroy(plan);
-    record(status == FOVEA_STATUS_SUCCESS ? relative_error(fast, expected) : std::numeric_limits<double>::infinity(),
+    record(status == FOVEA_STATUS_SUCCESS ? relative_error(fast, expected, before)
+                                          : std::numeric_limits<double>::infinity(),
            algorithm.tolerance, what);
 }
 

@@ -19,10 +19,14 @@ fovea_activation random_activation();
 // The reference definition of each activation.
 float apply(const fovea_activation &activation, float x);
 
-// Largest |fast - expected| relative to the largest |expected| or 1, whichever
-// is larger (the Swift tests' expectClose); infinity when a value is NaN (an
-// element never written: outputs start as NaN).
-double relative_error(const std::vector<float> &fast, const std::vector<float> &expected);
+// Largest |fast - expected| relative to the largest |before| or 1, whichever
+// is larger; infinity when a value is NaN (an element never written: outputs
+// start as NaN). `before` is the expected result before its activation: a
+// kernel's rounding error scales with the sums it adds, and no activation
+// here enlarges an error (sigmoid shrinks values and errors alike, so
+// measuring against its outputs would hold deep sums to a tighter bound).
+double relative_error(const std::vector<float> &fast, const std::vector<float> &expected,
+                      const std::vector<float> &before);
 
 // Counts a check; prints `what` and returns false when error > tolerance.
 bool record(double error, double tolerance, const char *what);
