@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "common/aligned_buffer.h"
 #include "gemm/gemm_kernels.h"
 #include "gemm/ukernel.h"
 #include "reference/reference.h"
@@ -19,9 +18,10 @@
 namespace fovea {
 namespace {
 
-constexpr int64_t kKC = 256;  // depth of one packed panel
-constexpr int64_t kMC = 72;   // rows per task
-constexpr int64_t kNC = 256;  // columns per task
+constexpr int64_t kKC = 256;  // depth of one packed panel: 16 KB on the stack
+constexpr int64_t kMC = 72;   // rows per task, a multiple of the kernel's 6
+constexpr int64_t kNC = 256;  // columns per task, a multiple of its 16
+constexpr int64_t kNR = 16;   // the panel width of ukernel_neon
 
 struct Problem {
     const fovea_gemm_desc &d;
@@ -35,7 +35,7 @@ struct Problem {
 // op(B)[p0 : p0+kc, j0 : j0+nr] into panel[kc][nr]; columns past n are zeros.
 void pack_b(const Problem &P, int64_t p0, int64_t kc, int64_t j0, float *panel) {
     const fovea_gemm_desc &d = P.d;
-    const int64_t nr = P.ukernel.nr, cols = std::min(nr, d.n - j0);
+    const int64_t nr = kNR, cols = std::min(nr, d.n - j0);
     for (int64_t p = 0; p < kc; ++p) {
         float *dst = panel + p * nr;
         for (int64_t j = 0; j < cols; ++j) dst[j] = d.trans_b ? P.b[(j0 + j) * d.ldb + p0 + p] : P.b[(p0 + p) * d.ldb + j0 + j];
@@ -54,7 +54,7 @@ void pack_a(const Problem &P, int64_t r0, int64_t r1, int64_t p0, int64_t kc, fl
 // C = act(alpha * sums + beta * C + bias) for rows [r0, r1) x columns [j0, j0 + nr).
 void store(const Problem &P, int64_t r0, int64_t r1, int64_t j0, const float *sums) {
     const fovea_gemm_desc &d = P.d;
-    const int64_t nr = P.ukernel.nr, cols = std::min(nr, d.n - j0);
+    const int64_t nr = kNR, cols = std::min(nr, d.n - j0);
     for (int64_t i = r0; i < r1; ++i) {
         float *row = P.c + i * d.ldc + j0;
         const float *sum = sums + (i - r0) * nr;
@@ -70,31 +70,32 @@ void store(const Problem &P, int64_t r0, int64_t r1, int64_t j0, const float *su
 // Rows [r0, r1) x columns [c0, c1): one task of the parallel loop.
 void run_task(const Problem &P, int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
     const fovea_gemm_desc &d = P.d;
-    const int64_t mr = P.ukernel.mr, nr = P.ukernel.nr;
-    AlignedBuffer panel(size_t(kKC * nr)), sums(size_t(kMC * nr));
-    AlignedBuffer rows(d.trans_a ? size_t(kMC * kKC) : 0);
+    const int64_t mr = P.ukernel.mr, nr = kNR;
+    alignas(64) float panel[kKC * kNR];
+    alignas(64) float sums[kMC * kNR];  // partial sums while k spans several panels
+    alignas(64) float rows[kMC * kKC];  // a transposed A's rows, depth-contiguous
     gemm::UkernelArgs args{};
     args.taps = 1;
     args.ldc = nr;
     args.n = nr;
     for (int64_t j0 = c0; j0 < c1; j0 += nr) {
-        if (d.k == 0) std::fill(sums.data(), sums.data() + (r1 - r0) * nr, 0.0f);
+        if (d.k == 0) std::fill(sums, sums + (r1 - r0) * nr, 0.0f);
         for (int64_t p0 = 0; p0 < d.k; p0 += kKC) {
             const int64_t kc = std::min(kKC, d.k - p0);
-            pack_b(P, p0, kc, j0, panel.data());
-            if (d.trans_a) pack_a(P, r0, r1, p0, kc, rows.data());
-            args.b = panel.data();
+            pack_b(P, p0, kc, j0, panel);
+            if (d.trans_a) pack_a(P, r0, r1, p0, kc, rows);
+            args.b = panel;
             args.kc = kc;
             args.accumulate = p0 > 0;
             for (int64_t i0 = r0; i0 < r1; i0 += mr) {
-                args.a = d.trans_a ? rows.data() + (i0 - r0) * kc : P.a + i0 * d.lda + p0;
+                args.a = d.trans_a ? rows + (i0 - r0) * kc : P.a + i0 * d.lda + p0;
                 args.a_row_stride = d.trans_a ? kc : d.lda;
-                args.c = sums.data() + (i0 - r0) * nr;
+                args.c = sums + (i0 - r0) * nr;
                 args.m = std::min(mr, r1 - i0);
                 P.ukernel.kernel(args);
             }
         }
-        store(P, r0, r1, j0, sums.data());
+        store(P, r0, r1, j0, sums);
     }
 }
 
