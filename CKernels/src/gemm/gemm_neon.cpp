@@ -18,7 +18,7 @@
 namespace fovea {
 namespace {
 
-constexpr int64_t kKC = 256;  // depth of one packed panel: 16 KB on the stack
+constexpr int64_t kKC = 256;  // depth of one packed panel
 constexpr int64_t kMC = 72;   // rows per task, a multiple of the kernel's 6
 constexpr int64_t kNC = 256;  // columns per task, a multiple of its 16
 constexpr int64_t kNR = 16;   // the panel width of ukernel_neon
@@ -51,52 +51,55 @@ void pack_a(const Problem &P, int64_t r0, int64_t r1, int64_t p0, int64_t kc, fl
         for (int64_t p = 0; p < kc; ++p) rows[(i - r0) * kc + p] = P.a[(p0 + p) * d.lda + i];
 }
 
-// C = act(alpha * sums + beta * C + bias) for rows [r0, r1) x columns [j0, j0 + nr).
-void store(const Problem &P, int64_t r0, int64_t r1, int64_t j0, const float *sums) {
+// C = act(alpha * sums + beta * C + bias) for rows [r0, r1) x columns [c0, c1),
+// the sums `ld` floats a row.
+void store(const Problem &P, int64_t r0, int64_t r1, int64_t c0, int64_t c1, const float *sums, int64_t ld) {
     const fovea_gemm_desc &d = P.d;
-    const int64_t nr = kNR, cols = std::min(nr, d.n - j0);
     for (int64_t i = r0; i < r1; ++i) {
-        float *row = P.c + i * d.ldc + j0;
-        const float *sum = sums + (i - r0) * nr;
-        for (int64_t j = 0; j < cols; ++j) {
+        float *row = P.c + i * d.ldc;
+        const float *sum = sums + (i - r0) * ld - c0;
+        for (int64_t j = c0; j < c1; ++j) {
             float v = d.alpha * sum[j];
             if (d.beta != 0.0f) v = d.beta * row[j] + v;
-            if (P.bias) v += P.bias[j0 + j];
+            if (P.bias) v += P.bias[j];
             row[j] = reference::activate(d.activation, v);
         }
     }
 }
 
-// Rows [r0, r1) x columns [c0, c1): one task of the parallel loop.
+// Rows [r0, r1) x columns [c0, c1): one task of the parallel loop. Depth
+// block by depth block, a transposed A is packed once for all the task's
+// columns, and the sums of all of them wait in `sums` for the last block.
 void run_task(const Problem &P, int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
     const fovea_gemm_desc &d = P.d;
     const int64_t mr = P.ukernel.mr, nr = kNR;
+    const int64_t ld = (c1 - c0 + nr - 1) / nr * nr;
     alignas(64) float panel[kKC * kNR];
-    alignas(64) float sums[kMC * kNR];  // partial sums while k spans several panels
+    alignas(64) float sums[kMC * kNC];
     alignas(64) float rows[kMC * kKC];  // a transposed A's rows, depth-contiguous
     gemm::UkernelArgs args{};
     args.taps = 1;
-    args.ldc = nr;
+    args.ldc = ld;
     args.n = nr;
-    for (int64_t j0 = c0; j0 < c1; j0 += nr) {
-        if (d.k == 0) std::fill(sums, sums + (r1 - r0) * nr, 0.0f);
-        for (int64_t p0 = 0; p0 < d.k; p0 += kKC) {
-            const int64_t kc = std::min(kKC, d.k - p0);
+    if (d.k == 0) std::fill(sums, sums + (r1 - r0) * ld, 0.0f);
+    for (int64_t p0 = 0; p0 < d.k; p0 += kKC) {
+        const int64_t kc = std::min(kKC, d.k - p0);
+        if (d.trans_a) pack_a(P, r0, r1, p0, kc, rows);
+        args.b = panel;
+        args.kc = kc;
+        args.accumulate = p0 > 0;
+        args.a_row_stride = d.trans_a ? kc : d.lda;
+        for (int64_t j0 = c0; j0 < c1; j0 += nr) {
             pack_b(P, p0, kc, j0, panel);
-            if (d.trans_a) pack_a(P, r0, r1, p0, kc, rows);
-            args.b = panel;
-            args.kc = kc;
-            args.accumulate = p0 > 0;
             for (int64_t i0 = r0; i0 < r1; i0 += mr) {
                 args.a = d.trans_a ? rows + (i0 - r0) * kc : P.a + i0 * d.lda + p0;
-                args.a_row_stride = d.trans_a ? kc : d.lda;
-                args.c = sums + (i0 - r0) * nr;
+                args.c = sums + (i0 - r0) * ld + (j0 - c0);
                 args.m = std::min(mr, r1 - i0);
                 P.ukernel.kernel(args);
             }
         }
-        store(P, r0, r1, j0, sums);
     }
+    store(P, r0, r1, c0, c1, sums, ld);
 }
 
 }  // namespace
