@@ -102,6 +102,20 @@ extern "C" fovea_conv_algorithm fovea_conv_algorithm_choose(const fovea_conv_des
     return FOVEA_CONV_ALGORITHM_DIRECT;
 }
 
+namespace {
+
+// The bias per group, padded to whole panels of the plan's microkernel.
+void pack_bias(fovea_conv_plan &plan, const float *bias) {
+    if (!bias) return;
+    const fovea_conv_desc &d = plan.desc;
+    const int64_t kg = d.out_channels / d.groups, width = conv::padded_group_width(plan);
+    plan.packed_bias.resize(size_t(width * d.groups));
+    for (int64_t g = 0; g < d.groups; ++g)
+        std::copy(bias + g * kg, bias + (g + 1) * kg, plan.packed_bias.data() + g * width);
+}
+
+}  // namespace
+
 extern "C" fovea_status fovea_conv_plan_create(const fovea_conv_desc *desc,
                                                fovea_conv_algorithm algorithm, const float *w,
                                                const float *bias, fovea_conv_plan **out) {
@@ -128,11 +142,17 @@ extern "C" fovea_status fovea_conv_plan_create(const fovea_conv_desc *desc,
             case FOVEA_CONV_ALGORITHM_GEMM: conv::pack_gemm_weights(*plan, w); break;
             default: conv::pack_winograd_weights(*plan, w); break;
         }
-        if (bias) {
-            const int64_t kg = d.out_channels / d.groups, width = conv::padded_group_width(*plan);
-            plan->packed_bias.resize(size_t(width * d.groups));
-            for (int64_t g = 0; g < d.groups; ++g)
-                std::copy(bias + g * kg, bias + (g + 1) * kg, plan->packed_bias.data() + g * width);
+        pack_bias(*plan, bias);
+        if (plan->algorithm == FOVEA_CONV_ALGORITHM_WINOGRAD_6) {
+            plan->edge = std::make_unique<fovea_conv_plan>();
+            fovea_conv_plan &edge = *plan->edge;
+            edge.desc = plan->desc;
+            edge.algorithm = FOVEA_CONV_ALGORITHM_WINOGRAD_4;
+            edge.isa = plan->isa;
+            edge.ukernel = plan->ukernel;
+            edge.bias = plan->bias;
+            conv::pack_winograd_weights(edge, w);
+            pack_bias(edge, bias);
         }
         *out = plan.release();
         return FOVEA_STATUS_SUCCESS;

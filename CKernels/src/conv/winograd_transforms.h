@@ -67,6 +67,7 @@ template <> struct Matrices<6> {
 struct InputArgs {
     const float *x;        // the image, [H, W, C]
     int64_t height, width, channels;
+    int64_t row_pixels;    // pixels between the starts of consecutive rows (W, or more in a region of a wider image)
     int64_t padded_channels;  // Cp: V rows are this long (zeros past C)
     int64_t pad_top, pad_left;
     int64_t tiles_w;
@@ -85,6 +86,7 @@ struct OutputArgs {
     int64_t channels;         // K
     float *y;              // the output image, [OH, OW, K]
     int64_t out_height, out_width;
+    int64_t row_pixels;    // pixels between the starts of consecutive output rows
     int64_t tiles_w;
     int64_t first_tile, begin, end;
     const float *bias;     // Kp values, or nullptr
@@ -194,7 +196,7 @@ inline __attribute__((always_inline)) void input_tile(const InputArgs &a, int64_
 #pragma clang loop unroll(full)
         for (int i = 0; i < A; ++i) {
             const int64_t yy = y0 + i;
-            const float *p = a.x + (yy * a.width + xx) * a.channels + c0;
+            const float *p = a.x + (yy * a.row_pixels + xx) * a.channels + c0;
             if (Interior || (yy >= 0 && yy < a.height && xx >= 0 && xx < a.width)) {
                 if (FullChannels) std::memcpy(&column[i], p, sizeof column[i]);
                 else simd::load<W>(column[i], p, valid);
@@ -269,7 +271,7 @@ inline __attribute__((always_inline)) void output_tile(const OutputArgs &a, cons
             if (!Interior && x0 + j >= a.out_width) break;
             Vec<W> value = pixels[j] + bias;
             simd::activate<W>(value, a.activation);
-            float *p = a.y + ((y0 + i) * a.out_width + x0 + j) * a.channels + k0;
+            float *p = a.y + ((y0 + i) * a.row_pixels + x0 + j) * a.channels + k0;
             if (Interior) std::memcpy(p, &value, sizeof value);
             else simd::store<W>(p, value, valid);
         }

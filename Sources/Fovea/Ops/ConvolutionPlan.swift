@@ -14,6 +14,8 @@ public enum ConvAlgorithm: Sendable, Hashable, CustomStringConvertible {
     case gemm
     /// Winograd's minimal filtering for 3x3, stride 1, undilated, ungrouped 2-D
     /// convolutions, computing `tile` x `tile` outputs at a time (2, 4 or 6).
+    /// With 6, an output that is not a whole number of 6x6 tiles gets 4x4
+    /// tiles along its right and bottom edges where that saves work.
     /// Faster, slightly less exact: see `Benchmarks/RESULTS.md` for the errors.
     case winograd(tile: Int)
     /// The plain reference kernel.
