@@ -10,6 +10,7 @@
 #include <limits>
 #include <vector>
 
+#include "reference/reference.h"
 #include "sweep.h"
 
 namespace sweep {
@@ -121,7 +122,7 @@ void check_trial(const Algorithm &algorithm, Kind kind, const char *level, int t
     fovea_reference_conv_forward(&linear, x.data(), w.data(), with_bias ? bias.data() : nullptr, before.data());
     for (size_t i = 0; i < expected.size(); ++i) {
         if (residual) before[i] += shortcut[i];
-        expected[i] = apply(after, before[i]);
+        expected[i] = fovea::reference::activate(after, before[i]);
     }
     fovea_conv_plan_destroy(plan);
     record(status == FOVEA_STATUS_SUCCESS ? relative_error(fast, expected, before)

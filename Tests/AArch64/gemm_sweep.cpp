@@ -8,6 +8,7 @@
 #include <limits>
 #include <vector>
 
+#include "reference/reference.h"
 #include "sweep.h"
 
 namespace sweep {
@@ -38,7 +39,7 @@ void gemm(const char *level, int threads) {
         linear.activation = {FOVEA_ACTIVATION_NONE, 0, 0};
         fovea_reference_gemm(&linear, a.data(), b.data(), with_bias ? bias.data() : nullptr, before.data());
         std::vector<float> expected(before.size());
-        for (size_t i = 0; i < before.size(); ++i) expected[i] = apply(d.activation, before[i]);
+        for (size_t i = 0; i < before.size(); ++i) expected[i] = fovea::reference::activate(d.activation, before[i]);
         // Only C's m x n block is compared; the padding of each row must stay as it was.
         std::vector<float> got_block, expected_block, before_block;
         bool padding_kept = true;

@@ -16,8 +16,6 @@ std::mt19937_64 &rng();
 int64_t pick(int64_t lo, int64_t hi);
 std::vector<float> random_values(int64_t count);
 fovea_activation random_activation();
-// The reference definition of each activation.
-float apply(const fovea_activation &activation, float x);
 
 // Largest |fast - expected| relative to the largest |before| or 1, whichever
 // is larger; infinity when a value is NaN (an element never written: outputs

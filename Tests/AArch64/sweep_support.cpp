@@ -35,18 +35,6 @@ fovea_activation random_activation() {
     }
 }
 
-float apply(const fovea_activation &a, float x) {
-    switch (a.kind) {
-        case FOVEA_ACTIVATION_RELU: return x < 0 ? 0 : x;
-        case FOVEA_ACTIVATION_RELU6: return x < 0 ? 0 : (x > 6 ? 6 : x);
-        case FOVEA_ACTIVATION_LEAKY_RELU: return x < 0 ? a.alpha * x : x;
-        case FOVEA_ACTIVATION_CLAMP: return x < a.alpha ? a.alpha : (x > a.beta ? a.beta : x);
-        case FOVEA_ACTIVATION_SIGMOID: return float(1.0 / (1.0 + std::exp(-double(x))));
-        case FOVEA_ACTIVATION_TANH: return float(std::tanh(double(x)));
-        default: return x;
-    }
-}
-
 double relative_error(const std::vector<float> &fast, const std::vector<float> &expected,
                       const std::vector<float> &before) {
     double worst = 0, largest = 1;
