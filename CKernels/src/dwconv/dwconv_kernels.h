@@ -92,9 +92,17 @@ constexpr int kInside = 0, kLeftColumn = 1, kRightColumn = 2, kEdgeRuntime = -1;
 // outside [0, width) read as zero, so runs may cross the left and right edges.
 // The channel loop is innermost so that the address arithmetic of a run is
 // paid once for all its channel blocks.
-template <int W, int R, int KW, int S, bool LEAKY, int EDGE = kEdgeRuntime>
+//
+// KH > 0: the run takes kernel rows [0, KH), a count known at compile time,
+// so that the loop over them unrolls (3x3 rows away from the top and bottom):
+// with AVX2 the loop's own instructions were a fifth of a run's, which on a
+// Zen 3 core, with its inputs in L2, issues about four instructions a cycle;
+// unrolled, 16 % fewer instructions on 28x28x96 at stride 2 and 28x28x144 at
+// stride 1.
+template <int W, int R, int KW, int S, bool LEAKY, int EDGE = kEdgeRuntime, int KH = 0>
 inline __attribute__((always_inline)) void run(const Args &a, const float *image, float *out, int64_t oh, int64_t ow,
                                                int64_t kh_begin, int64_t kh_end) {
+    if constexpr (KH > 0) kh_begin = 0, kh_end = KH;
     const int64_t C = a.channels;
     const int64_t top = oh * a.stride_h - a.pad_top, left = ow * S - a.pad_left;
     constexpr int span = (R - 1) * S + KW;
@@ -192,10 +200,14 @@ inline __attribute__((always_inline)) void row_fast(const Args &a, const float *
     int64_t ow = 0;
     for (; ow + R <= a.out_width; ow += R) {
         const int64_t left = ow * S - a.pad_left;
-        if (left >= 0 && left + (R - 1) * S + KW <= a.width)
-            run<W, R, KW, S, LEAKY, kInside>(a, image, out, oh, ow, kh_begin, kh_end);
-        else
+        if (left >= 0 && left + (R - 1) * S + KW <= a.width) {
+            if (KW == 3 && kh_begin == 0 && kh_end == 3)
+                run<W, R, KW, S, LEAKY, kInside, 3>(a, image, out, oh, ow, kh_begin, kh_end);
+            else
+                run<W, R, KW, S, LEAKY, kInside>(a, image, out, oh, ow, kh_begin, kh_end);
+        } else {
             run_at<W, R, KW, S, LEAKY>(a, image, out, oh, ow, kh_begin, kh_end);
+        }
     }
     if (ow < a.out_width)
         short_run<W, KW, S, R - 1, LEAKY>(a, image, out, oh, ow, a.out_width - ow, kh_begin, kh_end);
