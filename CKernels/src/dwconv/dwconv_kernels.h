@@ -201,10 +201,13 @@ inline __attribute__((always_inline)) void row_fast(const Args &a, const float *
     for (; ow + R <= a.out_width; ow += R) {
         const int64_t left = ow * S - a.pad_left;
         if (left >= 0 && left + (R - 1) * S + KW <= a.width) {
-            if (KW == 3 && kh_begin == 0 && kh_end == 3)
-                run<W, R, KW, S, LEAKY, kInside, 3>(a, image, out, oh, ow, kh_begin, kh_end);
-            else
-                run<W, R, KW, S, LEAKY, kInside>(a, image, out, oh, ow, kh_begin, kh_end);
+            if constexpr (KW == 3) {
+                if (kh_begin == 0 && kh_end == 3) {
+                    run<W, R, KW, S, LEAKY, kInside, 3>(a, image, out, oh, ow, kh_begin, kh_end);
+                    continue;
+                }
+            }
+            run<W, R, KW, S, LEAKY, kInside>(a, image, out, oh, ow, kh_begin, kh_end);
         } else {
             run_at<W, R, KW, S, LEAKY>(a, image, out, oh, ow, kh_begin, kh_end);
         }
