@@ -119,16 +119,20 @@ inline __attribute__((always_inline)) void run(const Args &a, const float *image
     float *store_at = out + ow * C;
     const simd::FusedActivation<W, LEAKY> finish(a.activation);
     const int64_t blocks = vector_blocks<W>(C);
+    // In locals: the stores below are memcpy's, which may alias `a`, and
+    // would make every block read these fields again.
+    const float *const bias_values = a.bias;
+    const int64_t row_step = a.width * C;
     for (int64_t block = 0; block < blocks; ++block) {
         const int64_t c0 = std::min<int64_t>(block * W, C - W);
         Vec<W> acc[R];
         Vec<W> bias = 0;
-        if (a.bias) std::memcpy(&bias, a.bias + c0, sizeof bias);
+        if (bias_values) std::memcpy(&bias, bias_values + c0, sizeof bias);
 #pragma clang loop unroll(full)
         for (int r = 0; r < R; ++r) acc[r] = bias;
         const float *row = rows + c0;
         const float *wrow = weights + c0;
-        for (int64_t kh = kh_begin; kh < kh_end; ++kh, row += a.width * C, wrow += KW * C) {
+        for (int64_t kh = kh_begin; kh < kh_end; ++kh, row += row_step, wrow += KW * C) {
             Vec<W> wv[KW];
 #pragma clang loop unroll(full)
             for (int kw = 0; kw < KW; ++kw) std::memcpy(&wv[kw], wrow + kw * C, sizeof wv[kw]);
