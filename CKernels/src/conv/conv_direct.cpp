@@ -346,7 +346,7 @@ void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, f
                 // registers: through memory, its m and ldc went into args as
                 // one 16-byte load after two 8-byte stores, a forwarding
                 // stall per call (MobileNet's stem, 27 values deep: 20 % slower).
-                grid.visit(t, t + run, [&](const Tile &tile) __attribute__((always_inline)) {
+                auto call = [&](const Tile &tile) __attribute__((always_inline)) {
                     // A 3-D tap spans depth too: every one of them runs.
                     const bool reaches = tile.first_row < tile.last_row && tile.lo < tile.hi;
                     args.taps = !reaches           ? 0
@@ -363,7 +363,26 @@ void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, f
                     const bool added = fuse_residual(plan, p, args);
                     ukernel.kernel(args);
                     if (finish) finish_tile(p, added, args.c, args.m, args.n, args.ldc);
-                });
+                };
+                if (!ukernel.tiles) {
+                    grid.visit(t, t + run, call);
+                } else {
+                    // Tiles that continue each other (along an output row,
+                    // the same kernel part) go as one call.
+                    Tile pending{};
+                    grid.visit(t, t + run, [&](const Tile &tile) __attribute__((always_inline)) {
+                        if (pending.m > 0 && tile.a == pending.a + pending.m * pending.a_row_stride &&
+                            tile.c == pending.c + pending.m * pending.ldc && tile.a_row_stride == pending.a_row_stride &&
+                            tile.ldc == pending.ldc && tile.first_row == pending.first_row &&
+                            tile.last_row == pending.last_row && tile.lo == pending.lo && tile.hi == pending.hi) {
+                            pending.m += tile.m;
+                            return;
+                        }
+                        if (pending.m > 0) call(pending);
+                        pending = tile;
+                    });
+                    if (pending.m > 0) call(pending);
+                }
                 item += run;
             }
         });

@@ -166,6 +166,27 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
         const bool aids = gemm::streaming_aids_pay(plan.isa);
         stream = stream && aids && count <= gemm::kPrefetchingCalls && g * panels + j + 1 < d.groups * panels;
         fetch_rows = fetch_rows && aids;
+        if (ukernel.tiles) {
+            // One call for all the tiles, which the kernel splits itself; what
+            // the calls would each fetch, it fetches over its whole depth loop.
+            const int64_t i = calls.first(first_call), rows = calls.first(end_call) - i;
+            if (stream) {
+                gemm::share_prefetch(args, args.b + depth * nr, panel_lines, 0, 1);
+            } else if (fetch_rows && a_stride == depth) {
+                const int64_t from = calls.first(first_call + 1);
+                const int64_t to = calls.first(std::min(end_call + 1, calls.calls));
+                args.prefetch = a + from * a_stride;
+                args.prefetch_lines = (to - from) * depth / 16;
+            }
+            args.a = a + i * a_stride;
+            args.c = c + i * K + j * nr;
+            args.m = rows;
+            args.fetch_output = fetch_output;
+            const bool added = fuse_residual(plan, p, args);
+            ukernel.kernel(args);
+            if (finish) finish_tile(p, added, args.c, args.m, args.n, K);
+            return;
+        }
         for (int64_t call = first_call; call < end_call; ++call) {
             const int64_t i = calls.first(call);
             const bool more = call + 1 < end_call;

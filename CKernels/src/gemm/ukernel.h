@@ -25,7 +25,9 @@ struct UkernelArgs {
     int64_t b_tap_stride;
     float *c;
     int64_t ldc;
-    int64_t m;                   // valid rows (<= MR)
+    int64_t m;                   // valid rows: <= MR, or any number for kernels whose UkernelInfo
+                                 // says tiles (each tile of the call reads the next rows, a_row_stride
+                                 // and ldc apart, of a, c and residual)
     int64_t n;                   // valid columns (<= NR)
     const float *bias;           // NR values (zero padded) used when !accumulate, or nullptr
     const float *residual;       // m x n values ldc apart added before the activation, or nullptr
@@ -37,6 +39,8 @@ struct UkernelArgs {
                                  // that miss); a hint: the AVX2 kernel fetches one line per depth
                                  // step into L1, the AVX-512 ones two into L2; the NEON and
                                  // portable ones ignore it
+    int32_t fetch_output;        // a hint for calls of several tiles: fetch each next tile's lines
+                                 // of C and of the residual while the tile before it computes
     int32_t accumulate;          // add to C instead of overwriting it
     int32_t finish;              // last pass over the depth: apply the activation
     fovea_activation activation;
@@ -85,6 +89,8 @@ struct UkernelInfo {
     int32_t mr;
     int32_t nr;
     bool adds_residual = false;  // reads UkernelArgs::residual
+    bool tiles = false;          // takes any number of rows a call (UkernelArgs::m), with the same
+                                 // result for every row as calls of at most mr rows would give
 };
 
 UkernelInfo ukernel_scalar();
