@@ -140,22 +140,23 @@ FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void fetch_tile(const Call &k, float *c, c
                                                       int64_t rows) {
     for (int64_t m = 0; m < rows; ++m) {
         _mm_prefetch(reinterpret_cast<const char *>(c + m * k.ldc), _MM_HINT_T0);
-        if (k.n > 8) _mm_prefetch(reinterpret_cast<const char *>(c + m * k.ldc + NR - 1), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char *>(c + m * k.ldc + NR - 1), _MM_HINT_T0);
         if (residual) _mm_prefetch(reinterpret_cast<const char *>(residual + m * k.ldc), _MM_HINT_T0);
     }
 }
 
-// One tile of `rows` <= MR rows; rows past it repeat row 0, unstored.
-template <bool PREFETCH>
+// One tile of `rows` <= MR rows; rows past it repeat row 0, unstored. FULL:
+// rows == MR, and the rows' addresses need no selects (most tiles are full).
+template <bool PREFETCH, bool FULL>
 FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void tile(const Call &k, const float *a, float *c,
                                                 const float *residual, int64_t rows, Ahead &ahead) {
+    auto row = [&](int m) -> int64_t { return FULL || m < rows ? m : 0; };
     Tile acc;
     if (k.accumulate) {
 #pragma clang loop unroll(full)
         for (int m = 0; m < MR; ++m) {
-            const float *row = c + (m < rows ? m : 0) * k.ldc;
-            acc[m][0] = load_half(row, 0, k.n, k.mask);
-            acc[m][1] = load_half(row, 1, k.n, k.mask);
+            acc[m][0] = load_half(c + row(m) * k.ldc, 0, k.n, k.mask);
+            acc[m][1] = load_half(c + row(m) * k.ldc, 1, k.n, k.mask);
         }
     } else {
 #pragma clang loop unroll(full)
@@ -163,21 +164,26 @@ FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void tile(const Call &k, const float *a, f
     }
     const float *a_rows[MR];
 #pragma clang loop unroll(full)
-    for (int m = 0; m < MR; ++m) a_rows[m] = a + (m < rows ? m : 0) * k.a_row_stride;
+    for (int m = 0; m < MR; ++m) {
+        a_rows[m] = a + row(m) * k.a_row_stride;
+        // Opaque to the compiler: seeing a + m * stride, it would rebuild
+        // every row's address inside the depth loop (five more instructions
+        // a step) instead of keeping six pointers.
+        __asm__("" : "+r"(a_rows[m]));
+    }
     multiply<PREFETCH>(k, a_rows, acc, ahead);
     if (residual) {
 #pragma clang loop unroll(full)
         for (int m = 0; m < MR; ++m) {
-            const float *row = residual + (m < rows ? m : 0) * k.ldc;
-            acc[m][0] = _mm256_add_ps(load_half(row, 0, k.n, k.mask), acc[m][0]);
-            acc[m][1] = _mm256_add_ps(load_half(row, 1, k.n, k.mask), acc[m][1]);
+            acc[m][0] = _mm256_add_ps(load_half(residual + row(m) * k.ldc, 0, k.n, k.mask), acc[m][0]);
+            acc[m][1] = _mm256_add_ps(load_half(residual + row(m) * k.ldc, 1, k.n, k.mask), acc[m][1]);
         }
     }
     if (k.finish) activate(k.activation, acc);
     if (k.n >= NR) {
 #pragma clang loop unroll(full)
         for (int m = 0; m < MR; ++m) {
-            if (m >= rows) break;
+            if (!FULL && m >= rows) break;
             _mm256_storeu_ps(c + m * k.ldc, acc[m][0]);
             _mm256_storeu_ps(c + m * k.ldc + 8, acc[m][1]);
         }
@@ -187,7 +193,7 @@ FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void tile(const Call &k, const float *a, f
     // stores its whole half with a plain move and masks only the cut one.
 #pragma clang loop unroll(full)
     for (int m = 0; m < MR; ++m) {
-        if (m >= rows) break;
+        if (!FULL && m >= rows) break;
         store_half(c + m * k.ldc, 0, k.n, k.mask, acc[m][0]);
         store_half(c + m * k.ldc, 1, k.n, k.mask, acc[m][1]);
     }
@@ -220,7 +226,10 @@ FOVEA_TARGET_AVX2 void tiles(const UkernelArgs &p) {
         if (fetch && t + 1 < count)
             fetch_tile(k, c + rows * k.ldc, residual ? residual + rows * k.ldc : nullptr,
                        base + (t + 1 < longer ? 1 : 0));
-        tile<PREFETCH>(k, a, c, residual, rows, ahead);
+        if (rows == MR)
+            tile<PREFETCH, true>(k, a, c, residual, rows, ahead);
+        else
+            tile<PREFETCH, false>(k, a, c, residual, rows, ahead);
         a += rows * k.a_row_stride, c += rows * k.ldc;
         if (residual) residual += rows * k.ldc;
     }
