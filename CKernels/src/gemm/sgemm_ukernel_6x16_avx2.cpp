@@ -236,6 +236,7 @@ FOVEA_TARGET_AVX2 void tiles(const UkernelArgs &p) {
 }
 
 FOVEA_TARGET_AVX2 void ukernel_6x16(const UkernelArgs &p) {
+    if (p.m <= 0) return;
     if (p.prefetch && p.prefetch_lines > 0)
         tiles<true>(p);
     else
