@@ -2,7 +2,8 @@
 // 1x1 convolution, the direct (implicit GEMM) convolution, im2col + GEMM,
 // Winograd's batched multiplication and dense layers.
 //
-// It computes an MR x NR tile of C += A * B where the depth is split into
+// It computes an MR x NR tile of C += A * B (kernels whose UkernelInfo says
+// `tiles`: any number of rows, as tiles of at most MR) where the depth is split into
 // "taps": tap t reads A at a + tap_offsets[t] (rows a_row_stride apart, kc
 // consecutive values each) and B at b + t * b_tap_stride (kc rows of NR
 // packed values). For a convolution on a padded NHWC input a tap is a kernel
