@@ -166,39 +166,24 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
         const bool aids = gemm::streaming_aids_pay(plan.isa);
         stream = stream && aids && count <= gemm::kPrefetchingCalls && g * panels + j + 1 < d.groups * panels;
         fetch_rows = fetch_rows && aids;
-        if (ukernel.tiles) {
-            // One call for all the tiles, which the kernel splits itself; what
-            // the calls would each fetch, it fetches over its whole depth loop.
-            const int64_t i = calls.first(first_call), rows = calls.first(end_call) - i;
+        // A kernel that takes many rows (UkernelInfo::tiles) gets all the
+        // calls' rows at once and fetches what they would each fetch over its
+        // whole depth loop.
+        const int64_t step = ukernel.tiles ? count : 1;
+        args.fetch_output = fetch_output;
+        for (int64_t call = first_call; call < end_call; call += step) {
+            const int64_t next = call + step, i = calls.first(call);
             if (stream) {
-                gemm::share_prefetch(args, args.b + depth * nr, panel_lines, 0, 1);
+                gemm::share_prefetch(args, args.b + depth * nr, panel_lines, call - first_call, count, step);
             } else if (fetch_rows && a_stride == depth) {
-                const int64_t from = calls.first(first_call + 1);
-                const int64_t to = calls.first(std::min(end_call + 1, calls.calls));
+                const int64_t from = calls.first(call + 1), to = calls.first(std::min(next + 1, calls.calls));
                 args.prefetch = a + from * a_stride;
                 args.prefetch_lines = (to - from) * depth / 16;
             }
             args.a = a + i * a_stride;
             args.c = c + i * K + j * nr;
-            args.m = rows;
-            args.fetch_output = fetch_output;
-            const bool added = fuse_residual(plan, p, args);
-            ukernel.kernel(args);
-            if (finish) finish_tile(p, added, args.c, args.m, args.n, K);
-            return;
-        }
-        for (int64_t call = first_call; call < end_call; ++call) {
-            const int64_t i = calls.first(call);
-            const bool more = call + 1 < end_call;
-            if (stream) gemm::share_prefetch(args, args.b + depth * nr, panel_lines, call - first_call, count);
-            else if (fetch_rows && a_stride == depth && call + 1 < calls.calls) {
-                args.prefetch = a + calls.first(call + 1) * a_stride;
-                args.prefetch_lines = calls.rows(call + 1) * depth / 16;
-            }
-            args.a = a + i * a_stride;
-            args.c = c + i * K + j * nr;
-            args.m = calls.rows(call);
-            if (fetch_output && more) prefetch_tile(p, args.c + args.m * K, calls.rows(call + 1), args.n, K);
+            args.m = calls.first(next) - i;
+            if (fetch_output && next < end_call) prefetch_tile(p, args.c + args.m * K, calls.rows(next), args.n, K);
             const bool added = fuse_residual(plan, p, args);
             ukernel.kernel(args);
             if (finish) finish_tile(p, added, args.c, args.m, args.n, K);

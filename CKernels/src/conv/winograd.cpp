@@ -451,19 +451,14 @@ void run_region(const fovea_conv_plan &plan, const Problem &whole, const Region 
                     args.b = panel + from * nr;
                     args.kc = to - from;
                     args.accumulate = from > 0;
-                    if (plan.ukernel.tiles) {  // all the tiles in one call, fetching all the shares
-                        if (stream) gemm::share_prefetch(args, next, next_lines, 0, 1);
-                        args.a = v + xi * w.cp + from;
-                        args.c = product + xi * w.kp + j * nr;
-                        args.m = count;
-                        plan.ukernel.kernel(args);
-                        continue;
-                    }
-                    for (int64_t i = 0, call = 0; i < count; i += mr, ++call) {
-                        if (stream) gemm::share_prefetch(args, next, next_lines, call, calls);
+                    // A kernel that takes many rows (UkernelInfo::tiles) gets
+                    // them all in one call, with every call's share to fetch.
+                    const int64_t step = plan.ukernel.tiles ? count : mr, span = plan.ukernel.tiles ? calls : 1;
+                    for (int64_t i = 0, call = 0; i < count; i += step, ++call) {
+                        if (stream) gemm::share_prefetch(args, next, next_lines, call, calls, span);
                         args.a = v + i * v_tile + xi * w.cp + from;
                         args.c = product + i * m_tile + xi * w.kp + j * nr;
-                        args.m = std::min<int64_t>(mr, count - i);
+                        args.m = std::min<int64_t>(step, count - i);
                         plan.ukernel.kernel(args);
                     }
                 }

@@ -207,8 +207,8 @@ FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void tile(const Call &k, const float *a, f
 // convolution spent a quarter of its instructions on each tile's call.
 template <bool PREFETCH>
 FOVEA_TARGET_AVX2 void tiles(const UkernelArgs &p) {
-    Call k{p.b,  p.tap_offsets, p.taps,     p.kc,       p.b_tap_stride, p.a_row_stride, p.ldc,
-           p.n,  p.accumulate != 0, p.finish != 0, p.activation, {}, {}};
+    Call k{p.b, p.tap_offsets, p.taps, p.kc, p.b_tap_stride, p.a_row_stride, p.ldc, p.n,
+           p.accumulate != 0, p.finish != 0, p.activation, {}, {}};
     k.mask[0] = simd::tail_mask8(k.n), k.mask[1] = simd::tail_mask8(k.n - 8);
     k.init[0] = p.bias ? _mm256_loadu_ps(p.bias) : _mm256_setzero_ps();
     k.init[1] = p.bias ? _mm256_loadu_ps(p.bias + 8) : _mm256_setzero_ps();

@@ -76,10 +76,11 @@ constexpr int64_t kPrefetchingCalls = 16;
 // 54.4, medians of six).
 bool streaming_aids_pay(fovea_isa isa);
 
-// The share of a panel of `lines` 64-byte lines that call `call` of `calls`
-// prefetches, from `next` (the next panel) on.
-inline void share_prefetch(UkernelArgs &args, const float *next, int64_t lines, int64_t call, int64_t calls) {
-    const int64_t first = call * lines / calls, last = (call + 1) * lines / calls;
+// The share of a panel of `lines` 64-byte lines that calls [call, call + span)
+// of `calls` prefetch, from `next` (the next panel) on.
+inline void share_prefetch(UkernelArgs &args, const float *next, int64_t lines, int64_t call, int64_t calls,
+                           int64_t span = 1) {
+    const int64_t first = call * lines / calls, last = (call + span) * lines / calls;
     args.prefetch = next + first * 16;
     args.prefetch_lines = last - first;
 }
