@@ -112,6 +112,14 @@ struct Tile {
     int64_t ldc, m;        // floats between the tile's pixels in the output, and how many
     int64_t first_row, last_row;  // kernel rows that reach the image
     int64_t lo, hi;               // the values of a kernel row's kc that do
+
+    // Whether `next` takes up where this tile ends (the next pixels along an
+    // output row, the same part of the kernel): the two can be one call.
+    bool continued_by(const Tile &next) const {
+        return next.a == a + m * a_row_stride && next.c == c + m * ldc && next.a_row_stride == a_row_stride &&
+               next.ldc == ldc && next.first_row == first_row && next.last_row == last_row && next.lo == lo &&
+               next.hi == hi;
+    }
 };
 
 // The tiles of one image, numbered: every output row's interior in calls
@@ -367,14 +375,10 @@ void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, f
                 if (!ukernel.tiles) {
                     grid.visit(t, t + run, call);
                 } else {
-                    // Tiles that continue each other (along an output row,
-                    // the same kernel part) go as one call.
+                    // Tiles that continue each other go as one call.
                     Tile pending{};
                     grid.visit(t, t + run, [&](const Tile &tile) __attribute__((always_inline)) {
-                        if (pending.m > 0 && tile.a == pending.a + pending.m * pending.a_row_stride &&
-                            tile.c == pending.c + pending.m * pending.ldc && tile.a_row_stride == pending.a_row_stride &&
-                            tile.ldc == pending.ldc && tile.first_row == pending.first_row &&
-                            tile.last_row == pending.last_row && tile.lo == pending.lo && tile.hi == pending.hi) {
+                        if (pending.m > 0 && pending.continued_by(tile)) {
                             pending.m += tile.m;
                             return;
                         }
