@@ -1,5 +1,6 @@
 // AVX2 + FMA microkernel: 6 rows x 16 columns (2 ymm), 12 accumulators, two
-// B vectors and one broadcast: 15 of the 16 registers.
+// B vectors and one broadcast: 15 of the 16 registers. A tile of fewer rows
+// runs a copy of the kernel made for its row count (tile<PREFETCH, R>).
 //
 // Masked stores (vmaskmovps to memory) are microcoded on AMD's Zen cores and
 // cost tens of cycles each: with them on every tile, the stores took longer
@@ -27,11 +28,12 @@ constexpr int NR = 16;
 
 using Tile = __m256[MR][2];
 
-// Applies f to every accumulator; unrolled, so the tile stays in registers.
-template <typename F>
+// Applies f to the accumulators of the first R rows; unrolled, so the tile
+// stays in registers.
+template <int R, typename F>
 FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void for_each(Tile &acc, F f) {
 #pragma clang loop unroll(full)
-    for (int m = 0; m < MR; ++m) {
+    for (int m = 0; m < R; ++m) {
         acc[m][0] = f(acc[m][0]);
         acc[m][1] = f(acc[m][1]);
     }
@@ -39,20 +41,21 @@ FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void for_each(Tile &acc, F f) {
 
 // The activation is chosen once per tile, not once per vector. Sigmoid and
 // tanh are left to the driver (after the store).
+template <int R>
 FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void activate(const fovea_activation &act, Tile &acc) {
     const __m256 zero = _mm256_setzero_ps();
     switch (act.kind) {
         case FOVEA_ACTIVATION_RELU:
-            for_each(acc, [&](__m256 v) FOVEA_TARGET_AVX2 { return _mm256_max_ps(zero, v); });
+            for_each<R>(acc, [&](__m256 v) FOVEA_TARGET_AVX2 { return _mm256_max_ps(zero, v); });
             break;
         case FOVEA_ACTIVATION_RELU6: {
             const __m256 six = _mm256_set1_ps(6.0f);
-            for_each(acc, [&](__m256 v) FOVEA_TARGET_AVX2 { return _mm256_min_ps(six, _mm256_max_ps(zero, v)); });
+            for_each<R>(acc, [&](__m256 v) FOVEA_TARGET_AVX2 { return _mm256_min_ps(six, _mm256_max_ps(zero, v)); });
             break;
         }
         case FOVEA_ACTIVATION_LEAKY_RELU:
         case FOVEA_ACTIVATION_CLAMP:
-            for_each(acc, [&](__m256 v) FOVEA_TARGET_AVX2 { return simd::activate_avx2(act, v); });
+            for_each<R>(acc, [&](__m256 v) FOVEA_TARGET_AVX2 { return simd::activate_avx2(act, v); });
             break;
         default: break;
     }
@@ -92,14 +95,15 @@ struct Ahead {
     int64_t lines, every, countdown;
 };
 
-// The depth loop over every tap.
-template <bool PREFETCH>
+// The depth loop over every tap, for the first R rows of the tile.
+template <bool PREFETCH, int R>
 FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void multiply(const Call &k, const float *const (&rows)[MR], Tile &acc,
                                                     Ahead &ahead) {
     for (int64_t t = 0; t < k.taps; ++t) {
         const int64_t offset = k.tap_offsets ? k.tap_offsets[t] : 0;
-        const float *a0 = rows[0] + offset, *a1 = rows[1] + offset, *a2 = rows[2] + offset,
-                    *a3 = rows[3] + offset, *a4 = rows[4] + offset, *a5 = rows[5] + offset;
+        const float *a[R];
+#pragma clang loop unroll(full)
+        for (int m = 0; m < R; ++m) a[m] = rows[m] + offset;
         const float *b = k.b + t * k.b_tap_stride;
         for (int64_t i = 0; i < k.kc; ++i, b += NR) {
             if constexpr (PREFETCH) {
@@ -109,25 +113,12 @@ FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void multiply(const Call &k, const float *
                 }
             }
             const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
-            __m256 a;
-            a = _mm256_broadcast_ss(a0 + i);
-            acc[0][0] = _mm256_fmadd_ps(a, b0, acc[0][0]);
-            acc[0][1] = _mm256_fmadd_ps(a, b1, acc[0][1]);
-            a = _mm256_broadcast_ss(a1 + i);
-            acc[1][0] = _mm256_fmadd_ps(a, b0, acc[1][0]);
-            acc[1][1] = _mm256_fmadd_ps(a, b1, acc[1][1]);
-            a = _mm256_broadcast_ss(a2 + i);
-            acc[2][0] = _mm256_fmadd_ps(a, b0, acc[2][0]);
-            acc[2][1] = _mm256_fmadd_ps(a, b1, acc[2][1]);
-            a = _mm256_broadcast_ss(a3 + i);
-            acc[3][0] = _mm256_fmadd_ps(a, b0, acc[3][0]);
-            acc[3][1] = _mm256_fmadd_ps(a, b1, acc[3][1]);
-            a = _mm256_broadcast_ss(a4 + i);
-            acc[4][0] = _mm256_fmadd_ps(a, b0, acc[4][0]);
-            acc[4][1] = _mm256_fmadd_ps(a, b1, acc[4][1]);
-            a = _mm256_broadcast_ss(a5 + i);
-            acc[5][0] = _mm256_fmadd_ps(a, b0, acc[5][0]);
-            acc[5][1] = _mm256_fmadd_ps(a, b1, acc[5][1]);
+#pragma clang loop unroll(full)
+            for (int m = 0; m < R; ++m) {
+                const __m256 broadcast = _mm256_broadcast_ss(a[m] + i);
+                acc[m][0] = _mm256_fmadd_ps(broadcast, b0, acc[m][0]);
+                acc[m][1] = _mm256_fmadd_ps(broadcast, b1, acc[m][1]);
+            }
         }
     }
 }
@@ -145,45 +136,44 @@ FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void fetch_tile(const Call &k, float *c, c
     }
 }
 
-// One tile of `rows` <= MR rows; rows past it repeat row 0, unstored. FULL:
-// rows == MR, and the rows' addresses need no selects (most tiles are full).
-template <bool PREFETCH, bool FULL>
-FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void tile(const Call &k, const float *a, float *c,
-                                                const float *residual, int64_t rows, Ahead &ahead) {
-    auto row = [&](int m) -> int64_t { return FULL || m < rows ? m : 0; };
+// One tile of R <= MR rows, each row's FMAs only: a tile of four rows (the
+// four tiles of F(2x2) on a 4x4 map, a block of dlib's 8x8 map) had computed
+// six, the last two repeating the first, a third of its FMAs wasted.
+template <bool PREFETCH, int R>
+FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void tile(const Call &k, const float *a, float *c, const float *residual,
+                                                Ahead &ahead) {
     Tile acc;
     if (k.accumulate) {
 #pragma clang loop unroll(full)
-        for (int m = 0; m < MR; ++m) {
-            acc[m][0] = load_half(c + row(m) * k.ldc, 0, k.n, k.mask);
-            acc[m][1] = load_half(c + row(m) * k.ldc, 1, k.n, k.mask);
+        for (int m = 0; m < R; ++m) {
+            acc[m][0] = load_half(c + m * k.ldc, 0, k.n, k.mask);
+            acc[m][1] = load_half(c + m * k.ldc, 1, k.n, k.mask);
         }
     } else {
 #pragma clang loop unroll(full)
-        for (int m = 0; m < MR; ++m) acc[m][0] = k.init[0], acc[m][1] = k.init[1];
+        for (int m = 0; m < R; ++m) acc[m][0] = k.init[0], acc[m][1] = k.init[1];
     }
     const float *a_rows[MR];
 #pragma clang loop unroll(full)
-    for (int m = 0; m < MR; ++m) {
-        a_rows[m] = a + row(m) * k.a_row_stride;
+    for (int m = 0; m < R; ++m) {
+        a_rows[m] = a + m * k.a_row_stride;
         // Opaque to the compiler: seeing a + m * stride, it would rebuild
         // every row's address inside the depth loop (five more instructions
         // a step) instead of keeping six pointers.
         __asm__("" : "+r"(a_rows[m]));
     }
-    multiply<PREFETCH>(k, a_rows, acc, ahead);
+    multiply<PREFETCH, R>(k, a_rows, acc, ahead);
     if (residual) {
 #pragma clang loop unroll(full)
-        for (int m = 0; m < MR; ++m) {
-            acc[m][0] = _mm256_add_ps(load_half(residual + row(m) * k.ldc, 0, k.n, k.mask), acc[m][0]);
-            acc[m][1] = _mm256_add_ps(load_half(residual + row(m) * k.ldc, 1, k.n, k.mask), acc[m][1]);
+        for (int m = 0; m < R; ++m) {
+            acc[m][0] = _mm256_add_ps(load_half(residual + m * k.ldc, 0, k.n, k.mask), acc[m][0]);
+            acc[m][1] = _mm256_add_ps(load_half(residual + m * k.ldc, 1, k.n, k.mask), acc[m][1]);
         }
     }
-    if (k.finish) activate(k.activation, acc);
+    if (k.finish) activate<R>(k.activation, acc);
     if (k.n >= NR) {
 #pragma clang loop unroll(full)
-        for (int m = 0; m < MR; ++m) {
-            if (!FULL && m >= rows) break;
+        for (int m = 0; m < R; ++m) {
             _mm256_storeu_ps(c + m * k.ldc, acc[m][0]);
             _mm256_storeu_ps(c + m * k.ldc + 8, acc[m][1]);
         }
@@ -192,10 +182,22 @@ FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void tile(const Call &k, const float *a, f
     // A narrow panel (24 output channels: 16 + 8; YOLO's 255: 15 * 16 + 15)
     // stores its whole half with a plain move and masks only the cut one.
 #pragma clang loop unroll(full)
-    for (int m = 0; m < MR; ++m) {
-        if (!FULL && m >= rows) break;
+    for (int m = 0; m < R; ++m) {
         store_half(c + m * k.ldc, 0, k.n, k.mask, acc[m][0]);
         store_half(c + m * k.ldc, 1, k.n, k.mask, acc[m][1]);
+    }
+}
+
+template <bool PREFETCH>
+FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void tile_of(int64_t rows, const Call &k, const float *a, float *c,
+                                                   const float *residual, Ahead &ahead) {
+    switch (rows) {
+        case 6: tile<PREFETCH, 6>(k, a, c, residual, ahead); break;
+        case 5: tile<PREFETCH, 5>(k, a, c, residual, ahead); break;
+        case 4: tile<PREFETCH, 4>(k, a, c, residual, ahead); break;
+        case 3: tile<PREFETCH, 3>(k, a, c, residual, ahead); break;
+        case 2: tile<PREFETCH, 2>(k, a, c, residual, ahead); break;
+        default: tile<PREFETCH, 1>(k, a, c, residual, ahead); break;
     }
 }
 
@@ -226,10 +228,7 @@ FOVEA_TARGET_AVX2 void tiles(const UkernelArgs &p) {
         if (fetch && t + 1 < count)
             fetch_tile(k, c + rows * k.ldc, residual ? residual + rows * k.ldc : nullptr,
                        base + (t + 1 < longer ? 1 : 0));
-        if (rows == MR)
-            tile<PREFETCH, true>(k, a, c, residual, rows, ahead);
-        else
-            tile<PREFETCH, false>(k, a, c, residual, rows, ahead);
+        tile_of<PREFETCH>(rows, k, a, c, residual, ahead);
         a += rows * k.a_row_stride, c += rows * k.ldc;
         if (residual) residual += rows * k.ldc;
     }
