@@ -1,6 +1,7 @@
 // AVX2 + FMA microkernel: 6 rows x 16 columns (2 ymm), 12 accumulators, two
-// B vectors and one broadcast: 15 of the 16 registers. A tile of fewer rows
-// runs a copy of the kernel made for its row count (tile<PREFETCH, R>).
+// B vectors and one broadcast: 15 of the 16 registers. A tile of fewer rows,
+// or of at most 8 valid columns, runs a copy of the kernel made for its rows
+// and vectors (tile<PREFETCH, R, V>).
 //
 // Masked stores (vmaskmovps to memory) are microcoded on AMD's Zen cores and
 // cost tens of cycles each: with them on every tile, the stores took longer
@@ -28,34 +29,34 @@ constexpr int NR = 16;
 
 using Tile = __m256[MR][2];
 
-// Applies f to the accumulators of the first R rows; unrolled, so the tile
-// stays in registers.
-template <int R, typename F>
+// Applies f to the first V vectors of the first R rows; unrolled, so the
+// tile stays in registers.
+template <int R, int V, typename F>
 FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void for_each(Tile &acc, F f) {
 #pragma clang loop unroll(full)
     for (int m = 0; m < R; ++m) {
-        acc[m][0] = f(acc[m][0]);
-        acc[m][1] = f(acc[m][1]);
+#pragma clang loop unroll(full)
+        for (int v = 0; v < V; ++v) acc[m][v] = f(acc[m][v]);
     }
 }
 
 // The activation is chosen once per tile, not once per vector. Sigmoid and
 // tanh are left to the driver (after the store).
-template <int R>
+template <int R, int V>
 FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void activate(const fovea_activation &act, Tile &acc) {
     const __m256 zero = _mm256_setzero_ps();
     switch (act.kind) {
         case FOVEA_ACTIVATION_RELU:
-            for_each<R>(acc, [&](__m256 v) FOVEA_TARGET_AVX2 { return _mm256_max_ps(zero, v); });
+            for_each<R, V>(acc, [&](__m256 v) FOVEA_TARGET_AVX2 { return _mm256_max_ps(zero, v); });
             break;
         case FOVEA_ACTIVATION_RELU6: {
             const __m256 six = _mm256_set1_ps(6.0f);
-            for_each<R>(acc, [&](__m256 v) FOVEA_TARGET_AVX2 { return _mm256_min_ps(six, _mm256_max_ps(zero, v)); });
+            for_each<R, V>(acc, [&](__m256 v) FOVEA_TARGET_AVX2 { return _mm256_min_ps(six, _mm256_max_ps(zero, v)); });
             break;
         }
         case FOVEA_ACTIVATION_LEAKY_RELU:
         case FOVEA_ACTIVATION_CLAMP:
-            for_each<R>(acc, [&](__m256 v) FOVEA_TARGET_AVX2 { return simd::activate_avx2(act, v); });
+            for_each<R, V>(acc, [&](__m256 v) FOVEA_TARGET_AVX2 { return simd::activate_avx2(act, v); });
             break;
         default: break;
     }
@@ -95,8 +96,9 @@ struct Ahead {
     int64_t lines, every, countdown;
 };
 
-// The depth loop over every tap, for the first R rows of the tile.
-template <bool PREFETCH, int R>
+// The depth loop over every tap, for the first R rows of the tile and V of
+// its two vectors.
+template <bool PREFETCH, int R, int V>
 FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void multiply(const Call &k, const float *const (&rows)[MR], Tile &acc,
                                                     Ahead &ahead) {
     for (int64_t t = 0; t < k.taps; ++t) {
@@ -112,12 +114,14 @@ FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void multiply(const Call &k, const float *
                     ahead.next += 16, --ahead.lines, ahead.countdown = ahead.every;
                 }
             }
-            const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+            __m256 bv[V];
+#pragma clang loop unroll(full)
+            for (int v = 0; v < V; ++v) bv[v] = _mm256_load_ps(b + 8 * v);
 #pragma clang loop unroll(full)
             for (int m = 0; m < R; ++m) {
                 const __m256 broadcast = _mm256_broadcast_ss(a[m] + i);
-                acc[m][0] = _mm256_fmadd_ps(broadcast, b0, acc[m][0]);
-                acc[m][1] = _mm256_fmadd_ps(broadcast, b1, acc[m][1]);
+#pragma clang loop unroll(full)
+                for (int v = 0; v < V; ++v) acc[m][v] = _mm256_fmadd_ps(broadcast, bv[v], acc[m][v]);
             }
         }
     }
@@ -138,20 +142,25 @@ FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void fetch_tile(const Call &k, float *c, c
 
 // One tile of R <= MR rows, each row's FMAs only: a tile of four rows (the
 // four tiles of F(2x2) on a 4x4 map, a block of dlib's 8x8 map) had computed
-// six, the last two repeating the first, a third of its FMAs wasted.
-template <bool PREFETCH, int R>
+// six, the last two repeating the first, a third of its FMAs wasted. V: the
+// vectors a row has valid columns in; a panel of at most 8 (24 output
+// channels: 16 + 8) had multiplied its zero half as well.
+template <bool PREFETCH, int R, int V>
 FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void tile(const Call &k, const float *a, float *c, const float *residual,
                                                 Ahead &ahead) {
     Tile acc;
     if (k.accumulate) {
 #pragma clang loop unroll(full)
         for (int m = 0; m < R; ++m) {
-            acc[m][0] = load_half(c + m * k.ldc, 0, k.n, k.mask);
-            acc[m][1] = load_half(c + m * k.ldc, 1, k.n, k.mask);
+#pragma clang loop unroll(full)
+            for (int v = 0; v < V; ++v) acc[m][v] = load_half(c + m * k.ldc, v, k.n, k.mask);
         }
     } else {
 #pragma clang loop unroll(full)
-        for (int m = 0; m < R; ++m) acc[m][0] = k.init[0], acc[m][1] = k.init[1];
+        for (int m = 0; m < R; ++m) {
+#pragma clang loop unroll(full)
+            for (int v = 0; v < V; ++v) acc[m][v] = k.init[v];
+        }
     }
     const float *a_rows[MR];
 #pragma clang loop unroll(full)
@@ -162,16 +171,17 @@ FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void tile(const Call &k, const float *a, f
         // a step) instead of keeping six pointers.
         __asm__("" : "+r"(a_rows[m]));
     }
-    multiply<PREFETCH, R>(k, a_rows, acc, ahead);
+    multiply<PREFETCH, R, V>(k, a_rows, acc, ahead);
     if (residual) {
 #pragma clang loop unroll(full)
         for (int m = 0; m < R; ++m) {
-            acc[m][0] = _mm256_add_ps(load_half(residual + m * k.ldc, 0, k.n, k.mask), acc[m][0]);
-            acc[m][1] = _mm256_add_ps(load_half(residual + m * k.ldc, 1, k.n, k.mask), acc[m][1]);
+#pragma clang loop unroll(full)
+            for (int v = 0; v < V; ++v)
+                acc[m][v] = _mm256_add_ps(load_half(residual + m * k.ldc, v, k.n, k.mask), acc[m][v]);
         }
     }
-    if (k.finish) activate<R>(k.activation, acc);
-    if (k.n >= NR) {
+    if (k.finish) activate<R, V>(k.activation, acc);
+    if (V == 2 && k.n >= NR) {
 #pragma clang loop unroll(full)
         for (int m = 0; m < R; ++m) {
             _mm256_storeu_ps(c + m * k.ldc, acc[m][0]);
@@ -183,21 +193,21 @@ FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void tile(const Call &k, const float *a, f
     // stores its whole half with a plain move and masks only the cut one.
 #pragma clang loop unroll(full)
     for (int m = 0; m < R; ++m) {
-        store_half(c + m * k.ldc, 0, k.n, k.mask, acc[m][0]);
-        store_half(c + m * k.ldc, 1, k.n, k.mask, acc[m][1]);
+#pragma clang loop unroll(full)
+        for (int v = 0; v < V; ++v) store_half(c + m * k.ldc, v, k.n, k.mask, acc[m][v]);
     }
 }
 
-template <bool PREFETCH>
+template <bool PREFETCH, int V>
 FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void tile_of(int64_t rows, const Call &k, const float *a, float *c,
                                                    const float *residual, Ahead &ahead) {
     switch (rows) {
-        case 6: tile<PREFETCH, 6>(k, a, c, residual, ahead); break;
-        case 5: tile<PREFETCH, 5>(k, a, c, residual, ahead); break;
-        case 4: tile<PREFETCH, 4>(k, a, c, residual, ahead); break;
-        case 3: tile<PREFETCH, 3>(k, a, c, residual, ahead); break;
-        case 2: tile<PREFETCH, 2>(k, a, c, residual, ahead); break;
-        default: tile<PREFETCH, 1>(k, a, c, residual, ahead); break;
+        case 6: tile<PREFETCH, 6, V>(k, a, c, residual, ahead); break;
+        case 5: tile<PREFETCH, 5, V>(k, a, c, residual, ahead); break;
+        case 4: tile<PREFETCH, 4, V>(k, a, c, residual, ahead); break;
+        case 3: tile<PREFETCH, 3, V>(k, a, c, residual, ahead); break;
+        case 2: tile<PREFETCH, 2, V>(k, a, c, residual, ahead); break;
+        default: tile<PREFETCH, 1, V>(k, a, c, residual, ahead); break;
     }
 }
 
@@ -228,7 +238,10 @@ FOVEA_TARGET_AVX2 void tiles(const UkernelArgs &p) {
         if (fetch && t + 1 < count)
             fetch_tile(k, c + rows * k.ldc, residual ? residual + rows * k.ldc : nullptr,
                        base + (t + 1 < longer ? 1 : 0));
-        tile_of<PREFETCH>(rows, k, a, c, residual, ahead);
+        if (k.n > 8)
+            tile_of<PREFETCH, 2>(rows, k, a, c, residual, ahead);
+        else
+            tile_of<PREFETCH, 1>(rows, k, a, c, residual, ahead);
         a += rows * k.a_row_stride, c += rows * k.ldc;
         if (residual) residual += rows * k.ldc;
     }
