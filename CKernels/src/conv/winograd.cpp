@@ -150,7 +150,7 @@ namespace {
 // the ratios between the two tile sizes decide.
 struct Costs {
     double gemm_rate;            // sustained FLOP/s of the batched products
-    int64_t row_tile;            // tiles a microkernel call covers (a partial call costs a whole one)
+    int64_t row_tile;            // tiles a microkernel call covers where a partial call costs a whole one
     double transform_seconds[2]; // per tile, per position and per channel (in + out), F(2x2) and F(4x4)
     double llc_bandwidth;        // bytes/s of a weight pass from the last-level cache
     double memory_bandwidth;     // ... and from memory, for weights larger than kLastLevelCache
@@ -187,12 +187,20 @@ constexpr Costs kCostsAvx512Intel{200e9, 1, {0, 0}, 17e9, 15e9, int64_t(512) << 
 // 6.6-7.1 against 7.9-8.4 and 256->512 1.9 against 2.2; the Zen 5 costs chose
 // F(2x2) on all four.
 constexpr Costs kCostsAvx512Split{115e9, 1, {0, 0}, 45e9, 45e9, int64_t(1) << 20, 90e9};
-// AVX2 (Zen 2, 512 KB L2): products three times slower, and the transforms
-// no longer negligible beside them. F(4x4)'s cost more per position; with
-// only the products counted, auto took F(4x4) on dlib's 17x17x64 and 8x8x128
-// layers, 16-23 % slower than F(2x2), and F(2x2) on YOLO's 13x13 512->1024,
-// 7 % slower than F(4x4).
-constexpr Costs kCostsAvx2{75e9, 6, {0.27e-9, 0.475e-9}, 21.8e9, 21.8e9, int64_t(512) << 10, 80e9};
+// AVX2 (512 KB L2): products three times slower, and the transforms no
+// longer negligible beside them. Since its microkernel computes only the rows
+// of a partial tile, a call of four tiles costs four rows, not six: F(4x4)'s
+// few tiles on small maps lost their penalty. Fitted to cold-weight timings
+// on a Zen 3 core (one thread, fewest core cycles of four or five interleaved
+// rounds, F(2x2) / F(4x4) in thousands): dlib's 17x17x64 769 / 633, 8x8x128
+// 660 / 508, 4x4x256 747 / 1667, 3x3x256 746 / 1721, 35x35x32 905 / 597;
+// ResNet-50's 56x56x64 5787 / 3904, 28x28x128 4737 / 4441, 14x14x256 5872 /
+// 5003, 7x7x512 6317 / 8681; YOLOv3-tiny's 13x13 512->1024 31962 / 25706,
+// 26x26 128->256 10118 / 7727. These costs pick the faster on all eleven; the
+// earlier ones (row_tile 6, transforms 0.27 and 0.475 ns, products at 75
+// GFLOP/s), fitted on Zen 2 before partial tiles were cheap, took F(2x2) on
+// 17x17x64 and 8x8x128.
+constexpr Costs kCostsAvx2{90e9, 1, {0.6e-9, 0.8e-9}, 22e9, 22e9, int64_t(512) << 10, 80e9};
 
 // Rough seconds for F(m x m, 3 x 3) on one core: the batched products, the
 // transforms, and the passes over the transformed weights.
