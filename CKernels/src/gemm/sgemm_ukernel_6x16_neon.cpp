@@ -1,6 +1,9 @@
 // NEON microkernel (AArch64): 6 rows x 16 columns (four q registers per row),
 // 24 accumulators, four B vectors and one broadcast: 29 of the 32 registers.
-// Its panels are 16 floats wide, as the AVX2 kernel's.
+// Its panels are 16 floats wide, as the AVX2 kernel's. A tile of fewer rows,
+// or of fewer valid columns, runs a copy of the kernel made for its rows and
+// q registers (tile<R, V>): the rows past a short tile and the vectors past
+// a narrow panel's last column are neither multiplied nor stored.
 //
 // The broadcast of A is a load-and-duplicate (ld1r) per row and depth step
 // rather than a by-lane FMA on four steps of A loaded at once: the lane form
@@ -23,34 +26,36 @@ constexpr int NR = NV * 4;
 
 using Tile = float32x4_t[MR][NV];
 
-template <typename F>
+// Applies f to the first V vectors of the first R rows.
+template <int R, int V, typename F>
 FOVEA_ALWAYS_INLINE void for_each(Tile &acc, F f) {
 #pragma clang loop unroll(full)
-    for (int m = 0; m < MR; ++m)
+    for (int m = 0; m < R; ++m)
 #pragma clang loop unroll(full)
-        for (int v = 0; v < NV; ++v) acc[m][v] = f(acc[m][v]);
+        for (int v = 0; v < V; ++v) acc[m][v] = f(acc[m][v]);
 }
 
 // The activations the tile applies itself (sigmoid and tanh are left to the
 // driver, after the store). Every comparison lets NaN through, as the
 // reference does: fmax and fmin return NaN when either operand is NaN.
+template <int R, int V>
 FOVEA_ALWAYS_INLINE void activate(const fovea_activation &act, Tile &acc) {
     const float32x4_t zero = vdupq_n_f32(0.0f);
     switch (act.kind) {
-        case FOVEA_ACTIVATION_RELU: for_each(acc, [&](float32x4_t x) { return vmaxq_f32(zero, x); }); break;
+        case FOVEA_ACTIVATION_RELU: for_each<R, V>(acc, [&](float32x4_t x) { return vmaxq_f32(zero, x); }); break;
         case FOVEA_ACTIVATION_RELU6: {
             const float32x4_t six = vdupq_n_f32(6.0f);
-            for_each(acc, [&](float32x4_t x) { return vminq_f32(six, vmaxq_f32(zero, x)); });
+            for_each<R, V>(acc, [&](float32x4_t x) { return vminq_f32(six, vmaxq_f32(zero, x)); });
             break;
         }
         case FOVEA_ACTIVATION_LEAKY_RELU: {
             const float alpha = act.alpha;
-            for_each(acc, [&](float32x4_t x) { return vbslq_f32(vcltq_f32(x, zero), vmulq_n_f32(x, alpha), x); });
+            for_each<R, V>(acc, [&](float32x4_t x) { return vbslq_f32(vcltq_f32(x, zero), vmulq_n_f32(x, alpha), x); });
             break;
         }
         case FOVEA_ACTIVATION_CLAMP: {
             const float32x4_t lo = vdupq_n_f32(act.alpha), hi = vdupq_n_f32(act.beta);
-            for_each(acc, [&](float32x4_t x) { return vminq_f32(hi, vmaxq_f32(lo, x)); });
+            for_each<R, V>(acc, [&](float32x4_t x) { return vminq_f32(hi, vmaxq_f32(lo, x)); });
             break;
         }
         default: break;
@@ -76,60 +81,74 @@ FOVEA_ALWAYS_INLINE void store_part(float *row, int v, int64_t n, float32x4_t va
     for (int64_t j = 4 * v; j < n; ++j) row[j] = part[j - 4 * v];
 }
 
-void ukernel_6x16(const UkernelArgs &p) {
+// R rows of A and C, V q registers of each row's 16 columns.
+template <int R, int V>
+FOVEA_ALWAYS_INLINE void tile(const UkernelArgs &p) {
     Tile acc;
     if (p.accumulate) {
 #pragma clang loop unroll(full)
-        for (int m = 0; m < MR; ++m) {
-            const float *row = p.c + (m < p.m ? m : 0) * p.ldc;
+        for (int m = 0; m < R; ++m)
 #pragma clang loop unroll(full)
-            for (int v = 0; v < NV; ++v) acc[m][v] = load_part(row, v, p.n);
-        }
+            for (int v = 0; v < V; ++v) acc[m][v] = load_part(p.c + m * p.ldc, v, p.n);
     } else {
-        float32x4_t init[NV];
+        float32x4_t init[V];
 #pragma clang loop unroll(full)
-        for (int v = 0; v < NV; ++v) init[v] = p.bias ? vld1q_f32(p.bias + 4 * v) : vdupq_n_f32(0.0f);
+        for (int v = 0; v < V; ++v) init[v] = p.bias ? vld1q_f32(p.bias + 4 * v) : vdupq_n_f32(0.0f);
 #pragma clang loop unroll(full)
-        for (int m = 0; m < MR; ++m)
+        for (int m = 0; m < R; ++m)
 #pragma clang loop unroll(full)
-            for (int v = 0; v < NV; ++v) acc[m][v] = init[v];
+            for (int v = 0; v < V; ++v) acc[m][v] = init[v];
     }
-    // Rows past m repeat row 0: their sums are computed and never stored.
-    const float *rows[MR];
-    for (int m = 0; m < MR; ++m) rows[m] = p.a + (m < p.m ? m : 0) * p.a_row_stride;
     for (int64_t t = 0; t < p.taps; ++t) {
         const int64_t offset = p.tap_offsets ? p.tap_offsets[t] : 0;
-        const float *a0 = rows[0] + offset, *a1 = rows[1] + offset, *a2 = rows[2] + offset,
-                    *a3 = rows[3] + offset, *a4 = rows[4] + offset, *a5 = rows[5] + offset;
+        const float *a[R];
+#pragma clang loop unroll(full)
+        for (int m = 0; m < R; ++m) a[m] = p.a + m * p.a_row_stride + offset;
         const float *b = p.b + t * p.b_tap_stride;
         for (int64_t k = 0; k < p.kc; ++k, b += NR) {
-            const float32x4_t b0 = vld1q_f32(b), b1 = vld1q_f32(b + 4), b2 = vld1q_f32(b + 8),
-                              b3 = vld1q_f32(b + 12);
-            const float *const row_k[MR] = {a0 + k, a1 + k, a2 + k, a3 + k, a4 + k, a5 + k};
+            float32x4_t bv[V];
 #pragma clang loop unroll(full)
-            for (int m = 0; m < MR; ++m) {
-                const float32x4_t a = vld1q_dup_f32(row_k[m]);
-                acc[m][0] = vfmaq_f32(acc[m][0], b0, a);
-                acc[m][1] = vfmaq_f32(acc[m][1], b1, a);
-                acc[m][2] = vfmaq_f32(acc[m][2], b2, a);
-                acc[m][3] = vfmaq_f32(acc[m][3], b3, a);
+            for (int v = 0; v < V; ++v) bv[v] = vld1q_f32(b + 4 * v);
+#pragma clang loop unroll(full)
+            for (int m = 0; m < R; ++m) {
+                const float32x4_t broadcast = vld1q_dup_f32(a[m] + k);
+#pragma clang loop unroll(full)
+                for (int v = 0; v < V; ++v) acc[m][v] = vfmaq_f32(acc[m][v], bv[v], broadcast);
             }
         }
     }
     if (p.residual) {
 #pragma clang loop unroll(full)
-        for (int m = 0; m < MR; ++m) {
-            const float *row = p.residual + (m < p.m ? m : 0) * p.ldc;
+        for (int m = 0; m < R; ++m)
 #pragma clang loop unroll(full)
-            for (int v = 0; v < NV; ++v) acc[m][v] = vaddq_f32(load_part(row, v, p.n), acc[m][v]);
-        }
+            for (int v = 0; v < V; ++v) acc[m][v] = vaddq_f32(load_part(p.residual + m * p.ldc, v, p.n), acc[m][v]);
     }
-    if (p.finish) activate(p.activation, acc);
+    if (p.finish) activate<R, V>(p.activation, acc);
 #pragma clang loop unroll(full)
-    for (int m = 0; m < MR; ++m) {
-        if (m >= p.m) break;
+    for (int m = 0; m < R; ++m)
 #pragma clang loop unroll(full)
-        for (int v = 0; v < NV; ++v) store_part(p.c + m * p.ldc, v, p.n, acc[m][v]);
+        for (int v = 0; v < V; ++v) store_part(p.c + m * p.ldc, v, p.n, acc[m][v]);
+}
+
+template <int R>
+FOVEA_ALWAYS_INLINE void tile_of_width(const UkernelArgs &p) {
+    switch ((std::min<int64_t>(p.n, NR) + 3) / 4) {
+        case 1: tile<R, 1>(p); break;
+        case 2: tile<R, 2>(p); break;
+        case 3: tile<R, 3>(p); break;
+        default: tile<R, 4>(p); break;
+    }
+}
+
+void ukernel_6x16(const UkernelArgs &p) {
+    switch (p.m) {
+        case 1: tile_of_width<1>(p); break;
+        case 2: tile_of_width<2>(p); break;
+        case 3: tile_of_width<3>(p); break;
+        case 4: tile_of_width<4>(p); break;
+        case 5: tile_of_width<5>(p); break;
+        case 6: tile_of_width<6>(p); break;
+        default: break;  // no rows: nothing to compute
     }
 }
 
