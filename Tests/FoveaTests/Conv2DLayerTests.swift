@@ -44,21 +44,19 @@ extension ISASweep {
             #expect(try dense.algorithm(for: [1, 56, 56, 64]) == .winograd(tile: splitFMAs ? 6 : 4))
             // Intel's full-width cores read weights from their last-level cache slower beside
             // their FMAs (costs fitted to cold-weight timings there): F(2x2) on dlib's 17x17x64
-            // (263 against F(4x4)'s 289 thousand cycles) and on 7x7 maps. With AVX2, F(4x4) since
-            // the microkernel computes only a partial tile's rows (Zen 3, weights cold: 633
-            // against F(2x2)'s 769 thousand cycles).
+            // (263 against F(4x4)'s 289 thousand cycles) and on 7x7 maps. Elsewhere F(4x4); with
+            // AVX2 (Zen 3, weights cold) 633 against F(2x2)'s 769 thousand cycles.
             let intel = CPU.instructionSet == .avx512 && !splitFMAs && fovea_cpu_is_intel() != 0
             #expect(try dense.algorithm(for: [1, 17, 17, 64]) == .winograd(tile: intel ? 2 : 4))
             let narrow = try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 32, 32]), padding: .same)
             #expect(try narrow.algorithm(for: [1, 56, 56, 32]) == .winograd(tile: 4))
-            // Small weights: with AVX-512, F(4x4) wins even on a 7x7 map (measured 0.010 against
-            // 0.014 ms); with AVX2 its dearer transforms lose there (Zen 2, weights cold: 0.066-0.077
-            // against F(2x2)'s 0.054-0.058 ms). Large weights (F(4x4)'s would not stay in cache)
+            // Small weights: F(4x4) wins even on a 7x7 map (AVX-512: 0.010 against 0.014 ms; AVX2 on
+            // Zen 3, weights cold: 150 against F(2x2)'s 196 thousand cycles, fewest of five
+            // interleaved rounds; a tie in the cost model). Large weights (F(4x4)'s would not stay in cache)
             // take F(2x2) there on both (0.88 against 1.10 ms with AVX-512 on Zen 5), except
             // where 512-bit FMAs run as two halves (Zen 4): there the products cost twice as
             // much beside the weights, and F(4x4) took 1.23 ms against F(2x2)'s 1.39.
-            let smallMapTile = CPU.instructionSet == .avx512 ? 4 : 2
-            #expect(try dense.algorithm(for: [1, 7, 7, 64]) == .winograd(tile: intel ? 2 : smallMapTile))
+            #expect(try dense.algorithm(for: [1, 7, 7, 64]) == .winograd(tile: intel ? 2 : 4))
             let wide = try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 512, 512]), padding: .same)
             // Except on Intel's cores, where F(2x2)'s 16.8 MB of weights come from memory
             // inside a network, and direct, with 9.4 MB, was faster (1.5 against 2.1 ms).

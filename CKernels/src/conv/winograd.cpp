@@ -150,7 +150,10 @@ namespace {
 // the ratios between the two tile sizes decide.
 struct Costs {
     double gemm_rate;            // sustained FLOP/s of the batched products
-    int64_t row_tile;            // tiles a microkernel call covers where a partial call costs a whole one
+    int64_t row_tile;            // the products' rows are the tiles rounded up to this: the microkernel's
+                                 // rows where a partial tile costs a whole one, else 1
+    int64_t block_tile;          // the fused blocks' size is a multiple of this (run_winograd rounds to the
+                                 // microkernel's rows; the AVX-512 costs were fitted with 1)
     double transform_seconds[2]; // per tile, per position and per channel (in + out), F(2x2) and F(4x4)
     double llc_bandwidth;        // bytes/s of a weight pass from the last-level cache
     double memory_bandwidth;     // ... and from memory, for weights larger than kLastLevelCache
@@ -165,7 +168,7 @@ constexpr double kStreamedWeightBytes = 4e6;
 
 // AVX-512 (Zen 5): the products dominate, the transforms cost about the same
 // per output pixel for both tile sizes and are left out.
-constexpr Costs kCostsAvx512{230e9, 1, {0, 0}, 90e9, 30e9, int64_t(1) << 20, 90e9};
+constexpr Costs kCostsAvx512{230e9, 1, 1, {0, 0}, 90e9, 30e9, int64_t(1) << 20, 90e9};
 // AVX-512 on Intel's full-width cores (Emerald Rapids: 2 MB L2, a large L3
 // that one core reads at about 33 GB/s): the weights come slower beside the
 // products than on Zen 5, and F(2x2)'s smaller ones win more often. Fitted
@@ -178,7 +181,7 @@ constexpr Costs kCostsAvx512{230e9, 1, {0, 0}, 90e9, 30e9, int64_t(1) << 20, 90e
 // 2.85 against F(2x2) 2.44 million). Of the tables that choose right, this
 // one leaves the widest margin (12 %) between its estimates wherever the
 // two tiles' timings differ by more than 5 %.
-constexpr Costs kCostsAvx512Intel{200e9, 1, {0, 0}, 17e9, 15e9, int64_t(512) << 10, 90e9};
+constexpr Costs kCostsAvx512Intel{200e9, 1, 1, {0, 0}, 17e9, 15e9, int64_t(512) << 10, 90e9};
 // AVX-512 on a core that splits 512-bit FMAs (Zen 4, 32 MB L3): products at
 // half Zen 5's rate while the weights come as fast or faster, so F(4x4)'s
 // larger weights cost relatively less. Fitted to in-network timings (fovea-bench
@@ -186,21 +189,19 @@ constexpr Costs kCostsAvx512Intel{200e9, 1, {0, 0}, 17e9, 15e9, int64_t(512) << 
 // 1.39 ms, VGG-16's 14x14x512 3.4 against 4.0, YOLOv3-tiny's 13x13 512->1024
 // 6.6-7.1 against 7.9-8.4 and 256->512 1.9 against 2.2; the Zen 5 costs chose
 // F(2x2) on all four.
-constexpr Costs kCostsAvx512Split{115e9, 1, {0, 0}, 45e9, 45e9, int64_t(1) << 20, 90e9};
-// AVX2 (512 KB L2): products three times slower, and the transforms no
-// longer negligible beside them. Since its microkernel computes only the rows
-// of a partial tile, a call of four tiles costs four rows, not six: F(4x4)'s
-// few tiles on small maps lost their penalty. Fitted to cold-weight timings
-// on a Zen 3 core (one thread, fewest core cycles of four or five interleaved
-// rounds, F(2x2) / F(4x4) in thousands): dlib's 17x17x64 769 / 633, 8x8x128
-// 660 / 508, 4x4x256 747 / 1667, 3x3x256 746 / 1721, 35x35x32 905 / 597;
-// ResNet-50's 56x56x64 5787 / 3904, 28x28x128 4737 / 4441, 14x14x256 5872 /
-// 5003, 7x7x512 6317 / 8681; YOLOv3-tiny's 13x13 512->1024 31962 / 25706,
-// 26x26 128->256 10118 / 7727. These costs pick the faster on all eleven; the
-// earlier ones (row_tile 6, transforms 0.27 and 0.475 ns, products at 75
-// GFLOP/s), fitted on Zen 2 before partial tiles were cheap, took F(2x2) on
-// 17x17x64 and 8x8x128.
-constexpr Costs kCostsAvx2{90e9, 1, {0.6e-9, 0.8e-9}, 22e9, 22e9, int64_t(512) << 10, 80e9};
+constexpr Costs kCostsAvx512Split{115e9, 1, 1, {0, 0}, 45e9, 45e9, int64_t(1) << 20, 90e9};
+// AVX2 (512 KB L2), and NEON with it: products 2.6 times slower than Zen 5's,
+// and the transforms no longer negligible beside them. The microkernel
+// computes only a partial tile's rows, so the products cost what the tiles
+// are (row_tile 1), while fused blocks are whole 6-row tiles. Fitted to
+// cold-weight timings on a Zen 3 core (one thread, fewest core cycles of four
+// or five interleaved rounds, F(2x2) / F(4x4) in thousands): dlib's 17x17x64
+// 769 / 633, 8x8x128 660 / 508, 4x4x256 747 / 1667, 3x3x256 746 / 1721,
+// 35x35x32 905 / 597; ResNet-50's 56x56x64 5787 / 3904, 28x28x128 4737 /
+// 4441, 14x14x256 5872 / 5003, 7x7x512 6317 / 8681; YOLOv3-tiny's 13x13
+// 512->1024 31962 / 25706, 26x26 128->256 10118 / 7727; a 7x7x64 layer 196 /
+// 150. These costs pick the faster on all twelve.
+constexpr Costs kCostsAvx2{90e9, 1, 6, {0.6e-9, 0.8e-9}, 22e9, 22e9, int64_t(512) << 10, 80e9};
 
 // Rough seconds for F(m x m, 3 x 3) on one core: the batched products, the
 // transforms, and the passes over the transformed weights.
@@ -219,10 +220,10 @@ double estimated_seconds(const fovea_conv_desc &d, int m, const Costs &c) {
     // kMinimumBlocks of them).
     const double per_tile = double(positions) * double(d.in_channels + d.out_channels) * sizeof(float);
     if (weight_bytes <= double(kCacheResidentWeights) && weight_bytes > double(c.core_cache)) {
-        const double row = double(c.row_tile);
-        const double largest = std::max(row, std::floor(double(fused_block_bytes()) / per_tile / row) * row);
+        const double block = double(c.block_tile);
+        const double largest = std::max(block, std::floor(double(fused_block_bytes()) / per_tile / block) * block);
         const double blocks = std::max(std::ceil(double(tiles_per_image) / largest),
-                                       std::min(double(kMinimumBlocks), std::ceil(double(tiles_per_image) / row)));
+                                       std::min(double(kMinimumBlocks), std::ceil(double(tiles_per_image) / block)));
         seconds += double(d.batch) * (blocks - 1) * weight_bytes / c.restream_bandwidth;
     }
     return seconds;

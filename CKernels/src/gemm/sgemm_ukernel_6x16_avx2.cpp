@@ -140,11 +140,11 @@ FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void fetch_tile(const Call &k, float *c, c
     }
 }
 
-// One tile of R <= MR rows, each row's FMAs only: a tile of four rows (the
-// four tiles of F(2x2) on a 4x4 map, a block of dlib's 8x8 map) had computed
-// six, the last two repeating the first, a third of its FMAs wasted. V: the
-// vectors a row has valid columns in; a panel of at most 8 (24 output
-// channels: 16 + 8) had multiplied its zero half as well.
+// One tile of R <= MR rows and V of its two vectors: only those FMAs, since
+// partial tiles are common (F(2x2) on a 4x4 map is four tiles, a 7x7 map's
+// 49 rows are tiles of six and five) and a six-row tile for four rows would
+// waste a third of its FMAs; V is 1 where a panel has at most 8 valid
+// columns (24 output channels: 16 + 8).
 template <bool PREFETCH, int R, int V>
 FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void tile(const Call &k, const float *a, float *c, const float *residual,
                                                 Ahead &ahead) {
@@ -168,7 +168,7 @@ FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void tile(const Call &k, const float *a, f
         a_rows[m] = a + m * k.a_row_stride;
         // Opaque to the compiler: seeing a + m * stride, it would rebuild
         // every row's address inside the depth loop (five more instructions
-        // a step) instead of keeping six pointers.
+        // a step for six rows) instead of keeping one pointer a row.
         __asm__("" : "+r"(a_rows[m]));
     }
     multiply<PREFETCH, R, V>(k, a_rows, acc, ahead);
@@ -207,13 +207,14 @@ FOVEA_TARGET_AVX2 FOVEA_ALWAYS_INLINE void tile_of(int64_t rows, const Call &k, 
         case 4: tile<PREFETCH, 4, V>(k, a, c, residual, ahead); break;
         case 3: tile<PREFETCH, 3, V>(k, a, c, residual, ahead); break;
         case 2: tile<PREFETCH, 2, V>(k, a, c, residual, ahead); break;
-        default: tile<PREFETCH, 1, V>(k, a, c, residual, ahead); break;
+        case 1: tile<PREFETCH, 1, V>(k, a, c, residual, ahead); break;
+        default: break;  // tiles() makes none of other sizes
     }
 }
 
 // p.m rows as tiles of at most MR rows, split evenly (49 rows: 7 tiles of 7
-// would not fit; 9 tiles of 5 or 6 rows, never a last tile of one row at a
-// sixth of the FMA rate). Each row's sums are the same FMAs in the same order
+// would not fit; 9 tiles of 5 or 6 rows, never a last tile of one row, whose
+// two FMA chains would leave the units waiting on their latency). Each row's sums are the same FMAs in the same order
 // whatever tile it falls in, so the split never changes a result. One call
 // over many tiles reads its arguments, masks and bias once: a 64-deep 1x1
 // convolution spent a quarter of its instructions on each tile's call.
