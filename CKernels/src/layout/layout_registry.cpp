@@ -10,7 +10,7 @@ namespace {
 const Implementation<LayoutTable> kLayoutImplementations[] = {
     // Portable: memcpy and fill are already vectorised by the C library.
     {FOVEA_ISA_SCALAR,
-     {fovea_reference_transpose, layout::pad_blocks, fovea_reference_concat_forward,
+     {layout::transpose_blocks, layout::pad_blocks, fovea_reference_concat_forward,
       fovea_reference_depth_to_space, fovea_reference_space_to_depth}},
     {FOVEA_ISA_SCALAR,
      {fovea_reference_transpose, fovea_reference_pad_forward, fovea_reference_concat_forward,
