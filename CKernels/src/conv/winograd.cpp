@@ -150,8 +150,6 @@ namespace {
 // the ratios between the two tile sizes decide.
 struct Costs {
     double gemm_rate;            // sustained FLOP/s of the batched products
-    int64_t row_tile;            // the products' rows are the tiles rounded up to this: the microkernel's
-                                 // rows where a partial tile costs a whole one, else 1
     int64_t block_tile;          // the fused blocks' size is a multiple of this (run_winograd rounds to the
                                  // microkernel's rows; the AVX-512 costs were fitted with 1)
     double transform_seconds[2]; // per tile, per position and per channel (in + out), F(2x2) and F(4x4)
@@ -168,7 +166,7 @@ constexpr double kStreamedWeightBytes = 4e6;
 
 // AVX-512 (Zen 5): the products dominate, the transforms cost about the same
 // per output pixel for both tile sizes and are left out.
-constexpr Costs kCostsAvx512{230e9, 1, 1, {0, 0}, 90e9, 30e9, int64_t(1) << 20, 90e9};
+constexpr Costs kCostsAvx512{230e9, 1, {0, 0}, 90e9, 30e9, int64_t(1) << 20, 90e9};
 // AVX-512 on Intel's full-width cores (Emerald Rapids: 2 MB L2, a large L3
 // that one core reads at about 33 GB/s): the weights come slower beside the
 // products than on Zen 5, and F(2x2)'s smaller ones win more often. Fitted
@@ -181,7 +179,7 @@ constexpr Costs kCostsAvx512{230e9, 1, 1, {0, 0}, 90e9, 30e9, int64_t(1) << 20, 
 // 2.85 against F(2x2) 2.44 million). Of the tables that choose right, this
 // one leaves the widest margin (12 %) between its estimates wherever the
 // two tiles' timings differ by more than 5 %.
-constexpr Costs kCostsAvx512Intel{200e9, 1, 1, {0, 0}, 17e9, 15e9, int64_t(512) << 10, 90e9};
+constexpr Costs kCostsAvx512Intel{200e9, 1, {0, 0}, 17e9, 15e9, int64_t(512) << 10, 90e9};
 // AVX-512 on a core that splits 512-bit FMAs (Zen 4, 32 MB L3): products at
 // half Zen 5's rate while the weights come as fast or faster, so F(4x4)'s
 // larger weights cost relatively less. Fitted to in-network timings (fovea-bench
@@ -189,11 +187,11 @@ constexpr Costs kCostsAvx512Intel{200e9, 1, 1, {0, 0}, 17e9, 15e9, int64_t(512) 
 // 1.39 ms, VGG-16's 14x14x512 3.4 against 4.0, YOLOv3-tiny's 13x13 512->1024
 // 6.6-7.1 against 7.9-8.4 and 256->512 1.9 against 2.2; the Zen 5 costs chose
 // F(2x2) on all four.
-constexpr Costs kCostsAvx512Split{115e9, 1, 1, {0, 0}, 45e9, 45e9, int64_t(1) << 20, 90e9};
+constexpr Costs kCostsAvx512Split{115e9, 1, {0, 0}, 45e9, 45e9, int64_t(1) << 20, 90e9};
 // AVX2 (512 KB L2), and NEON with it: products 2.6 times slower than Zen 5's,
 // and the transforms no longer negligible beside them. The microkernel
 // computes only a partial tile's rows, so the products cost what the tiles
-// are (row_tile 1), while fused blocks are whole 6-row tiles. Fitted to
+// are, while fused blocks are whole 6-row tiles. Fitted to
 // cold-weight timings on a Zen 3 core (one thread, fewest core cycles of four
 // or five interleaved rounds, F(2x2) / F(4x4) in thousands): dlib's 17x17x64
 // 769 / 633, 8x8x128 660 / 508, 4x4x256 747 / 1667, 3x3x256 746 / 1721,
@@ -201,7 +199,7 @@ constexpr Costs kCostsAvx512Split{115e9, 1, 1, {0, 0}, 45e9, 45e9, int64_t(1) <<
 // 4441, 14x14x256 5872 / 5003, 7x7x512 6317 / 8681; YOLOv3-tiny's 13x13
 // 512->1024 31962 / 25706, 26x26 128->256 10118 / 7727; a 7x7x64 layer 196 /
 // 150. These costs pick the faster on all twelve.
-constexpr Costs kCostsAvx2{90e9, 1, 6, {0.6e-9, 0.8e-9}, 22e9, 22e9, int64_t(512) << 10, 80e9};
+constexpr Costs kCostsAvx2{90e9, 6, {0.6e-9, 0.8e-9}, 22e9, 22e9, int64_t(512) << 10, 80e9};
 
 // Rough seconds for F(m x m, 3 x 3) on one core: the batched products, the
 // transforms, and the passes over the transformed weights.
@@ -209,10 +207,9 @@ double estimated_seconds(const fovea_conv_desc &d, int m, const Costs &c) {
     const int64_t alpha = m + 2, positions = alpha * alpha;
     const int64_t tiles_per_image = ((d.out_size[1] + m - 1) / m) * ((d.out_size[2] + m - 1) / m);
     const double tiles = double(d.batch * tiles_per_image);
-    const double rows = double(d.batch * round_up(tiles_per_image, c.row_tile));
     const double channels = double(d.in_channels) * double(d.out_channels);
     const double weight_bytes = double(positions) * channels * sizeof(float);
-    double seconds = 2 * rows * double(positions) * channels / c.gemm_rate;
+    double seconds = 2 * tiles * double(positions) * channels / c.gemm_rate;
     seconds += tiles * double(positions) * double(d.in_channels + d.out_channels) * c.transform_seconds[m == 2 ? 0 : 1];
     seconds += weight_bytes / (weight_bytes <= kLastLevelCache ? c.llc_bandwidth : c.memory_bandwidth);
     // Weights that the fused path keeps per core but that overflow its cache
