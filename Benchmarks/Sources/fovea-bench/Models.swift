@@ -84,25 +84,29 @@ func benchmarkModels(options: BenchmarkOptions) {
     }
 }
 
-/// `fovea-bench profile --only NAME`: each layer's share of one run (after a warm-up).
+/// `fovea-bench profile --only NAME`: each layer's lower-quartile time over
+/// many runs (after a warm-up) and its share of their sum. The quartile, not
+/// the mean, because a shared host's stalls land on whichever layer is running.
 func profileModels(options: BenchmarkOptions) {
+    let runs = options.quick ? 5 : 40
     for benchmark in ModelBenchmark.selected(options) {
         do {
             let (model, input, _) = try benchmark.prepare()
             for _ in 0..<3 { _ = try model.outputs(input) }
-            var total = [String: Double](), order = [String]()
+            var samples = [String: [Double]](), order = [String]()
             let faultsBefore = minorPageFaults()
-            for _ in 0..<5 {
+            for _ in 0..<runs {
                 for (layer, seconds) in try model.profile(input) {
-                    if total[layer] == nil { order.append(layer) }
-                    total[layer, default: 0] += seconds / 5
+                    if samples[layer] == nil { order.append(layer) }
+                    samples[layer, default: []].append(seconds)
                 }
             }
-            let sum = total.values.reduce(0, +)
-            let faults = (minorPageFaults() - faultsBefore) / 5
-            print("\(benchmark.name): \(String(format: "%.3f", sum * 1e3)) ms, \(faults) page faults per run")
-            for layer in order.sorted(by: { total[$0]! > total[$1]! }).prefix(options.quick ? 25 : 400) {
-                print("  " + layer.padding(toLength: 34, withPad: " ", startingAt: 0) + String(format: "%8.3f ms  %5.1f%%", total[layer]! * 1e3, 100 * total[layer]! / sum))
+            let faults = (minorPageFaults() - faultsBefore) / runs
+            let quartile = samples.mapValues { $0.sorted()[$0.count / 4] }
+            let sum = quartile.values.reduce(0, +)
+            print("\(benchmark.name): \(String(format: "%.3f", sum * 1e3)) ms (sum of lower quartiles over \(runs) runs), \(faults) page faults per run")
+            for layer in order.sorted(by: { quartile[$0]! > quartile[$1]! }).prefix(options.quick ? 25 : 400) {
+                print("  " + layer.padding(toLength: 34, withPad: " ", startingAt: 0) + String(format: "%8.3f ms  %5.1f%%", quartile[layer]! * 1e3, 100 * quartile[layer]! / sum))
             }
         } catch {
             print("\(benchmark.name): \(error)")
