@@ -257,13 +257,17 @@ extension ISASweep {
         /// panel slice by slice, every tile keeping partial sums in the output:
         /// kernel rows and columns in the padding leave some tiles out of some
         /// slices, a 1x1 map with a large pad leaves some with no tap at all.
-        /// Against the reference, with a residual bit for bit as a separate sum,
-        /// at one and at two threads alike.
+        /// Where the padding would leave mostly one- and two-pixel tiles (3x3
+        /// and smaller maps), each pixel's window is copied whole instead, the
+        /// padding's zeros included. Against the reference, with a residual bit
+        /// for bit as a separate sum, at one and at two threads alike.
         @Test func smallMapsGoSliceBySlice() throws {
             try Self.expectSquareLayers(
                 [
                     (3, 1, 1, 64, 70, 4), (3, 1, 1, 33, 128, 7), (3, 2, 1, 40, 64, 9), (3, 1, 0, 72, 16, 8),
                     (5, 1, 2, 9, 200, 3), (3, 1, 1, 130, 64, 1), (3, 1, 2, 30, 64, 1), (7, 1, 3, 5, 64, 6),
+                    (3, 1, 1, 96, 40, 3), (3, 2, 0, 100, 24, 7), (3, 1, 1, 90, 17, 2), (5, 1, 2, 40, 33, 3),
+                    (3, 1, 1, 100, 20, 8), (3, 1, 1, 120, 70, 4),
                 ],
                 FOVEA_CONV_ALGORITHM_DIRECT, tolerance: 1e-5, seed: 29)
         }

@@ -6,8 +6,10 @@
 // contiguous in NHWC, so a whole kernel row is one tap.
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "conv/conv_plan.h"
+#include "dispatch/dispatch.h"
 #include "threadpool/threadpool.h"
 
 namespace fovea::conv {
@@ -52,17 +54,6 @@ void pad_image(const Problem &p, const PaddedInput &padded, const float *x, floa
         }
     });
 }
-
-}  // namespace
-
-size_t direct_workspace_size(const fovea_conv_plan &, const Problem &p) {
-    const PaddedInput padded = padded_input(p);
-    if (!padded.copy) return 0;
-    return round_to_cache_line(size_t(padded.size[0] * padded.size[1] * padded.size[2]) *
-                               size_t(p.d.in_channels) * sizeof(float));
-}
-
-namespace {
 
 // The kernel columns [lo, hi) of an output column that land on the image:
 // outside it they would multiply the zero padding.
@@ -216,17 +207,116 @@ private:
     int64_t row_tiles_ = 0, tiles_per_column_ = 0, edge_columns_ = 0;
 };
 
+// On a small map most tiles are short: a 3x3 map padded by one has one
+// interior column, so its rows are 1-pixel tiles, and its two edge columns
+// 3-pixel ones. A microkernel call of m rows keeps m * v accumulator chains
+// going (v vectors a row), and with fewer chains than FMA latency times
+// issue width (4 cycles, 2 a cycle: 8) each depth step waits on the previous
+// one. Such maps can rather copy each output pixel's whole window, padding
+// included, into a row of its own ("windows", an im2col of the map): then any
+// pixels make a tile, of mr rows or nearly, at the price of multiplying the
+// padding's zeros.
+constexpr int64_t kLatencyChains = 8;
+
+int64_t step_slots(int64_t m, int64_t v) { return std::max(m * v, kLatencyChains); }
+
+int64_t vector_lanes(fovea_isa isa) {
+#if defined(__x86_64__)
+    if (isa_allows(isa, FOVEA_ISA_AVX512)) return 16;
+    if (isa_allows(isa, FOVEA_ISA_AVX2)) return 8;
+#elif defined(__aarch64__)
+    if (isa_allows(isa, FOVEA_ISA_NEON)) return 4;
+#endif
+    return 1;  // the portable kernel: no latency chains to model
+}
+
+// Whether windows take fewer FMA slots than the tiles as they are, counting
+// the copy (a vector load and store per `lanes` values).
+bool packs_windows(const Problem &p, const TileGrid &grid, int64_t depth, const gemm::UkernelInfo &ukernel,
+                   fovea_isa isa) {
+    const int64_t lanes = vector_lanes(isa), v = (ukernel.nr + lanes - 1) / lanes;
+    int64_t tiled = 0;
+    grid.visit(0, grid.count(), [&](const Tile &tile) {
+        tiled += (tile.last_row - tile.first_row) * (tile.hi - tile.lo) * step_slots(tile.m, v);
+    });
+    const int64_t pixels = p.d.out_size[1] * p.d.out_size[2];
+    const EvenCalls calls(pixels, ukernel.mr);
+    int64_t windowed = pixels * depth * 2 / lanes;
+    for (int64_t call = 0; call < calls.calls; ++call) windowed += depth * step_slots(calls.rows(call), v);
+    return windowed < tiled;
+}
+
+// Each output pixel's window, kernel row after kernel row (the packed
+// weights' order), from the padded image: pixels rows of depth values.
+void copy_windows(const Problem &p, const float *xp, int64_t Wp, float *windows) {
+    const fovea_conv_desc &d = p.d;
+    const int64_t C = d.in_channels, kc = d.kernel[2] * C, depth = d.kernel[1] * kc;
+    for (int64_t oh = 0; oh < d.out_size[1]; ++oh)
+        for (int64_t ow = 0; ow < d.out_size[2]; ++ow) {
+            float *row = windows + (oh * d.out_size[2] + ow) * depth;
+            for (int64_t kh = 0; kh < d.kernel[1]; ++kh)
+                std::memcpy(row + kh * kc, xp + ((oh * d.stride[1] + kh * d.dilation[1]) * Wp + ow * d.stride[2]) * C,
+                            size_t(kc) * sizeof(float));
+        }
+}
+
+// The windows' tiles: mr pixels or nearly, one tap of the whole depth.
+std::vector<Tile> window_tiles(const Problem &p, int64_t depth, int64_t mr) {
+    const int64_t pixels = p.d.out_size[1] * p.d.out_size[2], K = p.d.out_channels;
+    const EvenCalls calls(pixels, mr);
+    std::vector<Tile> tiles;
+    for (int64_t call = 0; call < calls.calls; ++call) {
+        const int64_t first = calls.first(call);
+        tiles.push_back(Tile{first * depth, depth, first * K, K, calls.rows(call), 0, 1, 0, depth});
+    }
+    return tiles;
+}
+
+// How run_direct goes over one image.
+struct DirectLayout {
+    PaddedInput padded;
+    gemm::UkernelInfo ukernel;
+    bool merged;            // a kernel row is one tap (kernel width * C contiguous values)
+    int64_t kc, depth;
+    bool sliced, windows;   // by slices of each panel (goes_by_slices); with windows
+    size_t padded_bytes, window_bytes;
+};
+
+DirectLayout direct_layout(const fovea_conv_plan &plan, const Problem &p) {
+    const fovea_conv_desc &d = p.d;
+    DirectLayout l{};
+    l.padded = padded_input(p);
+    l.ukernel = run_ukernel(plan, p);
+    l.merged = d.groups == 1 && d.dilation[2] == 1;
+    l.kc = l.merged ? d.kernel[2] * d.in_channels : p.in_channels_per_group;
+    l.depth = p.kernel_volume * p.in_channels_per_group;
+    const bool small = goes_by_slices(p, l.depth, l.ukernel.nr);
+    if (small) {
+        const TileGrid grid(p, l.padded.size[1], l.padded.size[2], l.kc, l.ukernel.mr, l.merged);
+        l.windows = packs_windows(p, grid, l.depth, l.ukernel, plan.isa);
+    }
+    l.sliced = l.windows || (small && gemm::streaming_aids_pay(plan.isa));
+    l.padded_bytes = l.padded.copy ? round_to_cache_line(size_t(l.padded.size[0] * l.padded.size[1] * l.padded.size[2]) *
+                                                         size_t(d.in_channels) * sizeof(float))
+                                   : 0;
+    l.window_bytes = l.windows ? round_to_cache_line(size_t(d.out_size[1] * d.out_size[2] * l.depth) * sizeof(float)) : 0;
+    return l;
+}
+
 // The calls of one image's tiles, slice by slice of each panel (groups == 1).
 // A tile's sums go through the same slices in the same order whichever
 // thread takes it: results do not depend on the thread count.
+// A tap is a kernel row (kc values of the padded input), or with windows the
+// whole depth; slices of at most `slice` values, the next one fetched ahead
+// when `prefetch`.
 void run_sliced(const fovea_conv_plan &plan, const Problem &p, const gemm::UkernelInfo &ukernel,
                 const std::vector<Tile> &tiles, const float *xp, float *yn, const std::vector<int64_t> &taps,
-                int64_t kc) {
+                int64_t kc, int64_t slice, bool prefetch) {
     const fovea_conv_desc &d = p.d;
     const int nr = ukernel.nr;
     const int64_t K = d.out_channels, depth = p.kernel_volume * p.in_channels_per_group;
     const int64_t panels = (K + nr - 1) / nr;
-    const int64_t slice = slice_depth(nr);
+    const int64_t rows = int64_t(taps.size());
     const bool finish = finishes_tiles(p);
     // Each panel is one item, unless there are fewer panels than threads:
     // then its tiles are shared out too (and the panel read once per share).
@@ -253,17 +343,20 @@ void run_sliced(const fovea_conv_plan &plan, const Problem &p, const gemm::Ukern
                 ukernel.kernel(args);
                 if (finish) finish_tile(p, added, args.c, args.m, args.n, args.ldc);
             }
-            for (int64_t row = 0; row < d.kernel[1]; ++row)
+            for (int64_t row = 0; row < rows; ++row)
                 for (int64_t from = 0; from < kc; from += slice) {
                     const int64_t to = std::min(kc, from + slice);
                     // The next slice (this row's, or the next row's first; they
-                    // follow each other in the panel), fetched a share per call
-                    // while this one computes.
+                    // follow each other in the panel; after the last, the next
+                    // item's first), fetched a share per call while this one
+                    // computes.
                     const float *next = panel + (row * kc + to) * nr;
-                    const int64_t next_depth = to < kc ? std::min(kc - to, slice)
-                                               : row + 1 < d.kernel[1] ? std::min(kc, slice)
-                                                                       : 0;
-                    const int64_t next_lines = next_depth * nr / 16;
+                    int64_t next_depth = to < kc ? std::min(kc - to, slice) : row + 1 < rows ? std::min(kc, slice) : 0;
+                    if (next_depth == 0 && item + 1 < end) {
+                        next = plan.packed.data() + (item + 1) / shares * depth * nr;
+                        next_depth = std::min(kc, slice);
+                    }
+                    const int64_t next_lines = prefetch ? next_depth * nr / 16 : 0;
                     int64_t calls = 0;
                     for (int64_t t = t0; t < t1; ++t) {
                         const Tile &tile = tiles[size_t(t)];
@@ -296,34 +389,43 @@ void run_sliced(const fovea_conv_plan &plan, const Problem &p, const gemm::Ukern
 
 }  // namespace
 
+size_t direct_workspace_size(const fovea_conv_plan &plan, const Problem &p) {
+    const DirectLayout l = direct_layout(plan, p);
+    return l.padded_bytes + l.window_bytes;
+}
+
 void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y,
                 void *workspace) {
     const fovea_conv_desc &d = p.d;
-    const PaddedInput padded = padded_input(p);
+    const DirectLayout layout = direct_layout(plan, p);
+    const PaddedInput &padded = layout.padded;
     const int64_t C = d.in_channels;
     const int64_t Cg = p.in_channels_per_group, Kg = p.out_channels_per_group;
     const int64_t Hp = padded.size[1], Wp = padded.size[2];
-    const gemm::UkernelInfo ukernel = run_ukernel(plan, p);
+    const gemm::UkernelInfo &ukernel = layout.ukernel;
     const int mr = ukernel.mr, nr = ukernel.nr;
-    const bool merged = d.groups == 1 && d.dilation[2] == 1;
+    const bool merged = layout.merged;
 
     std::vector<int64_t> taps;
     for (int64_t kd = 0; kd < d.kernel[0]; ++kd)
         for (int64_t kh = 0; kh < d.kernel[1]; ++kh)
             for (int64_t kw = 0; kw < (merged ? 1 : d.kernel[2]); ++kw)
                 taps.push_back(((kd * d.dilation[0] * Hp + kh * d.dilation[1]) * Wp + kw * d.dilation[2]) * C);
-    const int64_t kc = merged ? d.kernel[2] * C : Cg;
+    const int64_t kc = layout.kc;
     const int64_t taps_per_row = merged ? 1 : d.kernel[2];
-    const int64_t depth = p.kernel_volume * Cg;
+    const int64_t depth = layout.depth;
     const int64_t panels = (Kg + nr - 1) / nr;
     const int64_t group_width = padded_group_width(plan);
     const bool finish = finishes_tiles(p);
     const TileGrid grid(p, Hp, Wp, kc, mr, merged);
     const int64_t tiles = grid.count();
 
-    const bool sliced = gemm::streaming_aids_pay(plan.isa) && goes_by_slices(p, depth, nr);
+    const bool aids = gemm::streaming_aids_pay(plan.isa);
     std::vector<Tile> sliced_tiles;
-    if (sliced) grid.visit(0, tiles, [&](const Tile &tile) { sliced_tiles.push_back(tile); });
+    if (layout.windows) sliced_tiles = window_tiles(p, depth, mr);
+    else if (layout.sliced) grid.visit(0, tiles, [&](const Tile &tile) { sliced_tiles.push_back(tile); });
+    const std::vector<int64_t> whole_depth{0};  // the windows' one tap
+    float *windows = reinterpret_cast<float *>(static_cast<char *>(workspace) + layout.padded_bytes);
     for (int64_t n = 0; n < d.batch; ++n) {
         const float *xp = x + n * p.in_image;
         if (padded.copy) {
@@ -331,8 +433,15 @@ void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, f
             xp = static_cast<const float *>(workspace);
         }
         float *yn = y + n * p.out_image;
-        if (sliced) {
-            run_sliced(plan, p, ukernel, sliced_tiles, xp, yn, taps, kc);
+        if (layout.windows) {
+            // A few pixels' windows (tens of KB): one thread copies them.
+            copy_windows(p, xp, Wp, windows);
+            run_sliced(plan, p, ukernel, sliced_tiles, windows, yn, whole_depth, depth,
+                       aids ? slice_depth(nr) : depth, aids);
+            continue;
+        }
+        if (layout.sliced) {
+            run_sliced(plan, p, ukernel, sliced_tiles, xp, yn, taps, kc, slice_depth(nr), true);
             continue;
         }
         // One loop over (group, panel, tile), panel-major: consecutive items
