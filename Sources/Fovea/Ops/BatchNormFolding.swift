@@ -31,8 +31,16 @@ public func foldBatchNorm(
     }
     let factors = (0..<channels).map { Double(s0[$0]) / (Double(v[$0]) + Double(epsilon)).squareRoot() }
     var folded = weight
+    // Row by row of `channels` values: a remainder per value cost two thirds
+    // of building dlib's network from its file.
     folded.withUnsafeMutableBufferPointer { w in
-        for i in 0..<w.count { w[i] = Float(Double(w[i]) * factors[i % channels]) }
+        factors.withUnsafeBufferPointer { f in
+            guard var row = w.baseAddress, let f = f.baseAddress, channels > 0 else { return }
+            for _ in 0..<(w.count / channels) {
+                for c in 0..<channels { row[c] = Float(Double(row[c]) * f[c]) }
+                row += channels
+            }
+        }
     }
     let b = bias?.scalars ?? [Float](repeating: 0, count: channels)
     let foldedBias = try Tensor(
