@@ -42,26 +42,42 @@ Widths widths(const fovea_conv_plan &plan) {
     return {round_up(plan.desc.in_channels, k.width), round_up(plan.desc.out_channels, plan.ukernel.nr)};
 }
 
+// One row of G applied to three rows of taps over n output channels:
+// out[k] = g0 * a[k] + g1 * b[k] + g2 * c[k], loops the compiler vectorises.
+void combine_rows(double g0, double g1, double g2, const float *__restrict a, const float *__restrict b,
+                  const float *__restrict c, double *__restrict out, int64_t n) {
+    for (int64_t k = 0; k < n; ++k) out[k] = g0 * a[k] + g1 * b[k] + g2 * c[k];
+}
+
+void combine_columns(double g0, double g1, double g2, const double *__restrict a, const double *__restrict b,
+                     const double *__restrict c, float *__restrict out, int64_t n) {
+    for (int64_t k = 0; k < n; ++k) out[k] = float(a[k] * g0 + b[k] * g1 + c[k] * g2);
+}
+
 template <int M>
 void transform_weights(const float *w, int64_t channels, int64_t outputs, int64_t cp, std::vector<float> &u) {
     using Mx = winograd::Matrices<M>;
     constexpr int A = Mx::alpha;
     // u[xi][c][k], rows past the real channels stay zero.
     u.assign(size_t(A * A * cp * outputs), 0.0f);
-    for (int64_t c = 0; c < channels; ++c)
-        for (int64_t k = 0; k < outputs; ++k) {
-            double g[3][3], gg[A][3];
-            for (int i = 0; i < 3; ++i)
-                for (int j = 0; j < 3; ++j) g[i][j] = w[((i * 3 + j) * channels + c) * outputs + k];
-            for (int i = 0; i < A; ++i)
-                for (int j = 0; j < 3; ++j)
-                    gg[i][j] = Mx::G[i][0] * g[0][j] + Mx::G[i][1] * g[1][j] + Mx::G[i][2] * g[2][j];
-            for (int i = 0; i < A; ++i)
-                for (int j = 0; j < A; ++j) {
-                    const double value = gg[i][0] * Mx::G[j][0] + gg[i][1] * Mx::G[j][1] + gg[i][2] * Mx::G[j][2];
-                    u[size_t(((i * A + j) * cp + c) * outputs + k)] = float(value);
-                }
-        }
+    // G g G^T for all output channels of an input channel at once, the output
+    // channels innermost: every step is then a contiguous run (building dlib's
+    // network spent 134 million instructions here a value at a time). The
+    // same sums in the same order as a value at a time.
+    std::vector<double> gg(size_t(A * 3 * outputs));  // (G g)[i][j] over k
+    for (int64_t c = 0; c < channels; ++c) {
+        const auto tap = [&](int i, int j) { return w + ((i * 3 + j) * channels + c) * outputs; };
+        for (int i = 0; i < A; ++i)
+            for (int j = 0; j < 3; ++j)
+                combine_rows(Mx::G[i][0], Mx::G[i][1], Mx::G[i][2], tap(0, j), tap(1, j), tap(2, j),
+                             gg.data() + (i * 3 + j) * outputs, outputs);
+        for (int i = 0; i < A; ++i)
+            for (int j = 0; j < A; ++j) {
+                const double *row = gg.data() + i * 3 * outputs;
+                combine_columns(Mx::G[j][0], Mx::G[j][1], Mx::G[j][2], row, row + outputs, row + 2 * outputs,
+                                u.data() + ((i * A + j) * cp + c) * outputs, outputs);
+            }
+    }
 }
 
 // Tiles per chunk: a whole number of microkernel rows, with the chunk's V and M
