@@ -249,31 +249,16 @@ fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d) {
     if (d.in_channels < 16 || d.out_channels < 16) return FOVEA_CONV_ALGORITHM_AUTO;
     // A handful of tiles (a 4x4 map at batch 1) cannot amortise weights 16/9
     // the size of the direct kernel's: inside a network they stream from
-    // memory, and on Zen 5's full-width AVX-512 direct wins. Where 512-bit
-    // FMAs are split (Zen 4), F(2x2) won down to 3x3 maps: 0.125 against 0.176
-    // ms on dlib's 4x4x256 layers and 0.125 against 0.133 on its 3x3x256 one
-    // (fovea-bench profile), measured when the direct kernel still ran such
-    // maps as 1- to 3-pixel tiles waiting on FMA latency (on a Zen 2 core,
-    // AVX2, F(2x2) then took 0.38-0.44 ms against direct's 0.48-0.57). It
-    // loses on 2x2 maps, where most taps are padding.
+    // memory, and on Zen 5's full-width AVX-512 direct wins. Where the direct
+    // kernel's FMAs are slower beside memory, F(2x2) wins down to 3x3 maps:
+    // with the weights cold, on a Zen 2 core (AVX2) 0.38-0.44 ms against
+    // direct's 0.48-0.57 on 3x3 and 4x4 maps of 256 channels, and on Zen 4
+    // (512-bit FMAs split in two) 0.125 against 0.176 ms on dlib's 4x4x256
+    // layers and 0.125 against 0.133 on its 3x3x256 one (fovea-bench profile).
+    // It loses on 2x2 maps, where most taps are padding.
     const int64_t tiles = d.batch * ((d.out_size[1] + 1) / 2) * ((d.out_size[2] + 1) / 2);
     const bool full_width = isa_allows(active_isa(), FOVEA_ISA_AVX512) && !cpu_splits_512bit_fma();
     const bool intel = full_width && cpu_is_intel();
-    // AVX2 (and NEON with it): a network's small maps at batch 1 read their
-    // weights from memory, and the fewest bytes win there, more than the cold
-    // timings of one layer alone (kCostsAvx2's) showed: on a Zen 3 core inside
-    // dlib's network, with direct convolution on its 3x3 maps (each pixel's
-    // window copied whole, conv_direct.cpp) and F(2x2) rather than F(4x4) on
-    // its 8x8x128 ones, the five 8x8 layers took 0.81-0.87 of the time and the
-    // whole network's fewest time fell 6 % (6.57 -> 6.19 and 6.76 -> 6.34 ms,
-    // 8 and 12 interleaved rounds), each change alone half of that. F(4x4)'s
-    // weights that stay in the core's cache (a 7x7x64 layer's 590 KB) are
-    // left to the cost model.
-    if (!isa_allows(active_isa(), FOVEA_ISA_AVX512)) {
-        if (tiles <= 4) return FOVEA_CONV_ALGORITHM_AUTO;
-        const double f4_weight_bytes = 36.0 * double(d.in_channels) * double(d.out_channels) * sizeof(float);
-        if (tiles <= 16 && f4_weight_bytes > double(kCacheResidentWeights)) return FOVEA_CONV_ALGORITHM_WINOGRAD_2;
-    }
     const bool small_maps_win = !full_width && d.out_size[1] >= 3 && d.out_size[2] >= 3;
     if (tiles < (small_maps_win ? 4 : 16)) return FOVEA_CONV_ALGORITHM_AUTO;
     // Sixteen tiles read each of F(2x2)'s weights as often as a 7x7 or 8x8
