@@ -257,10 +257,12 @@ extension ISASweep {
         /// panel slice by slice, every tile keeping partial sums in the output:
         /// kernel rows and columns in the padding leave some tiles out of some
         /// slices, a 1x1 map with a large pad leaves some with no tap at all.
-        /// Where the padding would leave mostly one- and two-pixel tiles (3x3
-        /// and smaller maps), each pixel's window is copied whole instead, the
-        /// padding's zeros included. Against the reference, with a residual bit
-        /// for bit as a separate sum, at one and at two threads alike.
+        /// Where the tiles would come out short (the padding's edge columns, or
+        /// rows of three pixels), each pixel's window is copied whole instead,
+        /// the padding's zeros included: among these, 3x3 and 4x4 outputs with
+        /// and without padding, and one with vertical dilation and uneven
+        /// padding. Against the reference, with a residual bit for bit as a
+        /// separate sum, at one and at two threads alike.
         @Test func smallMapsGoSliceBySlice() throws {
             try Self.expectSquareLayers(
                 [
@@ -270,6 +272,13 @@ extension ISASweep {
                     (3, 1, 1, 100, 20, 8), (3, 1, 1, 120, 70, 4),
                 ],
                 FOVEA_CONV_ALGORITHM_DIRECT, tolerance: 1e-5, seed: 29)
+            let dilated = [([2, 1], [1, 1]), ([2, 2], [1, 1])].map { padBegin, padEnd in
+                Self.withOutputSizes(ConvolutionGeometry(
+                    spatialRank: 2, batch: 2, inChannels: 100, outChannels: 20, groups: 1, inSize: [4, 3],
+                    outSize: [0, 0], kernel: [3, 3], stride: [1, 1], dilation: [2, 1], padBegin: padBegin,
+                    padEnd: padEnd))
+            }
+            try Self.expectLayers(dilated, FOVEA_CONV_ALGORITHM_DIRECT, tolerance: 1e-5, seed: 30)
         }
 
         /// Pointwise convolutions split their pixels into calls as even as the
@@ -286,17 +295,23 @@ extension ISASweep {
                 FOVEA_CONV_ALGORITHM_GEMM, tolerance: 1e-4, seed: 31)
         }
 
-        /// Each layer under every ISA level, with activations and biases in
-        /// turn: against the reference, at one and at two threads bit for bit,
-        /// and with a residual bit for bit as a separate sum.
+        /// expectLayers for square maps and kernels.
         static func expectSquareLayers(
             _ shapes: [SquareShape], _ algorithm: fovea_conv_algorithm, tolerance: Float, seed: UInt64
         ) throws {
+            try expectLayers(shapes.map { Self.geometry($0) }, algorithm, tolerance: tolerance, seed: seed)
+        }
+
+        /// Each layer under every ISA level, with activations and biases in
+        /// turn: against the reference, at one and at two threads bit for bit,
+        /// and with a residual bit for bit as a separate sum.
+        static func expectLayers(
+            _ geometries: [ConvolutionGeometry], _ algorithm: fovea_conv_algorithm, tolerance: Float, seed: UInt64
+        ) throws {
             var sweep = Sweep(seed: seed)
             try forEachInstructionSet { level in
-                for (index, shape) in shapes.enumerated() {
+                for (index, g) in geometries.enumerated() {
                     let activation: Activation = [.none, .relu, .relu6, .leakyRelu(alpha: 0.1), .sigmoid][index % 5]
-                    let g = Self.geometry(shape)
                     var desc = g.descriptor(activation: activation)
                     let weightShape = g.kernel + [g.inChannels, g.outChannels]
                     let x = try sweep.tensor(g.inputShape).scalars, w = try sweep.tensor(weightShape).scalars
@@ -304,7 +319,7 @@ extension ISASweep {
                     let count = g.outputShape.reduce(1, *)
                     var reference = nanBuffer(count)
                     #expect(fovea_reference_conv_forward(&desc, x, w, bias, &reference) == FOVEA_STATUS_SUCCESS)
-                    let context = "\(level) k\(shape.kernel) s\(shape.stride) p\(shape.pad) \(shape.inChannels)->\(shape.outChannels) on \(shape.size)x\(shape.size) \(activation)"
+                    let context = "\(level) k\(g.kernel) s\(g.stride) d\(g.dilation) p\(g.padBegin)/\(g.padEnd) \(g.inChannels)->\(g.outChannels) on \(g.inSize) \(activation)"
                     var runs: [[Float]] = []
                     let saved = Threads.count
                     defer { try? Threads.setCount(saved) }

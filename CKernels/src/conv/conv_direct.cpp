@@ -3,7 +3,8 @@
 // output row of a tile reads its window at a fixed stride from the padded
 // input, and each kernel tap is a pointer offset handed to the microkernel.
 // With groups == 1 and no horizontal dilation, a kernel row's kw * C values are
-// contiguous in NHWC, so a whole kernel row is one tap.
+// contiguous in NHWC, so a whole kernel row is one tap. Only maps of a few
+// pixels whose tiles would come out short copy their windows (see "windows").
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -89,7 +90,7 @@ constexpr int64_t kSlicedPixels = 8 * 8;
 
 bool goes_by_slices(const Problem &p, int64_t depth, int nr) {
     const fovea_conv_desc &d = p.d;
-    return d.groups == 1 && d.dilation[2] == 1 && d.kernel[0] == 1 && d.out_size[0] == 1 &&
+    return d.groups == 1 && d.dilation[2] == 1 && d.kernel[0] == 1 && d.out_size[0] == 1 && d.out_channels > 0 &&
            d.out_size[1] * d.out_size[2] <= kSlicedPixels &&
            depth * nr * int64_t(sizeof(float)) > kL1PanelBytes;
 }
@@ -209,16 +210,18 @@ private:
 
 // On a small map most tiles are short: a 3x3 map padded by one has one
 // interior column, so its rows are 1-pixel tiles, and its two edge columns
-// 3-pixel ones. A microkernel call of m rows keeps m * v accumulator chains
-// going (v vectors a row), and with fewer chains than FMA latency times
-// issue width (4 cycles, 2 a cycle: 8) each depth step waits on the previous
-// one. Such maps can rather copy each output pixel's whole window, padding
-// included, into a row of its own ("windows", an im2col of the map): then any
-// pixels make a tile, of mr rows or nearly, at the price of multiplying the
-// padding's zeros.
-constexpr int64_t kLatencyChains = 8;
-
-int64_t step_slots(int64_t m, int64_t v) { return std::max(m * v, kLatencyChains); }
+// 3-pixel ones; an unpadded map of three columns makes 3-pixel rows. A
+// microkernel call of m rows keeps m * v accumulator chains going (v vectors
+// a row), and with fewer chains than FMA latency times issue width each depth
+// step waits on the one before. Such maps can rather copy each output pixel's
+// whole window, padding included, into a row of its own ("windows", an im2col
+// of the map): then any pixels make a tile, of mr rows or nearly, at the price
+// of multiplying the padding's zeros.
+int64_t latency_chains(fovea_isa isa) {
+    // 4 cycles of latency, 2 FMAs a cycle; where 512-bit FMAs are split in
+    // two halves (Zen 4) one a cycle.
+    return isa_allows(isa, FOVEA_ISA_AVX512) && cpu_splits_512bit_fma() ? 4 : 8;
+}
 
 int64_t vector_lanes(fovea_isa isa) {
 #if defined(__x86_64__)
@@ -227,47 +230,60 @@ int64_t vector_lanes(fovea_isa isa) {
 #elif defined(__aarch64__)
     if (isa_allows(isa, FOVEA_ISA_NEON)) return 4;
 #endif
-    return 1;  // the portable kernel: no latency chains to model
+    return 1;
 }
 
 // Whether windows take fewer FMA slots than the tiles as they are, counting
-// the copy (a vector load and store per `lanes` values).
+// the copy (a vector load and store per `lanes` values). The portable kernel
+// has no latency chains to save.
 bool packs_windows(const Problem &p, const TileGrid &grid, int64_t depth, const gemm::UkernelInfo &ukernel,
                    fovea_isa isa) {
-    const int64_t lanes = vector_lanes(isa), v = (ukernel.nr + lanes - 1) / lanes;
+    const int64_t lanes = vector_lanes(isa);
+    if (lanes == 1) return false;
+    const int64_t v = (ukernel.nr + lanes - 1) / lanes, chains = latency_chains(isa);
+    const auto slots = [&](int64_t m) { return std::max(m * v, chains); };
     int64_t tiled = 0;
     grid.visit(0, grid.count(), [&](const Tile &tile) {
-        tiled += (tile.last_row - tile.first_row) * (tile.hi - tile.lo) * step_slots(tile.m, v);
+        tiled += (tile.last_row - tile.first_row) * (tile.hi - tile.lo) * slots(tile.m);
     });
     const int64_t pixels = p.d.out_size[1] * p.d.out_size[2];
     const EvenCalls calls(pixels, ukernel.mr);
     int64_t windowed = pixels * depth * 2 / lanes;
-    for (int64_t call = 0; call < calls.calls; ++call) windowed += depth * step_slots(calls.rows(call), v);
+    for (int64_t call = 0; call < calls.calls; ++call) windowed += depth * slots(calls.rows(call));
     return windowed < tiled;
 }
 
 // Each output pixel's window, kernel row after kernel row (the packed
-// weights' order), from the padded image: pixels rows of depth values.
-void copy_windows(const Problem &p, const float *xp, int64_t Wp, float *windows) {
+// weights' order), from the padded image: pixels rows of depth values. A 2-D
+// problem (goes_by_slices: one output plane, a kernel one deep).
+void copy_windows(const Problem &p, const float *xp, int64_t Wp, int64_t kc, float *windows) {
     const fovea_conv_desc &d = p.d;
-    const int64_t C = d.in_channels, kc = d.kernel[2] * C, depth = d.kernel[1] * kc;
-    for (int64_t oh = 0; oh < d.out_size[1]; ++oh)
-        for (int64_t ow = 0; ow < d.out_size[2]; ++ow) {
-            float *row = windows + (oh * d.out_size[2] + ow) * depth;
+    const int64_t C = d.in_channels, depth = d.kernel[1] * kc, width = d.out_size[2];
+    const int64_t pixels = d.out_size[1] * width;
+    parallel_for(pixels, grain_for(pixels), [&](int64_t begin, int64_t end) {
+        for (int64_t pixel = begin; pixel < end; ++pixel) {
+            const int64_t oh = pixel / width, ow = pixel % width;
             for (int64_t kh = 0; kh < d.kernel[1]; ++kh)
-                std::memcpy(row + kh * kc, xp + ((oh * d.stride[1] + kh * d.dilation[1]) * Wp + ow * d.stride[2]) * C,
+                std::memcpy(windows + pixel * depth + kh * kc,
+                            xp + ((oh * d.stride[1] + kh * d.dilation[1]) * Wp + ow * d.stride[2]) * C,
                             size_t(kc) * sizeof(float));
         }
+    });
 }
 
 // The windows' tiles: mr pixels or nearly, one tap of the whole depth.
 std::vector<Tile> window_tiles(const Problem &p, int64_t depth, int64_t mr) {
-    const int64_t pixels = p.d.out_size[1] * p.d.out_size[2], K = p.d.out_channels;
+    const int64_t pixels = p.d.out_size[1] * p.d.out_size[2];
     const EvenCalls calls(pixels, mr);
     std::vector<Tile> tiles;
     for (int64_t call = 0; call < calls.calls; ++call) {
-        const int64_t first = calls.first(call);
-        tiles.push_back(Tile{first * depth, depth, first * K, K, calls.rows(call), 0, 1, 0, depth});
+        Tile tile{};
+        tile.a = calls.first(call) * depth, tile.a_row_stride = depth;
+        tile.c = calls.first(call) * p.d.out_channels, tile.ldc = p.d.out_channels;
+        tile.m = calls.rows(call);
+        tile.first_row = 0, tile.last_row = 1;
+        tile.lo = 0, tile.hi = depth;
+        tiles.push_back(tile);
     }
     return tiles;
 }
@@ -278,29 +294,35 @@ struct DirectLayout {
     gemm::UkernelInfo ukernel;
     bool merged;            // a kernel row is one tap (kernel width * C contiguous values)
     int64_t kc, depth;
-    bool sliced, windows;   // by slices of each panel (goes_by_slices); with windows
+    bool sliced;            // through run_sliced: slice by slice of each panel (goes_by_slices), or windows
+    bool windows;
     size_t padded_bytes, window_bytes;
 };
 
 DirectLayout direct_layout(const fovea_conv_plan &plan, const Problem &p) {
     const fovea_conv_desc &d = p.d;
-    DirectLayout l{};
-    l.padded = padded_input(p);
-    l.ukernel = run_ukernel(plan, p);
-    l.merged = d.groups == 1 && d.dilation[2] == 1;
-    l.kc = l.merged ? d.kernel[2] * d.in_channels : p.in_channels_per_group;
-    l.depth = p.kernel_volume * p.in_channels_per_group;
-    const bool small = goes_by_slices(p, l.depth, l.ukernel.nr);
+    DirectLayout layout{};
+    layout.padded = padded_input(p);
+    layout.ukernel = run_ukernel(plan, p);
+    layout.merged = d.groups == 1 && d.dilation[2] == 1;
+    layout.kc = layout.merged ? d.kernel[2] * d.in_channels : p.in_channels_per_group;
+    layout.depth = p.kernel_volume * p.in_channels_per_group;
+    const bool small = goes_by_slices(p, layout.depth, layout.ukernel.nr);
     if (small) {
-        const TileGrid grid(p, l.padded.size[1], l.padded.size[2], l.kc, l.ukernel.mr, l.merged);
-        l.windows = packs_windows(p, grid, l.depth, l.ukernel, plan.isa);
+        const TileGrid grid(p, layout.padded.size[1], layout.padded.size[2], layout.kc, layout.ukernel.mr,
+                            layout.merged);
+        layout.windows = packs_windows(p, grid, layout.depth, layout.ukernel, plan.isa);
     }
-    l.sliced = l.windows || (small && gemm::streaming_aids_pay(plan.isa));
-    l.padded_bytes = l.padded.copy ? round_to_cache_line(size_t(l.padded.size[0] * l.padded.size[1] * l.padded.size[2]) *
-                                                         size_t(d.in_channels) * sizeof(float))
-                                   : 0;
-    l.window_bytes = l.windows ? round_to_cache_line(size_t(d.out_size[1] * d.out_size[2] * l.depth) * sizeof(float)) : 0;
-    return l;
+    layout.sliced = layout.windows || (small && gemm::streaming_aids_pay(plan.isa));
+    const PaddedInput &padded = layout.padded;
+    layout.padded_bytes =
+        padded.copy ? round_to_cache_line(size_t(padded.size[0] * padded.size[1] * padded.size[2]) *
+                                          size_t(d.in_channels) * sizeof(float))
+                    : 0;
+    layout.window_bytes =
+        layout.windows ? round_to_cache_line(size_t(d.out_size[1] * d.out_size[2] * layout.depth) * sizeof(float))
+                       : 0;
+    return layout;
 }
 
 // The calls of one image's tiles, slice by slice of each panel (groups == 1).
@@ -390,8 +412,8 @@ void run_sliced(const fovea_conv_plan &plan, const Problem &p, const gemm::Ukern
 }  // namespace
 
 size_t direct_workspace_size(const fovea_conv_plan &plan, const Problem &p) {
-    const DirectLayout l = direct_layout(plan, p);
-    return l.padded_bytes + l.window_bytes;
+    const DirectLayout layout = direct_layout(plan, p);
+    return layout.padded_bytes + layout.window_bytes;
 }
 
 void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y,
@@ -434,8 +456,7 @@ void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, f
         }
         float *yn = y + n * p.out_image;
         if (layout.windows) {
-            // A few pixels' windows (tens of KB): one thread copies them.
-            copy_windows(p, xp, Wp, windows);
+            copy_windows(p, xp, Wp, kc, windows);
             run_sliced(plan, p, ukernel, sliced_tiles, windows, yn, whole_depth, depth,
                        aids ? slice_depth(nr) : depth, aids);
             continue;

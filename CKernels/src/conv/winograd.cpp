@@ -49,6 +49,8 @@ void combine_rows(double g0, double g1, double g2, const float *__restrict a, co
     for (int64_t k = 0; k < n; ++k) out[k] = g0 * a[k] + g1 * b[k] + g2 * c[k];
 }
 
+// The same for the right-hand product by G^T: one row of G against the three
+// columns of G g (a, b, c over the output channels), rounded to float.
 void combine_columns(double g0, double g1, double g2, const double *__restrict a, const double *__restrict b,
                      const double *__restrict c, float *__restrict out, int64_t n) {
     for (int64_t k = 0; k < n; ++k) out[k] = float(a[k] * g0 + b[k] * g1 + c[k] * g2);

@@ -34,10 +34,10 @@ public func foldBatchNorm(
     // Row by row of `channels` values: a remainder per value cost two thirds
     // of building dlib's network from its file.
     folded.withUnsafeMutableBufferPointer { w in
-        factors.withUnsafeBufferPointer { f in
-            guard var row = w.baseAddress, let f = f.baseAddress, channels > 0 else { return }
+        factors.withUnsafeBufferPointer { buffer in
+            guard var row = w.baseAddress, let factor = buffer.baseAddress, channels > 0 else { return }
             for _ in 0..<(w.count / channels) {
-                for c in 0..<channels { row[c] = Float(Double(row[c]) * f[c]) }
+                for c in 0..<channels { row[c] = Float(Double(row[c]) * factor[c]) }
                 row += channels
             }
         }
