@@ -253,24 +253,6 @@ bool packs_windows(const Problem &p, const TileGrid &grid, int64_t depth, const 
     return windowed < tiled;
 }
 
-// Each output pixel's window, kernel row after kernel row (the packed
-// weights' order), from the padded image: pixels rows of depth values. A 2-D
-// problem (goes_by_slices: one output plane, a kernel one deep).
-void copy_windows(const Problem &p, const float *xp, int64_t Wp, int64_t kc, float *windows) {
-    const fovea_conv_desc &d = p.d;
-    const int64_t C = d.in_channels, depth = d.kernel[1] * kc, width = d.out_size[2];
-    const int64_t pixels = d.out_size[1] * width;
-    parallel_for(pixels, grain_for(pixels), [&](int64_t begin, int64_t end) {
-        for (int64_t pixel = begin; pixel < end; ++pixel) {
-            const int64_t oh = pixel / width, ow = pixel % width;
-            for (int64_t kh = 0; kh < d.kernel[1]; ++kh)
-                std::memcpy(windows + pixel * depth + kh * kc,
-                            xp + ((oh * d.stride[1] + kh * d.dilation[1]) * Wp + ow * d.stride[2]) * C,
-                            size_t(kc) * sizeof(float));
-        }
-    });
-}
-
 // The windows' tiles: mr pixels or nearly, one tap of the whole depth.
 std::vector<Tile> window_tiles(const Problem &p, int64_t depth, int64_t mr) {
     const int64_t pixels = p.d.out_size[1] * p.d.out_size[2];
@@ -315,8 +297,9 @@ DirectLayout direct_layout(const fovea_conv_plan &plan, const Problem &p) {
     }
     layout.sliced = layout.windows || (small && gemm::streaming_aids_pay(plan.isa));
     const PaddedInput &padded = layout.padded;
+    // Windows are copied from the input as it is (im2col_rows pads them).
     layout.padded_bytes =
-        padded.copy ? round_to_cache_line(size_t(padded.size[0] * padded.size[1] * padded.size[2]) *
+        padded.copy && !layout.windows ? round_to_cache_line(size_t(padded.size[0] * padded.size[1] * padded.size[2]) *
                                           size_t(d.in_channels) * sizeof(float))
                     : 0;
     layout.window_bytes =
@@ -450,16 +433,21 @@ void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, f
     float *windows = reinterpret_cast<float *>(static_cast<char *>(workspace) + layout.padded_bytes);
     for (int64_t n = 0; n < d.batch; ++n) {
         const float *xp = x + n * p.in_image;
-        if (padded.copy) {
-            pad_image(p, padded, xp, static_cast<float *>(workspace));
-            xp = static_cast<const float *>(workspace);
-        }
         float *yn = y + n * p.out_image;
         if (layout.windows) {
-            copy_windows(p, xp, Wp, kc, windows);
+            // Each output pixel's window, kernel row after kernel row (the
+            // packed weights' order), zeros where it overhangs the image.
+            const int64_t pixels = d.out_size[1] * d.out_size[2];
+            parallel_for(pixels, grain_for(pixels), [&](int64_t begin, int64_t end) {
+                im2col_rows(p, xp, begin, end - begin, 0, windows + begin * depth);
+            });
             run_sliced(plan, p, ukernel, sliced_tiles, windows, yn, whole_depth, depth,
                        aids ? slice_depth(nr) : depth, aids);
             continue;
+        }
+        if (padded.copy) {
+            pad_image(p, padded, xp, static_cast<float *>(workspace));
+            xp = static_cast<const float *>(workspace);
         }
         if (layout.sliced) {
             run_sliced(plan, p, ukernel, sliced_tiles, xp, yn, taps, kc, slice_depth(nr), true);
