@@ -18,6 +18,20 @@ extension ISASweep {
             }
         }
 
+        /// More ONNX node tests (onnx 1.17) and random PyTorch cases, with the
+        /// shapes the first set lacks: PReLU slopes along several axes,
+        /// Resize on 3-D and 5-D tensors and along the channel axis, Pad's
+        /// edge, reflect and wrap modes.
+        @Test func extraCasesPassUnderEveryInstructionSet() throws {
+            let folders = try ConformanceCase.directories(in: Fixtures.conformanceExtra)
+            #expect(folders.count == 288)
+            let cases = try folders.map { try ConformanceCase(directory: $0) }
+            forEachInstructionSet { level in
+                let failures = cases.map { $0.run() }.filter { !$0.passed }.map { "\($0.name): \($0.failure ?? "?")" }
+                #expect(failures.isEmpty, "\(level): \(failures.count) failed: \(failures.prefix(10))")
+            }
+        }
+
         @Test func resultsAreBitIdenticalForOneAndTwoThreads() throws {
             let saved = Threads.count
             defer { try? Threads.setCount(saved) }

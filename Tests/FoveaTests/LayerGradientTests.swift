@@ -61,6 +61,8 @@ import Testing
         var s = Sweep(seed: 8)
         try Self.check(try PReLU(slope: try s.tensor([5])), input: [2, 3, 3, 5], seed: 5, awayFromZero: true, "PReLU per channel")
         try Self.check(try PReLU(slope: try s.tensor([1])), input: [2, 3, 3, 5], seed: 6, awayFromZero: true, "PReLU shared")
+        try Self.check(try PReLU(slope: try s.tensor([3, 3, 5])), input: [2, 3, 3, 5], seed: 10, awayFromZero: true, "PReLU per pixel (Keras)")
+        try Self.check(try PReLU(slope: try s.tensor([3, 1, 1])), input: [2, 3, 3, 5], seed: 11, awayFromZero: true, "PReLU per row")
         try Self.check(try Permute([2, 3, 1]), input: [2, 3, 4, 5], seed: 7, "permute")
         try Self.check(try ChannelPadding(3), input: [2, 3, 4, 5], seed: 8, "channel padding")
         try Self.check(try Rescaling(scale: [0.5, -2, 3], offset: [1]), input: [2, 3, 4, 3], seed: 9, "rescaling")

@@ -146,6 +146,28 @@ import Testing
         #expect(try relu6(try Tensor(shape: [3], scalars: [-1, 3, 9])).scalars == [0, 3, 6])
         #expect(try prelu(try Tensor(shape: [2, 2], scalars: [-1, -1, 1, 1]), slope: try Tensor(shape: [2], scalars: [0.5, 0.25])).scalars == [-0.5, -0.25, 1, 1])
     }
+
+    /// Slopes broadcast NumPy-style: per channel, shared, Keras' per
+    /// `[height, width, channels]` value, ONNX's `[channels, 1, 1]`.
+    @Test func preluSlopesBroadcastLikeNumPy() throws {
+        let x = try Tensor.randomUniform(shape: [2, 3, 4, 5], in: -1...1, seed: 40)
+        func expected(_ slope: Tensor) throws -> [Float] {
+            let full = try slope.broadcast(to: x.shape).scalars
+            return zip(x.scalars, full).map { $0 < 0 ? $0 * $1 : $0 }
+        }
+        for shape in [[5], [1], [4, 5], [3, 4, 5], [1, 1, 5], [3, 1, 1], [2, 1, 4, 1], [2, 3, 4, 5], [1, 4, 1]] {
+            let slope = try Tensor.randomUniform(shape: shape, in: 0...1, seed: 41)
+            #expect(try prelu(x, slope: slope).scalars == (try expected(slope)), "slope \(shape)")
+            #expect(try PReLU(slope: slope)(x).scalars == (try expected(slope)), "layer, slope \(shape)")
+        }
+        // Slopes that would enlarge the input, or that do not line up, are refused with a message.
+        for shape in [[4], [3], [2, 2, 3, 4, 5], [6, 5], [0]] {
+            let slope = try Tensor.zeros(shape: shape)
+            #expect(throws: FoveaError.self, "slope \(shape)") { try prelu(x, slope: slope) }
+        }
+        #expect(throws: FoveaError.self) { try PReLU(slope: try Tensor.zeros(shape: [4])).outputShape(for: [2, 3, 4, 5]) }
+        #expect(throws: FoveaError.self) { try prelu(try Tensor(shape: [], scalars: [1]), slope: try Tensor(shape: [1], scalars: [1])) }
+    }
 }
 
 @Suite struct BatchNormFoldingTests {

@@ -90,7 +90,7 @@ extension ConformanceCase {
         case "Sigmoid": return ["Y": try sigmoid(try tensor("X"))]
         case "LeakyRelu":
             return ["Y": try leakyRelu(try tensor("X"), alpha: Float(try attributes.double("alpha")))]
-        case "PRelu": return ["Y": try runPRelu()]
+        case "PRelu": return ["Y": try prelu(try tensor("X"), slope: try tensor("slope"))]
         case "Softmax":
             return ["output": try softmax(try tensor("input"), axis: try derivedOrAttribute("axis"))]
         case "Gemm":
@@ -227,28 +227,6 @@ extension ConformanceCase {
         return outputs
     }
 
-    /// PRelu's slope broadcasts NumPy-style; the library's PReLU is per channel
-    /// on the last axis, so the slope's one non-trivial axis is moved there.
-    private func runPRelu() throws(FoveaError) -> Tensor {
-        let x = try tensor("X"), slope = try tensor("slope")
-        let aligned = Array(repeating: 1, count: max(0, x.rank - slope.rank)) + slope.shape
-        let axes = aligned.indices.filter { aligned[$0] != 1 }
-        guard axes.count <= 1 else {
-            throw .unsupported("case \(name): a PReLU slope varying along several axes")
-        }
-        guard let axis = axes.first else {
-            return try prelu(x, slope: slope.reshaped(to: [1]))
-        }
-        let flatSlope = try slope.reshaped(to: [aligned[axis]])
-        if axis == x.rank - 1 { return try prelu(x, slope: flatSlope) }
-        var order = Array(0..<x.rank)
-        order.remove(at: axis)
-        order.append(axis)
-        var inverse = [Int](repeating: 0, count: x.rank)
-        for (position, original) in order.enumerated() { inverse[original] = position }
-        return try prelu(x.transposed(order), slope: flatSlope).transposed(inverse)
-    }
-
     private func runPad() throws(FoveaError) -> Tensor {
         let x = try tensor("data")
         let pads = try attributes.ints("pads")
@@ -270,8 +248,9 @@ extension ConformanceCase {
         let x = try tensor("X")
         let scales = try attributes.doubles("scales")
         let outShape = try attributes.ints("output_shape")
-        guard x.rank == 4, scales.count == 4, outShape.count == 4, scales[0] == 1, scales[1] == 1 else {
-            throw .unsupported("case \(name): resize is supported over the two spatial axes of an image batch")
+        guard scales.count == x.rank, outShape.count == x.rank else {
+            throw .fileFormat(
+                "case \(name): resize scales \(scales) and output shape \(describe(outShape)) do not fit rank \(x.rank)")
         }
         let method: ResizeMethod
         if try attributes.string("mode") == "nearest" {
@@ -298,10 +277,27 @@ extension ConformanceCase {
         case "half_pixel_symmetric": coordinates = .halfPixelSymmetric
         case let other: throw .unsupported("case \(name): coordinate mode \(other)")
         }
-        let y = try resize(
-            try x.nchwToNHWC(), height: outShape[2], width: outShape[3], method: method,
-            coordinates: coordinates, scale: (scales[2], scales[3]))
-        return try y.nhwcToNCHW()
+        let resizes = { (axis: Int) in outShape[axis] != x.shape[axis] || scales[axis] != 1 }
+        if x.rank == 4, !resizes(0), !resizes(1) {
+            let y = try resize(
+                try x.nchwToNHWC(), height: outShape[2], width: outShape[3], method: method,
+                coordinates: coordinates, scale: (scales[2], scales[3]))
+            return try y.nhwcToNCHW()
+        }
+        // Any other axes, one at a time (nearest picks along each axis, and
+        // linear is separable): the axis becomes the height of an image batch
+        // one pixel wide, what comes before it the batch, after it the channels.
+        var y = x
+        for axis in 0..<x.rank where resizes(axis) {
+            let outer = y.shape[..<axis].reduce(1, *), inner = y.shape[(axis + 1)...].reduce(1, *)
+            let resized = try resize(
+                try y.reshaped(to: [outer, y.shape[axis], 1, inner]), height: outShape[axis], width: 1,
+                method: method, coordinates: coordinates, scale: (scales[axis], 1))
+            var shape = y.shape
+            shape[axis] = outShape[axis]
+            y = try resized.reshaped(to: shape)
+        }
+        return y
     }
 
     private func runGram() throws(FoveaError) -> [String: Tensor] {

@@ -177,25 +177,26 @@ private func pooledShape(
     ).outputShape
 }
 
-/// Parametric ReLU (`x < 0 ? slope·x : x`) with a learned slope per channel
-/// (or one shared slope), over the last axis.
+/// Parametric ReLU (`x < 0 ? slope·x : x`) with learned slopes: one per
+/// channel (the last axis), one shared by all, or, as Keras has them by
+/// default, one per value of the non-batch axes.
 public struct PReLU: Layer {
-    /// `[channels]`, or one element shared by every channel.
+    /// `[channels]`, one element shared by every channel, or any shape that
+    /// broadcasts to the input's without enlarging it (`[height, width,
+    /// channels]`, `[1, 1, channels]`, ...).
     public let slope: Tensor
 
     /// A PReLU with the given slopes.
     public init(slope: Tensor) throws(FoveaError) {
-        guard slope.rank == 1 || slope.count == 1, slope.count >= 1 else {
-            throw .shapeMismatch("PReLU slope must be [channels] or a single value, got \(describe(slope.shape))")
+        guard slope.count >= 1 else {
+            throw .shapeMismatch("PReLU needs at least one slope, got shape \(describe(slope.shape))")
         }
         self.slope = slope
     }
 
-    /// The same shape; its last axis must match the slopes.
+    /// The same shape, which the slopes must broadcast to.
     public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
-        guard let channels = inputShape.last, slope.count == 1 || slope.count == channels else {
-            throw .shapeMismatch("PReLU has \(slope.count) slopes, got shape \(describe(inputShape))")
-        }
+        _ = try preluSlopeIndices(slope: slope.shape, input: inputShape)
         return inputShape
     }
 

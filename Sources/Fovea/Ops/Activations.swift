@@ -36,26 +36,62 @@ public func sigmoid(_ input: Tensor) throws(FoveaError) -> Tensor { try activate
 /// The hyperbolic tangent elementwise.
 public func tanh(_ input: Tensor) throws(FoveaError) -> Tensor { try activate(input, .tanh) }
 
-/// Parametric ReLU: `x < 0 ? slope·x : x`, with a learned slope per channel.
+/// Parametric ReLU: `x < 0 ? slope·x : x`, with learned slopes.
 ///
 /// - Parameters:
-///   - input: channels-last, `[..., channels]`.
-///   - slope: `[channels]`, or a single value shared by every channel.
+///   - input: any shape; channels-last for the usual slope per channel.
+///   - slope: one value; `[channels]`, one per channel (the last axis); or
+///     any shape that broadcasts to the input's NumPy-style without
+///     enlarging it: Keras' default of a slope per `[height, width, channels]`
+///     value, or ONNX's `[channels, 1, 1]` over a channels-first tensor.
 public func prelu(_ input: Tensor, slope: Tensor) throws(FoveaError) -> Tensor {
-    guard input.rank >= 1 else { throw .shapeMismatch("PReLU needs at least one axis, got a scalar") }
-    let channels = input.shape[input.rank - 1]
-    let shared = slope.count == 1
-    guard shared || slope.shape == [channels] else {
-        throw .shapeMismatch(
-            "PReLU slope must have shape [\(channels)] (one per channel) or one element, got \(describe(slope.shape))")
-    }
-    let width = shared ? 1 : channels
+    let indices = try preluSlopeIndices(slope: slope.shape, input: input.shape)
+    let slopes = slope.scalars
+    let row = try Tensor(shape: [indices.count], scalars: indices.map { slopes[$0] })
     let output = try Tensor(uninitializedShape: input.shape)
     try check(
         fovea_prelu_forward(
-            Int64(width == 0 ? 0 : input.count / width), Int64(width), input.readPointer,
-            slope.readPointer, output.writePointer), "PReLU")
+            Int64(indices.isEmpty ? 0 : input.count / indices.count), Int64(indices.count), input.readPointer,
+            row.readPointer, output.writePointer), "PReLU")
     return output
+}
+
+/// Which slope each element of one row of PReLU's input takes.
+///
+/// The slopes vary over the input's axes from the first one where they are
+/// not 1; laid out over those axes, one row of them serves every index of
+/// the axes before, which is what lets one kernel (and one backward loop)
+/// handle a slope per channel, per `[height, width, channels]` value, or
+/// ONNX's `[channels, 1, 1]`.
+func preluSlopeIndices(slope: [Int], input: [Int]) throws(FoveaError) -> [Int] {
+    guard !input.isEmpty else { throw .shapeMismatch("PReLU needs at least one axis, got a scalar") }
+    let slopeCount = slope.reduce(1, *)
+    guard slopeCount >= 1, slope.count <= input.count, (try? broadcastShape(slope, input)) == input else {
+        throw .shapeMismatch(
+            "PReLU slope of shape \(describe(slope)) does not broadcast to the input's shape \(describe(input)): it must be one value, [\(input[input.count - 1])] (one per channel), or a shape whose every axis is 1 or the input's")
+    }
+    let aligned = [Int](repeating: 1, count: input.count - slope.count) + slope
+    let first = aligned.firstIndex { $0 != 1 } ?? input.count
+    let rowShape = Array(input[first...])
+    let strides = broadcastStrides(of: Array(aligned[first...]), to: rowShape)
+    let width = rowShape.reduce(1, *)
+    var indices = [Int](repeating: 0, count: width)
+    var coordinate = [Int](repeating: 0, count: rowShape.count)
+    var position = 0
+    for element in 0..<width {
+        indices[element] = position
+        // Odometer step over the row's axes, last axis fastest.
+        var axis = rowShape.count - 1
+        while axis >= 0 {
+            coordinate[axis] += 1
+            position += strides[axis]
+            if coordinate[axis] < rowShape[axis] { break }
+            position -= strides[axis] * coordinate[axis]
+            coordinate[axis] = 0
+            axis -= 1
+        }
+    }
+    return indices
 }
 
 /// Softmax along one axis (the last by default; negative values count from the end).

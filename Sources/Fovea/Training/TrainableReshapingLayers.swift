@@ -14,30 +14,27 @@ extension Upsample2D: TrainableLayer {
 extension PReLU: TrainableLayer {
     /// `∂x = g` where `x > 0` and `slope·g` elsewhere; `∂slope = Σ g·x` over the negative inputs.
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
-        _ = try outputShape(for: input.shape)
+        let indices = try preluSlopeIndices(slope: slope.shape, input: input.shape)
         try requireShape(outputGradient, input.shape, "output gradient")
-        let channels = input.shape.last ?? 1
-        let slopes = slope.scalars, shared = slope.count == 1
+        let slopes = slope.scalars, width = indices.count
         let x = input.readPointer, g = outputGradient.readPointer
         let dx = try Tensor(uninitializedShape: input.shape)
         let d = dx.writePointer
-        var dSlope = [Float](repeating: 0, count: channels)
+        var dSlope = [Float](repeating: 0, count: slope.count)
         var index = 0
         while index < input.count {
-            for c in 0..<channels {
-                let value = x[index + c], gradient = g[index + c]
+            for (offset, s) in indices.enumerated() {
+                let value = x[index + offset], gradient = g[index + offset]
                 if value > 0 {
-                    d[index + c] = gradient
+                    d[index + offset] = gradient
                 } else {
-                    d[index + c] = gradient * slopes[shared ? 0 : c]
-                    dSlope[c] += gradient * value
+                    d[index + offset] = gradient * slopes[s]
+                    dSlope[s] += gradient * value
                 }
             }
-            index += channels
+            index += width
         }
-        let slopeGradient = shared
-            ? try Tensor(shape: slope.shape, scalars: [dSlope.reduce(0, +)])
-            : try Tensor(shape: slope.shape, scalars: dSlope)
+        let slopeGradient = try Tensor(shape: slope.shape, scalars: dSlope)
         return LayerGradients(input: dx, parameters: ["weight": slopeGradient])
     }
 

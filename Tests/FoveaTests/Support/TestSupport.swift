@@ -10,6 +10,7 @@ enum Fixtures {
         .deletingLastPathComponent()  // Tests
         .appendingPathComponent("Fixtures")
     static let conformance = root.appendingPathComponent("conformance")
+    static let conformanceExtra = root.appendingPathComponent("conformance-extra")
     static let models = root.appendingPathComponent("models")
 }
 
