@@ -26,6 +26,7 @@ public enum FoveaError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The kind of error and its message, as a person reads it.
     public var description: String {
         switch self {
         case .shapeMismatch(let m): return "shape mismatch: \(m)"

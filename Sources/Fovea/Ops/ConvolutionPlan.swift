@@ -55,6 +55,7 @@ public enum ConvAlgorithm: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The algorithm's name, as benchmarks and plans print it.
     public var description: String {
         switch self {
         case .auto: return "auto"

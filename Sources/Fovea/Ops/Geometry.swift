@@ -16,9 +16,12 @@ public struct Spatial: Sendable, Hashable, ExpressibleByIntegerLiteral, Expressi
     public init(_ value: Int) { values = [value] }
     /// One value per spatial axis.
     public init(_ values: [Int]) { self.values = values }
+    /// `2` reads as the same value on every axis.
     public init(integerLiteral value: Int) { values = [value] }
+    /// `[2, 1]` reads as one value per spatial axis.
     public init(arrayLiteral elements: Int...) { values = elements }
 
+    /// The single value, or the list of them.
     public var description: String { values.count == 1 ? "\(values[0])" : describe(values) }
 
     /// The values for `rank` spatial axes, each at least `minimum`.

@@ -44,6 +44,7 @@ public enum InstructionSet: String, Sendable, CaseIterable, Comparable, CustomSt
     /// Orders levels by capability (NEON and AVX2 are both one step above scalar).
     public static func < (lhs: InstructionSet, rhs: InstructionSet) -> Bool { lhs.order < rhs.order }
 
+    /// The name `FOVEA_ISA` takes (`avx2`, `scalar`, ...).
     public var description: String { rawValue }
 }
 

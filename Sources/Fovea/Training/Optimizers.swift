@@ -104,6 +104,7 @@ private func step(
 /// Stochastic gradient descent with optional momentum (heavy-ball or
 /// Nesterov) and L2 weight decay (added to the gradient), as `torch.optim.SGD`.
 public struct SGD: Optimizer {
+    /// The step size; schedules change it between steps.
     public var learningRate: Float
     /// Momentum factor (0: plain SGD).
     public let momentum: Float
@@ -153,6 +154,7 @@ public struct SGD: Optimizer {
 /// RMSprop (Hinton), as `torch.optim.RMSprop`: `v = α·v + (1 − α)·g²`,
 /// `p −= lr·g / (sqrt(v) + ε)`.
 public struct RMSprop: Optimizer {
+    /// The step size; schedules change it between steps.
     public var learningRate: Float
     /// The decay of the squared-gradient average (PyTorch's alpha).
     public let rho: Float
@@ -198,6 +200,7 @@ public struct RMSprop: Optimizer {
 /// decay added to the gradient) or `torch.optim.AdamW` (`decoupled: true`,
 /// `p −= lr·decay·p` apart from the adaptive step; Loshchilov and Hutter).
 public struct Adam: Optimizer {
+    /// The step size; schedules change it between steps.
     public var learningRate: Float
     /// Decay rates of the first and second moment estimates.
     public let beta1: Float, beta2: Float
