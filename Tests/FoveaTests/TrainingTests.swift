@@ -311,6 +311,29 @@ import Testing
         #expect(trainer.model.parameters["conv.weight"] != model.parameters["conv.weight"])
         #expect(throws: FoveaError.self) { try model.truncated(at: "nope") }
     }
+
+    @Test func aFeatureCacheWithLabelsThatAreNotClassIndicesIsRefused() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-labels-\(UInt32.random(in: 0...UInt32.max)).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let features = try Tensor.zeros(shape: [1, 1, 1, 2])
+        // The first is a valid label; the others have no Int, or no class.
+        for label in [2, Float.nan, Float.infinity, -Float.infinity, 1e30, -1, 3, 0.5] as [Float] {
+            try SafeTensorsFile(
+                tensors: ["features": features, "labels": try Tensor(shape: [1], scalars: [label])],
+                metadata: ["classes": "3"]
+            ).write(to: url)
+            if label == 2 {
+                #expect(try FeatureCache.load(from: url).data.labels == [2])
+                continue
+            }
+            do {
+                _ = try FeatureCache.load(from: url)
+                Issue.record("label \(label) was accepted")
+            } catch {
+                #expect(error.message.contains("not a class index"), "\(label): \(error.message)")
+            }
+        }
+    }
 }
 
 @Suite struct TrainingModeTests {

@@ -2,8 +2,17 @@
 /// gzip-compressed datasets and compressed `.npz` entries read without a
 /// compression library.
 enum Inflate {
+    /// The most `gunzip` decompresses unless told otherwise: far more than the
+    /// datasets read through it (MNIST-sized IDX and CSV files), yet a bound
+    /// on what a small deflate bomb can make it allocate. The gzip trailer's
+    /// size cannot be the bound: it is the size modulo 2^32, as the file claims it.
+    static let defaultGunzipLimit = 1 << 32
+
     /// The bytes of a gzip file's first member.
-    static func gunzip(_ data: [UInt8], name: String) throws(FoveaError) -> [UInt8] {
+    ///
+    /// - Throws: ``FoveaError/fileFormat(_:)`` when the data is not gzip, is
+    ///   corrupt, or decompresses to more than `limit` bytes.
+    static func gunzip(_ data: [UInt8], name: String, limit: Int = Inflate.defaultGunzipLimit) throws(FoveaError) -> [UInt8] {
         guard data.count >= 18, data[0] == 0x1F, data[1] == 0x8B, data[2] == 8 else {
             throw .fileFormat("\(name) is not gzip data")
         }
@@ -11,22 +20,28 @@ enum Inflate {
         var offset = 10
         if flags & 0x04 != 0 {  // FEXTRA
             guard offset + 2 <= data.count else { throw .fileFormat("\(name): truncated gzip header") }
-            offset += 2 + Int(data[offset]) | Int(data[offset + 1]) << 8
+            offset += 2 + (Int(data[offset]) | Int(data[offset + 1]) << 8)
         }
+        // The offset may now lie past the end; the loops below and the guard
+        // after them check it before any byte is read.
         for flag in [UInt8(0x08), 0x10] where flags & flag != 0 {  // FNAME, FCOMMENT: zero-terminated
             while offset < data.count && data[offset] != 0 { offset += 1 }
             offset += 1
         }
         if flags & 0x02 != 0 { offset += 2 }  // FHCRC
         guard offset < data.count else { throw .fileFormat("\(name): truncated gzip header") }
-        return try inflate(data, from: offset, name: name)
+        return try inflate(data, from: offset, name: name, limit: limit)
     }
 
     /// Decompresses a raw DEFLATE stream starting at byte `start`.
-    static func inflate(_ data: [UInt8], from start: Int, name: String) throws(FoveaError) -> [UInt8] {
+    ///
+    /// - Throws: ``FoveaError/fileFormat(_:)`` when the stream is corrupt or
+    ///   its output would pass `limit` bytes (DEFLATE expands up to about
+    ///   1000-fold, so a small file could otherwise exhaust memory).
+    static func inflate(_ data: [UInt8], from start: Int, name: String, limit: Int) throws(FoveaError) -> [UInt8] {
         var reader = BitReader(data: data, position: start)
         var output = [UInt8]()
-        output.reserveCapacity(data.count * 4)
+        output.reserveCapacity(min(data.count * 4, max(limit, 0)))
         var last = false
         while !last {
             last = try reader.bits(1, name) == 1
@@ -35,12 +50,13 @@ enum Inflate {
                 reader.alignToByte()
                 let length = try reader.bits(16, name), complement = try reader.bits(16, name)
                 guard length ^ 0xFFFF == complement else { throw .fileFormat("\(name): corrupt stored block") }
+                try checkRoom(for: length, after: output.count, limit: limit, name)
                 for _ in 0..<length { output.append(UInt8(try reader.bits(8, name))) }
             case 1:
-                try inflateBlock(&reader, &output, Huffman.fixedLiterals, Huffman.fixedDistances, name)
+                try inflateBlock(&reader, &output, Huffman.fixedLiterals, Huffman.fixedDistances, limit, name)
             case 2:
                 let (literals, distances) = try dynamicTables(&reader, name)
-                try inflateBlock(&reader, &output, literals, distances, name)
+                try inflateBlock(&reader, &output, literals, distances, limit, name)
             default:
                 throw .fileFormat("\(name): invalid DEFLATE block type")
             }
@@ -53,12 +69,21 @@ enum Inflate {
     private static let distanceBase: [Int] = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577]
     private static let distanceExtra: [Int] = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13]
 
+    /// Throws unless `count` more bytes after the `written` ones stay within `limit`.
+    private static func checkRoom(for count: Int, after written: Int, limit: Int, _ name: String) throws(FoveaError) {
+        guard written <= limit, count <= limit - written else {
+            throw .fileFormat("\(name) decompresses to more than the \(limit) bytes allowed")
+        }
+    }
+
     private static func inflateBlock(
-        _ reader: inout BitReader, _ output: inout [UInt8], _ literals: Huffman, _ distances: Huffman, _ name: String
+        _ reader: inout BitReader, _ output: inout [UInt8], _ literals: Huffman, _ distances: Huffman,
+        _ limit: Int, _ name: String
     ) throws(FoveaError) {
         while true {
             let symbol = try literals.decode(&reader, name)
             if symbol < 256 {
+                try checkRoom(for: 1, after: output.count, limit: limit, name)
                 output.append(UInt8(symbol))
             } else if symbol == 256 {
                 return
@@ -70,6 +95,7 @@ enum Inflate {
                 guard code < distanceBase.count else { throw .fileFormat("\(name): invalid DEFLATE distance code") }
                 let distance = distanceBase[code] + (try reader.bits(distanceExtra[code], name))
                 guard distance <= output.count else { throw .fileFormat("\(name): DEFLATE distance past the start") }
+                try checkRoom(for: length, after: output.count, limit: limit, name)
                 let from = output.count - distance
                 for i in 0..<length { output.append(output[from + i]) }
             }

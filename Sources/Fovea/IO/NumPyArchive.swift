@@ -28,7 +28,8 @@ public enum NumPyArchive {
             guard tensors[arrayName] == nil else { throw .fileFormat("\(name) holds \"\(arrayName)\" twice") }
             var payload = Array(bytes[entry.data])
             if entry.deflated {
-                payload = try Inflate.inflate(payload, from: 0, name: "\(name)/\(entry.name)")
+                // The declared size bounds the output, so a deflate bomb stops there.
+                payload = try Inflate.inflate(payload, from: 0, name: "\(name)/\(entry.name)", limit: entry.size)
                 guard payload.count == entry.size else {
                     throw .fileFormat("\(name)/\(entry.name) inflates to \(payload.count) bytes, the archive says \(entry.size)")
                 }
@@ -50,8 +51,13 @@ public enum NumPyArchive {
     private static func centralDirectory(_ raw: UnsafeRawBufferPointer, name: String) throws(FoveaError) -> [Entry] {
         func u16(_ at: Int) -> Int { Int(raw.littleEndian(UInt16.self, at: at)) }
         func u32(_ at: Int) -> Int { Int(raw.littleEndian(UInt32.self, at: at)) }
+        // Values of 2^63 and above read as negative, which `fits` rejects.
         func u64(_ at: Int) -> Int { Int(truncatingIfNeeded: raw.littleEndian(UInt64.self, at: at)) }
         func corrupt(_ what: String) -> FoveaError { .fileFormat("\(name) is not a valid .npz archive: \(what)") }
+        // Whether `value` (an offset, size or count from the file) and `reserve`
+        // bytes after it lie within the archive; checked before any arithmetic,
+        // so that ZIP64's 64-bit values cannot overflow it.
+        func fits(_ value: Int, reserving reserve: Int = 0) -> Bool { value >= 0 && value <= raw.count - reserve }
 
         // The end-of-central-directory record: 22 bytes plus a comment of up to 64 KiB.
         var end = -1
@@ -64,14 +70,15 @@ public enum NumPyArchive {
         var count = u16(end + 10), directory = u32(end + 16)
         if (count == 0xFFFF || directory == 0xFFFF_FFFF) && end >= 20 && u32(end - 20) == 0x0706_4B50 {
             let record = u64(end - 20 + 8)
-            guard record >= 0, record + 56 <= raw.count, u32(record) == 0x0606_4B50 else { throw corrupt("bad ZIP64 record") }
+            guard fits(record, reserving: 56), u32(record) == 0x0606_4B50 else { throw corrupt("bad ZIP64 record") }
             count = u64(record + 32)
             directory = u64(record + 48)
         }
+        guard fits(count) else { throw corrupt("the directory claims \(count) entries, more than a file of \(raw.count) bytes can hold") }
         var entries = [Entry]()
         var cursor = directory
         for _ in 0..<count {
-            guard cursor >= 0, cursor + 46 <= raw.count, u32(cursor) == 0x0201_4B50 else {
+            guard fits(cursor, reserving: 46), u32(cursor) == 0x0201_4B50 else {
                 throw corrupt("a central-directory entry is missing")
             }
             let method = u16(cursor + 10)
@@ -97,13 +104,14 @@ public enum NumPyArchive {
             guard method == 0 || method == 8 else {
                 throw .unsupported("\(name): \"\(entryName)\" uses ZIP compression method \(method); only stored and deflated entries are read")
             }
-            guard local >= 0, local + 30 <= raw.count, u32(local) == 0x0403_4B50 else {
+            guard fits(local, reserving: 30), u32(local) == 0x0403_4B50 else {
                 throw corrupt("the local header of \"\(entryName)\" is missing")
             }
             let start = local + 30 + u16(local + 26) + u16(local + 28)
-            guard method == 8 || compressed == uncompressed, compressed >= 0, start + compressed <= raw.count else {
+            guard method == 8 || compressed == uncompressed, fits(compressed, reserving: start) else {
                 throw corrupt("the data of \"\(entryName)\" runs past the end of the file")
             }
+            guard uncompressed >= 0 else { throw corrupt("\"\(entryName)\" has a negative size") }
             entries.append(Entry(name: entryName, data: start..<(start + compressed), deflated: method == 8, size: uncompressed))
             cursor += 46 + nameLength + extraLength + commentLength
         }
@@ -111,13 +119,15 @@ public enum NumPyArchive {
     }
 
     /// Encodes tensors as a stored ZIP of `.npy` files (sorted by name).
-    public static func encode(_ tensors: [String: Tensor]) -> Data {
+    ///
+    /// - Throws: what ``NumPyFile/encode(_:)`` throws.
+    public static func encode(_ tensors: [String: Tensor]) throws(FoveaError) -> Data {
         var archive = Data(), directory = Data()
         func append16(_ data: inout Data, _ value: Int) { withUnsafeBytes(of: UInt16(truncatingIfNeeded: value).littleEndian) { data.append(contentsOf: $0) } }
         func append32(_ data: inout Data, _ value: Int) { withUnsafeBytes(of: UInt32(truncatingIfNeeded: value).littleEndian) { data.append(contentsOf: $0) } }
         let names = tensors.keys.sorted()
         for name in names {
-            let payload = NumPyFile.encode(tensors[name]!)
+            let payload = try NumPyFile.encode(tensors[name]!)
             let fileName = Data((name + ".npy").utf8)
             let checksum = crc32(payload)
             let offset = archive.count

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Reads versions 1.0 to 3.0 with little-endian float, integer or bool
 /// elements in C or Fortran order (converted to float32, row-major). Writes
-/// version 1.0 float32, C order.
+/// float32, C order, as version 1.0 (2.0 when the header needs it).
 public enum NumPyFile {
     private static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
 
@@ -64,22 +64,39 @@ public enum NumPyFile {
         }
     }
 
-    /// Encodes a tensor as a version 1.0 float32 `.npy` file.
-    public static func encode(_ tensor: Tensor) -> Data {
+    /// Encodes a tensor as a float32 `.npy` file: version 1.0, or 2.0 when
+    /// the header (the shape, for a tensor of very high rank) is longer than
+    /// version 1.0's 2-byte length can say.
+    ///
+    /// - Throws: ``FoveaError/unsupported(_:)`` when even version 2.0 cannot
+    ///   hold the header (over 4 GiB).
+    public static func encode(_ tensor: Tensor) throws(FoveaError) -> Data {
         let shapeText: String
         switch tensor.rank {
         case 0: shapeText = "()"
         case 1: shapeText = "(\(tensor.shape[0]),)"
         default: shapeText = "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")"
         }
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText), }"
+        let dictionary = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText), }"
         // Pad with spaces so that the data starts on a 64-byte boundary.
-        let unpadded = 10 + header.utf8.count + 1
-        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
-        var bytes = magic + [1, 0]
-        let length = UInt16(header.utf8.count)
-        bytes += [UInt8(length & 0xFF), UInt8(length >> 8)]
-        bytes += Array(header.utf8)
+        func padded(after prefix: Int) -> [UInt8] {
+            let unpadded = prefix + dictionary.utf8.count + 1
+            return Array(dictionary.utf8) + [UInt8](repeating: 0x20, count: (64 - unpadded % 64) % 64) + [0x0A]
+        }
+        var header = padded(after: 10)
+        var bytes: [UInt8]
+        if header.count <= Int(UInt16.max) {
+            bytes = magic + [1, 0]
+            bytes += [UInt8(header.count & 0xFF), UInt8(header.count >> 8)]
+        } else {
+            header = padded(after: 12)
+            guard let length = UInt32(exactly: header.count) else {
+                throw .unsupported("a tensor of rank \(tensor.rank) has a .npy header of \(header.count) bytes, more than the format's 4 GiB")
+            }
+            bytes = magic + [2, 0]
+            withUnsafeBytes(of: length.littleEndian) { bytes += $0 }
+        }
+        bytes += header
         bytes.reserveCapacity(bytes.count + tensor.count * 4)
         tensor.withUnsafeBufferPointer { values in
             for v in values { ElementType.float32.append(v, to: &bytes) }

@@ -68,7 +68,9 @@ public struct SafeTensorsFile: Sendable {
         let headerEnd = 8 + Int(headerLength)
         let json: Any
         do {
-            json = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<headerEnd))
+            // Indexed from startIndex: `data` may be a slice of a larger buffer.
+            json = try JSONSerialization.jsonObject(
+                with: data.subdata(in: (data.startIndex + 8)..<(data.startIndex + headerEnd)))
         } catch {
             throw .fileFormat("\(name): the header is not valid JSON")
         }
@@ -110,9 +112,11 @@ public struct SafeTensorsFile: Sendable {
             do { count = try Tensor.elementCount(of: shape) } catch {
                 throw .fileFormat("\(name): tensor '\(key)': \(error.message)")
             }
-            guard offsets[1] - offsets[0] == count * type.size else {
+            let (needed, overflow) = count.multipliedReportingOverflow(by: type.size)
+            guard !overflow, offsets[1] - offsets[0] == needed else {
+                let size = overflow ? "more than \(Int.max)" : "\(needed)"
                 throw .fileFormat(
-                    "\(name): tensor '\(key)' of shape \(describe(shape)) and type \(dtype) needs \(count * type.size) bytes, its offsets span \(offsets[1] - offsets[0])")
+                    "\(name): tensor '\(key)' of shape \(describe(shape)) and type \(dtype) needs \(size) bytes, its offsets span \(offsets[1] - offsets[0])")
             }
             entries.append((key, type, shape, offsets[0], offsets[1]))
         }

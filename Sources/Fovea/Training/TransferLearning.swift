@@ -49,8 +49,14 @@ public struct FeatureCache: Sendable {
         guard let classes = file.metadata["classes"].flatMap({ Int($0) }) else {
             throw .fileFormat("\(url.lastPathComponent) is not a feature cache (no class count)")
         }
+        // Labels are floats in the file: NaN, infinities and huge values have no Int.
+        let labels = try file.tensor(named: "labels").scalars.map { (value: Float) throws(FoveaError) -> Int in
+            guard let label = Int(exactly: value), label >= 0, label < classes else {
+                throw .fileFormat("\(url.lastPathComponent): \"labels\" holds \(value), not a class index below \(classes)")
+            }
+            return label
+        }
         return FeatureCache(data: try LabelledImages(
-            images: try file.tensor(named: "features"), labels: try file.tensor(named: "labels").scalars.map { Int($0) },
-            classes: classes))
+            images: try file.tensor(named: "features"), labels: labels, classes: classes))
     }
 }

@@ -72,7 +72,12 @@ struct LittleEndianReader {
 
     mutating func tensor(_ shape: [Int], _ name: String) throws(FoveaError) -> Tensor {
         let count = try Tensor.elementCount(of: shape)
-        let bytes = try take(count * 4, "tensor \"\(name)\"")
+        // The shape comes from the .cfg, so its byte count may not fit in an Int.
+        let (byteCount, overflow) = count.multipliedReportingOverflow(by: 4)
+        guard !overflow else {
+            throw .fileFormat("the darknet configuration asks for tensor \"\(name)\" of shape \(describe(shape)), too large for any weights file")
+        }
+        let bytes = try take(byteCount, "tensor \"\(name)\"")
         var tensor = try Tensor.zeros(shape: shape)
         tensor.withUnsafeMutableBufferPointer { destination in
             bytes.withUnsafeBytes { source in
