@@ -137,6 +137,9 @@ extension ConformanceCase {
 
     /// The explicit padding of a window operation from `derived.pads`.
     private func windowPadding(spatialRank: Int) throws(FoveaError) -> Padding {
+        guard (1...3).contains(spatialRank) else {
+            throw .unsupported("case \(name): windows over 1 to 3 spatial axes, got \(spatialRank)")
+        }
         let pads = derived.has("pads") ? try derived.ints("pads") : try attributes.ints("pads")
         guard pads.count == 2 * spatialRank else {
             throw .fileFormat("case \(name): pads \(describe(pads)) do not fit \(spatialRank) spatial axes")

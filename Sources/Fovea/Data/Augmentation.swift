@@ -106,10 +106,16 @@ public struct Augmenter: Sendable {
             switch step {
             case .horizontalFlip(let p) where !(0...1).contains(p):
                 throw .invalidParameter("a flip probability lies in [0, 1], got \(p)")
-            case .randomCrop(let padding) where padding < 0:
-                throw .invalidParameter("crop padding must be non-negative, got \(padding)")
-            case .elastic(let alpha, let sigma) where alpha < 0 || sigma <= 0:
-                throw .invalidParameter("elastic warping needs alpha ≥ 0 and sigma > 0")
+            case .randomCrop(let padding) where !(0...Spatial.maximum).contains(padding):
+                throw .invalidParameter("crop padding lies in 0...\(Spatial.maximum), got \(padding)")
+            case .elastic(let alpha, let sigma) where !(alpha >= 0 && alpha.isFinite && sigma > 0 && sigma <= 1e6):
+                throw .invalidParameter("elastic warping needs a finite alpha ≥ 0 and 0 < sigma ≤ 10^6, got alpha \(alpha), sigma \(sigma)")
+            case .colorShift(let maximum) where !maximum.isFinite,
+                 .rotation(let maximum) where !maximum.isFinite,
+                 .shear(let maximum) where !maximum.isFinite:
+                throw .invalidParameter("\(step) needs a finite maximum, got \(maximum)")
+            case .pcaColor(_, let deviation) where !deviation.isFinite:
+                throw .invalidParameter("PCA colour shifts need a finite standard deviation, got \(deviation)")
             default: break
             }
         }
@@ -195,6 +201,8 @@ func warp(_ x: [Float], _ h: Int, _ w: Int, _ c: Int, source: (Float, Float) -> 
     for row in 0..<h {
         for col in 0..<w {
             let (sy, sx) = source(Float(row), Float(col))
+            // Far outside the image (or not a number, from extreme parameters): zeros, as any outside read.
+            guard abs(sy) < 1e9, abs(sx) < 1e9 else { continue }
             let (y0, x0) = (Int(Foundation.floor(sy)), Int(Foundation.floor(sx)))
             let (fy, fx) = (sy - Float(y0), sx - Float(x0))
             for ch in 0..<c {

@@ -12,8 +12,10 @@ public struct YOLOActivation: Layer {
 
     /// The activation for `anchors` anchors of `classes` classes per cell.
     public init(anchors: Int, classes: Int, scaleXY: Float = 1) throws(FoveaError) {
-        guard anchors >= 1, classes >= 0 else {
-            throw .invalidParameter("a YOLO layer needs at least one anchor and no negative class count")
+        guard anchors >= 1, classes >= 0,
+              (try? extentProduct(anchors, extentSum(5, classes, for: ""), for: "")) != nil
+        else {
+            throw .invalidParameter("a YOLO layer needs at least one anchor and no negative class count, and no more than 2^48 channels")
         }
         guard scaleXY.isFinite, scaleXY > 0 else {
             throw .invalidParameter("a YOLO layer's scale_x_y must be positive and finite, got \(scaleXY)")

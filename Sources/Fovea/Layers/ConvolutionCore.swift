@@ -20,7 +20,7 @@ struct ConvolutionCore: Sendable {
         groups: Int, activation: Activation, algorithm: ConvAlgorithm
     ) throws(FoveaError) {
         try requireRank(weight, spatialRank + 2, "weight", layout: "kernel..., in/groups, out")
-        guard groups >= 1, weight.shape[spatialRank + 1] % groups == 0 else {
+        guard groups >= 1, groups <= max(weight.shape[spatialRank + 1], 1), weight.shape[spatialRank + 1] % groups == 0 else {
             throw .invalidParameter("groups (\(groups)) must be positive and divide the output channels (\(weight.shape[spatialRank + 1]))")
         }
         try validateBias(bias, channels: weight.shape[spatialRank + 1])
@@ -43,6 +43,7 @@ struct ConvolutionCore: Sendable {
         if let requested = algorithm.cValue, algorithm != .auto {
             // Any input the kernel fits in will do: a plan depends on the kernel, not on the image.
             let dilations = try dilation.resolved(rank: spatialRank, name: "dilation")
+            try Spatial.requireKernel(Array(weight.shape[0..<spatialRank]), of: weight.shape)
             let extents = (0..<spatialRank).map { (weight.shape[$0] - 1) * dilations[$0] + 1 }
             let probe = try geometry(for: [1] + extents + [weight.shape[spatialRank] * groups])
             _ = try plan(requested, descriptor: probe.descriptor(activation: activation))

@@ -62,7 +62,10 @@ public struct ZeroPadding2D: Layer {
     /// The padded NHWC shape.
     public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
         guard inputShape.count == 4 else { throw .shapeMismatch("expected NHWC, got \(describe(inputShape))") }
-        return [inputShape[0], inputShape[1] + top + bottom, inputShape[2] + left + right, inputShape[3]]
+        return [
+            inputShape[0], try extentSum(inputShape[1], top, bottom, for: "zero padding's height"),
+            try extentSum(inputShape[2], left, right, for: "zero padding's width"), inputShape[3],
+        ]
     }
 
     /// Pads.
@@ -89,7 +92,10 @@ public struct Upsample2D: Layer {
     /// `[n, h·factor, w·factor, c]`.
     public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
         guard inputShape.count == 4 else { throw .shapeMismatch("expected NHWC, got \(describe(inputShape))") }
-        return [inputShape[0], inputShape[1] * factor, inputShape[2] * factor, inputShape[3]]
+        return [
+            inputShape[0], try extentProduct(inputShape[1], factor, for: "upsampling's height"),
+            try extentProduct(inputShape[2], factor, for: "upsampling's width"), inputShape[3],
+        ]
     }
 
     /// Upsamples.

@@ -15,8 +15,11 @@ public struct Reshape: Layer {
     /// `[batch] + shape`, with the `-1` resolved.
     public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
         guard let batch = inputShape.first else { throw .shapeMismatch("cannot reshape a scalar") }
-        let count = inputShape.dropFirst().reduce(1, *)
-        let known = shape.filter { $0 != -1 }.reduce(1, *)
+        let count = try Tensor.elementCount(of: Array(inputShape.dropFirst()))
+        var known = 1
+        for extent in shape where extent != -1 {
+            known = try extentProduct(known, extent, for: "reshaping to \(describe(shape))")
+        }
         var resolved = shape
         if let hole = shape.firstIndex(of: -1) {
             guard known > 0, count % known == 0 else {
@@ -54,7 +57,7 @@ public struct ChannelPadding: Layer {
     /// The same shape with `count` more channels.
     public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
         guard let channels = inputShape.last else { throw .shapeMismatch("cannot pad the channels of a scalar") }
-        return inputShape.dropLast() + [channels + count]
+        return inputShape.dropLast() + [try extentSum(channels, count, for: "channel padding")]
     }
 
     /// Pads.
@@ -113,7 +116,8 @@ public struct Rescaling: Layer {
         let scales = (0..<vectors).map { v in Vector((0..<Vector.scalarCount).map { at(scale, v * Vector.scalarCount + $0) }) }
         let offsets = (0..<vectors).map { v in Vector((0..<Vector.scalarCount).map { at(offset, v * Vector.scalarCount + $0) }) }
         var index = 0
-        while index + period <= input.count {
+        // No channels, no values (and a period of 0, which would never advance).
+        while period > 0, index + period <= input.count {
             for v in 0..<vectors {
                 let at = index + v * Vector.scalarCount
                 let value = UnsafeRawPointer(x + at).loadUnaligned(as: Vector.self)
@@ -159,9 +163,9 @@ public struct ChannelSlice: Layer {
         guard let channels = inputShape.last, inputShape.count >= 2 else {
             throw .shapeMismatch("a channel slice needs a batch axis and a channel axis, got \(describe(inputShape))")
         }
-        guard start + count <= channels else {
+        guard count <= channels, start <= channels - count else {
             throw .shapeMismatch(
-                "a slice of channels \(start)..<\(start + count) needs at least \(start + count) channels, got \(describe(inputShape))")
+                "a slice of \(count) channels from channel \(start) needs more than the input's, got \(describe(inputShape))")
         }
         return inputShape.dropLast() + [count]
     }

@@ -67,7 +67,12 @@ public struct ModelWeights: Sendable {
 
     /// The parameter `name` with shape `shape` in the library's layout.
     public mutating func tensor(_ name: String, shape: [Int], kind: Kind) throws(FoveaError) -> Tensor {
-        requested.append(name)
+        let found = try lookUp(name, shape: shape, kind: kind)
+        requested.append(name)  // only once found: a failed request leaves the record as it was
+        return found
+    }
+
+    private func lookUp(_ name: String, shape: [Int], kind: Kind) throws(FoveaError) -> Tensor {
         switch source {
         case .random(let seed): return try Self.randomTensor(name: name, shape: shape, kind: kind, seed: seed)
         case .tensors(let tensors, let convention):
@@ -140,6 +145,9 @@ public struct ModelWeights: Sendable {
             // Fan-in: everything but the output axis (the last for HWIO and dense,
             // the second to last for a transposed weight).
             let count = try Tensor.elementCount(of: shape)
+            guard shape.count >= 2 else {
+                throw .shapeMismatch("the weight \"\(name)\" needs at least two axes (inputs and outputs), got \(describe(shape))")
+            }
             let outAxis = kind == .transposedConvolution ? shape.count - 2 : shape.count - 1
             let fanIn = max(1, count / max(1, shape[max(outAxis, 0)]))
             let limit = (6 / Float(fanIn)).squareRoot()

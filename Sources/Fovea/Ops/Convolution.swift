@@ -35,7 +35,11 @@ struct ConvolutionGeometry {
         spatialRank rank: Int, input: [Int], weight: [Int], stride: Spatial, padding: Padding,
         dilation: Spatial, groups: Int
     ) throws(FoveaError) -> ConvolutionGeometry {
+        guard (1...3).contains(rank) else {
+            throw .unsupported("convolution supports 1 to 3 spatial axes, got \(rank)")
+        }
         let layout = channelsLastLayout(spatialRank: rank)
+        _ = try Tensor.elementCount(of: input)  // shapes may come from outputShape(for:), not a tensor
         guard input.count == rank + 2 else {
             throw .shapeMismatch(
                 "input must have rank \(rank + 2) (\(layout)), got shape \(describe(input))")
@@ -59,6 +63,7 @@ struct ConvolutionGeometry {
         guard kernel.allSatisfy({ $0 >= 1 }), outChannels >= 1 else {
             throw .shapeMismatch("weight \(describe(weight)) has an empty axis")
         }
+        try Spatial.requireKernel(kernel, of: weight)
         let strides = try stride.resolved(rank: rank, name: "stride")
         let dilations = try dilation.resolved(rank: rank, name: "dilation")
         let inSize = Array(input[1...rank])

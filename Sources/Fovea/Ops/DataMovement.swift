@@ -103,7 +103,10 @@ public func pad(
             throw .invalidParameter("cannot pad the empty axis \(axis) with edge or wrap mode")
         }
     }
-    let outShape = (0..<input.rank).map { input.shape[$0] + begin[$0] + end[$0] }
+    var outShape = [Int]()
+    for axis in 0..<input.rank {
+        outShape.append(try extentSum(input.shape[axis], begin[axis], end[axis], for: "padding axis \(axis) by \(begin[axis]) and \(end[axis])"))
+    }
     let output = try Tensor(uninitializedShape: outShape)
     try check(
         fovea_pad_forward(
@@ -171,10 +174,15 @@ public func depthToSpace(
 ) throws(FoveaError) -> Tensor {
     try requireRank(input, 4, "input", layout: "NHWC")
     let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-    guard blockSize >= 1, c % (blockSize * blockSize) == 0 else {
-        throw .invalidParameter("depth to space: \(c) channels are not divisible by block size² = \(blockSize * blockSize)")
+    guard blockSize >= 1 else { throw .invalidParameter("depth to space needs a block size of at least 1, got \(blockSize)") }
+    let area = try extentProduct(blockSize, blockSize, for: "a block of size \(blockSize)")
+    guard c % area == 0 else {
+        throw .invalidParameter("depth to space: \(c) channels are not divisible by block size² = \(area)")
     }
-    let output = try Tensor(uninitializedShape: [n, h * blockSize, w * blockSize, c / (blockSize * blockSize)])
+    let output = try Tensor(uninitializedShape: [
+        n, try extentProduct(h, blockSize, for: "depth to space's height"),
+        try extentProduct(w, blockSize, for: "depth to space's width"), c / area,
+    ])
     try check(
         fovea_depth_to_space(
             mode.cValue, Int64(n), Int64(h), Int64(w), Int64(c), Int64(blockSize), input.readPointer,
@@ -191,7 +199,9 @@ public func spaceToDepth(
     guard blockSize >= 1, h % blockSize == 0, w % blockSize == 0 else {
         throw .invalidParameter("space to depth: height \(h) and width \(w) must be multiples of the block size \(blockSize)")
     }
-    let output = try Tensor(uninitializedShape: [n, h / blockSize, w / blockSize, c * blockSize * blockSize])
+    let output = try Tensor(uninitializedShape: [
+        n, h / blockSize, w / blockSize, try extentProduct(c, blockSize, blockSize, for: "space to depth's channels"),
+    ])
     try check(
         fovea_space_to_depth(
             mode.cValue, Int64(n), Int64(h), Int64(w), Int64(c), Int64(blockSize), input.readPointer,

@@ -24,7 +24,12 @@ public struct Spatial: Sendable, Hashable, ExpressibleByIntegerLiteral, Expressi
     /// The single value, or the list of them.
     public var description: String { values.count == 1 ? "\(values[0])" : describe(values) }
 
-    /// The values for `rank` spatial axes, each at least `minimum`.
+    /// The largest stride, dilation, padding or window extent any operation
+    /// takes (2^24): far beyond real use, and small enough that geometry
+    /// arithmetic on shapes of at most 2^48 elements cannot overflow.
+    static let maximum = 1 << 24
+
+    /// The values for `rank` spatial axes, each at least `minimum` and at most ``maximum``.
     func resolved(rank: Int, name: String, minimum: Int = 1) throws(FoveaError) -> [Int] {
         let full: [Int]
         if values.count == 1 {
@@ -38,7 +43,17 @@ public struct Spatial: Sendable, Hashable, ExpressibleByIntegerLiteral, Expressi
         guard full.allSatisfy({ $0 >= minimum }) else {
             throw .invalidParameter("\(name) must be at least \(minimum), got \(describe(values))")
         }
+        guard full.allSatisfy({ $0 <= Spatial.maximum }) else {
+            throw .invalidParameter("\(name) must be at most \(Spatial.maximum), got \(describe(values))")
+        }
         return full
+    }
+
+    /// Checks a kernel's (or window's) extents against ``maximum``.
+    static func requireKernel(_ kernel: [Int], of weight: [Int]) throws(FoveaError) {
+        guard kernel.allSatisfy({ $0 <= maximum }) else {
+            throw .invalidParameter("weight \(describe(weight)) has a kernel extent above \(maximum)")
+        }
     }
 }
 

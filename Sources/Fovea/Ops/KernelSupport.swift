@@ -41,6 +41,33 @@ func requireRank(_ tensor: Tensor, _ rank: Int, _ name: String, layout: String) 
     }
 }
 
+/// An extent computed from user-given sizes (`a·b·...`), checked against
+/// what a tensor can hold: Swift would trap on the overflow.
+func extentProduct(_ factors: Int..., for what: @autoclosure () -> String) throws(FoveaError) -> Int {
+    var product = 1
+    for factor in factors {
+        let (next, overflow) = product.multipliedReportingOverflow(by: factor)
+        guard !overflow, (-Tensor.maximumElementCount...Tensor.maximumElementCount).contains(next) else {
+            throw .invalidParameter("\(what()) would exceed 2^48 elements")
+        }
+        product = next
+    }
+    return product
+}
+
+/// An extent computed from user-given sizes (`a + b + ...`), checked as ``extentProduct(_:for:)``.
+func extentSum(_ terms: Int..., for what: @autoclosure () -> String) throws(FoveaError) -> Int {
+    var sum = 0
+    for term in terms {
+        let (next, overflow) = sum.addingReportingOverflow(term)
+        guard !overflow, (-Tensor.maximumElementCount...Tensor.maximumElementCount).contains(next) else {
+            throw .invalidParameter("\(what()) would exceed 2^48 elements")
+        }
+        sum = next
+    }
+    return sum
+}
+
 /// Checks that a tensor has exactly the expected shape, naming it in the message.
 func requireShape(_ tensor: Tensor, _ shape: [Int], _ name: String) throws(FoveaError) {
     guard tensor.shape == shape else {

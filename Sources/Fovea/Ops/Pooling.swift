@@ -32,6 +32,7 @@ struct PoolingGeometry {
             throw .shapeMismatch(
                 "input must have rank \(rank + 2) (\(channelsLastLayout(spatialRank: rank))), got shape \(describe(input))")
         }
+        _ = try Tensor.elementCount(of: input)  // shapes may come from outputShape(for:), not a tensor
         let kernels = try kernel.resolved(rank: rank, name: "pool size")
         let strides = try (stride ?? kernel).resolved(rank: rank, name: "stride")
         let dilations = try dilation.resolved(rank: rank, name: "dilation")
@@ -135,7 +136,7 @@ public func poolBackward(
     switch kind {
     case .max:
         // The kernel numbers a window's taps in float lanes: exact up to 2^24.
-        guard geometry.kernel.reduce(1, *) <= 1 << 24 else {
+        guard geometry.kernel.reduce(1, { $0 <= 1 << 24 ? $0 * $1 : $0 }) <= 1 << 24 else {
             throw .unsupported("max-pooling backward takes windows of at most 2^24 taps")
         }
         var desc = geometry.descriptor()

@@ -95,7 +95,8 @@ public func upsample2d(
     try requireRank(input, 4, "input", layout: "NHWC")
     guard factor >= 1 else { throw .invalidParameter("upsampling factor must be at least 1, got \(factor)") }
     return try resize(
-        input, height: input.shape[1] * factor, width: input.shape[2] * factor, method: method,
+        input, height: try extentProduct(input.shape[1], factor, for: "upsampling's height"),
+        width: try extentProduct(input.shape[2], factor, for: "upsampling's width"), method: method,
         coordinates: method == .linear ? .halfPixel : .asymmetric,
         scale: (Double(factor), Double(factor)))
 }
@@ -120,6 +121,8 @@ public func resizeBackward(
     }
     let (n, h, w, c) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
     let (outH, outW) = (outputGradient.shape[1], outputGradient.shape[2])
+    _ = try Tensor.elementCount(of: inputShape)
+    _ = try Tensor.elementCount(of: [n, h, outW, c])
     let scales = scale ?? (Double(outH) / Double(h), Double(outW) / Double(w))
     let rows = try resizeTaps(length: h, resized: outH, alongHeight: true, method, coordinates, scales)
     let columns = try resizeTaps(length: w, resized: outW, alongHeight: false, method, coordinates, scales)

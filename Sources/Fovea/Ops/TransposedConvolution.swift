@@ -26,7 +26,11 @@ func transposedGeometry(
     spatialRank rank: Int, input: [Int], weight: [Int], bias: Tensor?, stride: Spatial,
     padding: Padding, outputPadding: Spatial, dilation: Spatial, groups: Int
 ) throws(FoveaError) -> ConvolutionGeometry {
+    guard (1...3).contains(rank) else {
+        throw .unsupported("transposed convolution supports 1 to 3 spatial axes, got \(rank)")
+    }
     let layout = channelsLastLayout(spatialRank: rank)
+    _ = try Tensor.elementCount(of: input)  // shapes may come from outputShape(for:), not a tensor
     guard input.count == rank + 2 else {
         throw .shapeMismatch("input must have rank \(rank + 2) (\(layout)), got shape \(describe(input))")
     }
@@ -42,16 +46,20 @@ func transposedGeometry(
     guard inChannels % groups == 0 else {
         throw .invalidParameter("groups (\(groups)) must divide the input channels (\(inChannels))")
     }
-    let outChannels = weight[rank] * groups
+    let (outChannels, overflow) = weight[rank].multipliedReportingOverflow(by: groups)
     let kernel = Array(weight[0..<rank])
-    guard kernel.allSatisfy({ $0 >= 1 }), outChannels >= 1 else {
-        throw .shapeMismatch("weight \(describe(weight)) has an empty axis")
+    guard kernel.allSatisfy({ $0 >= 1 }), !overflow, outChannels >= 1 else {
+        throw .shapeMismatch("weight \(describe(weight)) has an empty axis, or too many groups (\(groups))")
     }
+    try Spatial.requireKernel(kernel, of: weight)
     try validateBias(bias, channels: outChannels)
     let strides = try stride.resolved(rank: rank, name: "stride")
     let dilations = try dilation.resolved(rank: rank, name: "dilation")
     let extra = try outputPadding.resolved(rank: rank, name: "output padding", minimum: 0)
     let inSize = Array(input[1...rank])
+    for axis in 0..<rank where inSize[axis] > Tensor.maximumElementCount / strides[axis] {
+        throw .invalidParameter("input \(describe(input)) with stride \(describe(strides)) makes an output above 2^48 elements")
+    }
     for axis in 0..<rank where extra[axis] >= max(strides[axis], dilations[axis]) {
         throw .invalidParameter(
             "output padding \(describe(extra)) must be smaller than the stride or the dilation on each axis")
@@ -78,8 +86,8 @@ func transposedGeometry(
         }
     case .explicit(let begin, let end):
         // Negative values are allowed: they extend the output with zeros.
-        padBegin = try Spatial(begin).resolved(rank: rank, name: "padding (begin)", minimum: Int.min)
-        padEnd = try Spatial(end).resolved(rank: rank, name: "padding (end)", minimum: Int.min)
+        padBegin = try Spatial(begin).resolved(rank: rank, name: "padding (begin)", minimum: -Spatial.maximum)
+        padEnd = try Spatial(end).resolved(rank: rank, name: "padding (end)", minimum: -Spatial.maximum)
     }
     let outSize = (0..<rank).map { full[$0] - padBegin[$0] - padEnd[$0] }
     guard outSize.allSatisfy({ $0 >= 1 }) else {

@@ -28,20 +28,29 @@ public struct Tensor: Sendable {
         self.init(shape: shape, storage: try TensorStorage.allocate(count: count))
     }
 
+    /// The most elements a shape may describe, counting its non-zero
+    /// extents even when another extent is zero: far beyond any memory, and
+    /// small enough that shape arithmetic (an extent plus padding, times a
+    /// stride of at most ``Spatial/maximum``) cannot overflow.
+    static let maximumElementCount = 1 << 48
+
     /// Checks a shape and returns its element count.
     static func elementCount(of shape: [Int]) throws(FoveaError) -> Int {
-        var count = 1
+        var product = 1, empty = false
         for extent in shape {
             guard extent >= 0 else {
                 throw .invalidParameter("shape \(describe(shape)) has a negative extent")
             }
-            let (product, overflow) = count.multipliedReportingOverflow(by: extent)
-            guard !overflow else {
-                throw .invalidParameter("shape \(describe(shape)) has too many elements")
+            // An empty axis makes no elements, but the others still take part
+            // in shape arithmetic, so they are bounded all the same.
+            let (next, overflow) = product.multipliedReportingOverflow(by: max(extent, 1))
+            guard !overflow, next <= maximumElementCount else {
+                throw .invalidParameter("shape \(describe(shape)) has too many elements (at most 2^48)")
             }
-            count = product
+            product = next
+            empty = empty || extent == 0
         }
-        return count
+        return empty ? 0 : product
     }
 
     /// Makes the storage unique before a mutation (copy on write).
@@ -227,7 +236,10 @@ extension Tensor {
 
     /// Item `index` of the batch, keeping the batch axis (extent 1).
     public func batch(_ index: Int) throws(FoveaError) -> Tensor {
-        try batch(index..<(index + 1))
+        guard rank == 0 || (0..<shape[0]).contains(index) else {
+            throw .invalidParameter("batch item \(index) is outside 0..<\(shape[0])")
+        }
+        return try batch(index..<(index + 1))
     }
 
     /// Joins tensors of equal item shape along the batch axis.

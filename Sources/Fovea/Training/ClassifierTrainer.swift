@@ -75,23 +75,29 @@ public struct ClassifierTrainer: Sendable {
     /// One optimisation step on a batch of images and labels, in training
     /// mode (dropout active, batch norm on the batch's statistics, running
     /// statistics updated).
+    ///
+    /// A batch that fails (wrong shape, a label out of range) leaves the
+    /// trainer as it was: model, optimizer state and step count.
     public mutating func step(images: Tensor, labels: [Int]) throws(FoveaError) -> Metrics {
-        steps += 1
+        let step = steps + 1
         let inference = frozenNodes
-        let values = try model.trainingValues(images, seed: steps, inference: inference)
+        let values = try model.trainingValues(images, seed: step, inference: inference)
         let logits = values[logitsNode]
         let loss = try softmaxCrossEntropy(logits: try flattenedLogits(logits), labels: labels)
         let gradients = try model.backpropagate(
             values: values, seeds: [logitsNode: try loss.gradient.reshaped(to: logits.shape)], inputGradient: false,
-            training: steps, inference: inference)
+            training: step, inference: inference)
         var parameters = model.parameters
         let frozen = Set(model.parameterNames(ofLayers: Set(inference.map { model.nodes[$0].name })))
         let trainable = gradients.parameters.filter { parameters[$0.key] != nil && !frozen.contains($0.key) }
-        try optimizer.update(&parameters, with: trainable)
+        var nextOptimizer = optimizer
+        try nextOptimizer.update(&parameters, with: trainable)
         var replaced = parameters.filter { trainable[$0.key] != nil }
         for (name, tensor) in try model.updatedStatistics(values: values, skipping: inference) { replaced[name] = tensor }
-        model = try model.replacingParameters(replaced)
-        return Metrics(loss: loss.value, correct: try correctPredictions(logits, labels), count: labels.count)
+        let nextModel = try model.replacingParameters(replaced)
+        let metrics = Metrics(loss: loss.value, correct: try correctPredictions(logits, labels), count: labels.count)
+        (model, optimizer, steps) = (nextModel, nextOptimizer, step)
+        return metrics
     }
 
     /// Loss and accuracy over a whole dataset, in batches (no training).
@@ -180,7 +186,7 @@ public struct ClassifierTrainer: Sendable {
     }
 
     private func flattenedLogits(_ logits: Tensor) throws(FoveaError) -> Tensor {
-        guard let classes = logits.shape.last, logits.rank >= 2 else {
+        guard let classes = logits.shape.last, logits.rank >= 2, classes >= 1 else {
             throw .shapeMismatch("a classifier's output must be [batch, ..., classes], got \(describe(logits.shape))")
         }
         return try logits.reshaped(to: [logits.count / classes, classes])

@@ -16,6 +16,7 @@ public enum Initializer: Sendable, Hashable {
     /// fanOut = kernel volume × out; for a dense weight `[in, out]`, in and out.
     public func tensor(shape: [Int], seed: UInt64) throws(FoveaError) -> Tensor {
         guard self != .zeros else { return try Tensor.zeros(shape: shape) }
+        _ = try Tensor.elementCount(of: shape)  // bounds the fan products below
         guard shape.count >= 2 else {
             throw .invalidParameter("\(self) needs a weight of rank 2 or more, got \(describe(shape))")
         }

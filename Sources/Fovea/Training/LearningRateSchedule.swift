@@ -27,7 +27,8 @@ public enum LearningRateSchedule: Sendable, Hashable {
             let progress = Double(min(max(epoch, 0), max(epochs, 1))) / Double(max(epochs, 1))
             return minimum + (base - minimum) * Float((1 + Foundation.cos(Double.pi * progress)) / 2)
         case .warmup(let epochs, let after):
-            guard epoch < epochs else { return after.rate(at: epoch - epochs, base: base) }
+            let warm = max(epochs, 0)
+            guard epoch < warm else { return after.rate(at: epoch - warm, base: base) }
             return base * Float(epoch + 1) / Float(max(epochs, 1))
         }
     }

@@ -28,6 +28,7 @@ extension SeparableConv2D: TrainableLayer {
     /// few rows at a time), so they are computed again here: one more forward
     /// pass of the stages before the last.
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        try requireBackwardShapes(input: input, output: output, outputGradient: outputGradient)
         let (first, second) = (Conv2D(core: depthwise), Conv2D(core: pointwise))
         let expansion = self.expansion.map { Conv2D(core: $0) }
         let expanded = try expansion.map { layer throws(FoveaError) in try layer(input) } ?? input
@@ -61,6 +62,7 @@ extension SeparableConv2D: TrainableLayer {
 extension Conv2DTranspose: TrainableLayer {
     /// Weight, bias and input gradients through the activation.
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        try requireBackwardShapes(input: input, output: output, outputGradient: outputGradient)
         let delta = try activationBackward(activation, output: output, outputGradient: outputGradient)
         let g = try conv2dTransposedBackward(
             input: input, weight: weight, outputGradient: delta, stride: stride, padding: padding,

@@ -69,6 +69,17 @@ extension TrainableLayer {
     public func replacingParameters(_ parameters: [String: Tensor]) throws(FoveaError) -> Self { self }
 }
 
+extension Layer {
+    /// Checks that `output` and `outputGradient` have the shape this layer
+    /// makes from `input`: the backward kernels read them by the input's
+    /// geometry, so a smaller tensor would be read past its end.
+    func requireBackwardShapes(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) {
+        let expected = try outputShape(for: input.shape)
+        try requireShape(output, expected, "output")
+        try requireShape(outputGradient, expected, "output gradient")
+    }
+}
+
 /// ∂L/∂(pre-activation) from ∂L/∂output and the output itself: every fused
 /// activation's derivative can be written in terms of its output.
 func activationBackward(_ activation: Activation, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> Tensor {
@@ -92,6 +103,7 @@ func activationBackward(_ activation: Activation, output: Tensor, outputGradient
 extension Convolution: TrainableLayer {
     /// Weight, bias and input gradients through the fused activation.
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        try requireBackwardShapes(input: input, output: output, outputGradient: outputGradient)
         let pre = try activationBackward(core.activation, output: output, outputGradient: outputGradient)
         let g = try convolutionBackward(
             spatialRank: Rank.axes, input: input, weight: core.weight, outputGradient: pre, stride: core.stride,
@@ -103,6 +115,7 @@ extension Convolution: TrainableLayer {
 
     /// Weight and bias gradients only (no input gradient).
     public func parameterGradients(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> [String: Tensor] {
+        try requireBackwardShapes(input: input, output: output, outputGradient: outputGradient)
         let pre = try activationBackward(core.activation, output: output, outputGradient: outputGradient)
         let geometry = try ConvolutionGeometry.forward(
             spatialRank: Rank.axes, input: input.shape, weight: core.weight.shape, stride: core.stride,
@@ -132,6 +145,7 @@ extension Convolution: TrainableLayer {
 extension Dense: TrainableLayer {
     /// `∂W = xᵀ·δ`, `∂b = Σ δ`, `∂x = δ·Wᵀ` with `δ` through the activation.
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        try requireBackwardShapes(input: input, output: output, outputGradient: outputGradient)
         let delta = try activationBackward(activation, output: output, outputGradient: outputGradient)
         let (inFeatures, outFeatures) = (weight.shape[0], weight.shape[1])
         let rows = input.count / max(inFeatures, 1)
@@ -156,13 +170,15 @@ extension Dense: TrainableLayer {
 extension ActivationLayer: TrainableLayer {
     /// ∂L/∂x through the activation.
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
-        LayerGradients(input: try activationBackward(activation, output: output, outputGradient: outputGradient))
+        try requireBackwardShapes(input: input, output: output, outputGradient: outputGradient)
+        return LayerGradients(input: try activationBackward(activation, output: output, outputGradient: outputGradient))
     }
 }
 
 extension Softmax: TrainableLayer {
     /// `y ⊙ (δ − Σ δ ⊙ y)` along the last axis.
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        try requireBackwardShapes(input: input, output: output, outputGradient: outputGradient)
         let y = output.scalars, g = outputGradient.scalars
         let width = max(output.shape.last ?? 1, 1)
         var result = [Float](repeating: 0, count: y.count)
@@ -178,21 +194,24 @@ extension Softmax: TrainableLayer {
 extension Flatten: TrainableLayer {
     /// The gradient reshaped back.
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
-        LayerGradients(input: try outputGradient.reshaped(to: input.shape))
+        try requireBackwardShapes(input: input, output: output, outputGradient: outputGradient)
+        return LayerGradients(input: try outputGradient.reshaped(to: input.shape))
     }
 }
 
 extension Reshape: TrainableLayer {
     /// The gradient reshaped back.
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
-        LayerGradients(input: try outputGradient.reshaped(to: input.shape))
+        try requireBackwardShapes(input: input, output: output, outputGradient: outputGradient)
+        return LayerGradients(input: try outputGradient.reshaped(to: input.shape))
     }
 }
 
 extension Dropout: TrainableLayer {
     /// The identity (at inference nothing is dropped).
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
-        LayerGradients(input: outputGradient)
+        try requireBackwardShapes(input: input, output: output, outputGradient: outputGradient)
+        return LayerGradients(input: outputGradient)
     }
 
     /// False: training drops units.
@@ -207,7 +226,8 @@ extension Dropout: TrainableLayer {
     public func trainingBackward(
         input: Tensor, output: Tensor, outputGradient: Tensor, seed: UInt64
     ) throws(FoveaError) -> LayerGradients {
-        LayerGradients(input: try masked(outputGradient, seed: seed))
+        try requireBackwardShapes(input: input, output: output, outputGradient: outputGradient)
+        return LayerGradients(input: try masked(outputGradient, seed: seed))
     }
 
     private func masked(_ x: Tensor, seed: UInt64) throws(FoveaError) -> Tensor {
@@ -224,7 +244,8 @@ extension Dropout: TrainableLayer {
 extension BatchNorm: TrainableLayer {
     /// The inference pass's gradients (fixed statistics): a per-channel scale.
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
-        try gradients(input, outputGradient, mean: mean, variance: variance, batchStatistics: false)
+        try requireBackwardShapes(input: input, output: output, outputGradient: outputGradient)
+        return try gradients(input, outputGradient, mean: mean, variance: variance, batchStatistics: false)
     }
 
     /// False: training uses the batch's statistics.
@@ -241,6 +262,7 @@ extension BatchNorm: TrainableLayer {
     public func trainingBackward(
         input: Tensor, output: Tensor, outputGradient: Tensor, seed: UInt64
     ) throws(FoveaError) -> LayerGradients {
+        try requireBackwardShapes(input: input, output: output, outputGradient: outputGradient)
         let (batchMean, batchVariance) = try batchNormStatistics(input)
         return try gradients(input, outputGradient, mean: batchMean, variance: batchVariance, batchStatistics: true)
     }
@@ -291,7 +313,8 @@ extension BatchNorm: TrainableLayer {
 extension MaxPool2D: TrainableLayer {
     /// Each output's gradient to the first largest input of its window.
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
-        LayerGradients(input: try poolBackward(
+        try requireBackwardShapes(input: input, output: output, outputGradient: outputGradient)
+        return LayerGradients(input: try poolBackward(
             .max, input: input, outputGradient: outputGradient, spatialRank: 2, kernel: kernel, stride: stride,
             padding: padding, ceilMode: ceilMode))
     }
@@ -300,7 +323,8 @@ extension MaxPool2D: TrainableLayer {
 extension AvgPool2D: TrainableLayer {
     /// Each output's gradient spread evenly over its window.
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
-        LayerGradients(input: try poolBackward(
+        try requireBackwardShapes(input: input, output: output, outputGradient: outputGradient)
+        return LayerGradients(input: try poolBackward(
             .average(countIncludesPadding: countIncludesPadding), input: input, outputGradient: outputGradient,
             spatialRank: 2, kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode))
     }
@@ -309,6 +333,7 @@ extension AvgPool2D: TrainableLayer {
 extension GlobalAvgPool2D: TrainableLayer {
     /// Each channel's gradient spread over the image.
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        try requireBackwardShapes(input: input, output: output, outputGradient: outputGradient)
         let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let g = outputGradient.scalars
         var result = [Float](repeating: 0, count: input.count)
@@ -325,7 +350,8 @@ extension GlobalAvgPool2D: TrainableLayer {
 extension ZeroPadding2D: TrainableLayer {
     /// The gradient with the padded border cut away.
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
-        LayerGradients(input: try centreCrop(
+        try requireBackwardShapes(input: input, output: output, outputGradient: outputGradient)
+        return LayerGradients(input: try centreCrop(
             outputGradient, top: top, left: left, height: input.shape[1], width: input.shape[2]))
     }
 }

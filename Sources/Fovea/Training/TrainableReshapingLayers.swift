@@ -5,7 +5,8 @@ extension Upsample2D: TrainableLayer {
     /// Each input pixel collects the gradients of the outputs it was copied or
     /// interpolated into.
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
-        LayerGradients(input: try resizeBackward(
+        try requireBackwardShapes(input: input, output: output, outputGradient: outputGradient)
+        return LayerGradients(input: try resizeBackward(
             outputGradient: outputGradient, inputShape: input.shape, method: method,
             coordinates: method == .linear ? .halfPixel : .asymmetric, scale: (Double(factor), Double(factor))))
     }
@@ -14,6 +15,7 @@ extension Upsample2D: TrainableLayer {
 extension PReLU: TrainableLayer {
     /// `∂x = g` where `x > 0` and `slope·g` elsewhere; `∂slope = Σ g·x` over the negative inputs.
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        try requireBackwardShapes(input: input, output: output, outputGradient: outputGradient)
         let indices = try preluSlopeIndices(slope: slope.shape, input: input.shape)
         try requireShape(outputGradient, input.shape, "output gradient")
         let slopes = slope.scalars, width = indices.count
@@ -47,6 +49,7 @@ extension PReLU: TrainableLayer {
 extension Permute: TrainableLayer {
     /// The gradient put back in the input's order.
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        try requireBackwardShapes(input: input, output: output, outputGradient: outputGradient)
         var inverse = [Int](repeating: 0, count: dims.count + 1)
         for (position, axis) in ([0] + dims).enumerated() { inverse[axis] = position }
         return LayerGradients(input: try outputGradient.transposed(inverse))
@@ -56,13 +59,15 @@ extension Permute: TrainableLayer {
 extension ChannelPadding: TrainableLayer {
     /// The gradient of the original channels (the added ones are constants).
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
-        LayerGradients(input: try slice(outputGradient, to: input.shape, axis: input.rank - 1))
+        try requireBackwardShapes(input: input, output: output, outputGradient: outputGradient)
+        return LayerGradients(input: try slice(outputGradient, to: input.shape, axis: input.rank - 1))
     }
 }
 
 extension Rescaling: TrainableLayer {
     /// The gradient times each channel's scale.
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
+        try requireBackwardShapes(input: input, output: output, outputGradient: outputGradient)
         _ = try outputShape(for: input.shape)
         try requireShape(outputGradient, input.shape, "output gradient")
         let channels = input.shape.last ?? 1

@@ -18,6 +18,15 @@ public struct DarknetConfiguration: Sendable {
             guard let number = Int(text) else {
                 throw .fileFormat("darknet [\(type)] on line \(line): '\(key)=\(text)' is not an integer")
             }
+            return try bounded(number, key, text)
+        }
+
+        // Sizes, channel counts and strides in real configurations are far
+        // below 2^24; larger ones would only overflow the shape arithmetic.
+        private func bounded(_ number: Int, _ key: String, _ text: String) throws(FoveaError) -> Int {
+            guard (-Spatial.maximum...Spatial.maximum).contains(number) else {
+                throw .fileFormat("darknet [\(type)] on line \(line): '\(key)=\(text)' is out of range (at most \(Spatial.maximum))")
+            }
             return number
         }
 
@@ -36,7 +45,7 @@ public struct DarknetConfiguration: Sendable {
                 guard let value = Int(part.trimmingCharacters(in: .whitespaces)) else {
                     throw .fileFormat("darknet [\(type)] on line \(line): '\(key)=\(text)' is not a list of integers")
                 }
-                values.append(value)
+                values.append(try bounded(value, key, text))
             }
             return values
         }
