@@ -109,6 +109,12 @@ func timeIt(quick: Bool, _ body: () throws -> Void) rethrows -> Timing {
     var count = Int(((quick ? 0.06 : 0.35) / max(one * Double(inner), 1e-7)).rounded(.up))
     count = max(quick ? 3 : 5, min(count, 25))
     if one > 0.25 { count = 3 }
+    return try sample(count: count, inner: inner, body)
+}
+
+/// `count` samples of `inner` back-to-back runs each: their median and best
+/// time per run, and the fewest core cycles where the clock is readable.
+func sample(count: Int, inner: Int, _ body: () throws -> Void) rethrows -> Timing {
     var samples = [Double]()
     var fewestCycles: Double? = nil
     for _ in 0..<count {

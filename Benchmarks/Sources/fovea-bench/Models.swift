@@ -67,11 +67,26 @@ extension ModelBenchmark {
     }
 }
 
+/// onnxruntime/models.py's timing rule, so that both sides of a ratio are
+/// sampled alike: three warm-up runs, one run to size the count, then 5 to 50
+/// single runs filling about 2 s (0.5 s quick). The layer harness's shorter
+/// 0.35 s window let one burst of the shared host's load move a network's
+/// median that onnxruntime's longer window absorbed.
+func timeNetwork(quick: Bool, _ body: () throws -> Void) rethrows -> Timing {
+    for _ in 0..<3 { try body() }
+    let start = now()
+    try body()
+    let one = now() - start
+    let budget = quick ? 0.5 : 2.0
+    let count = max(5, min(50, Int(budget / max(one, 1e-6))))
+    return try sample(count: count, inner: 1, body)
+}
+
 func benchmarkModels(options: BenchmarkOptions) {
     for benchmark in ModelBenchmark.selected(options) {
         do {
             let (model, input, shape) = try benchmark.prepare()
-            let timing = try timeIt(quick: options.quick) { _ = try model.outputs(input) }
+            let timing = try timeNetwork(quick: options.quick) { _ = try model.outputs(input) }
             let cycles = timing.cycles.map { String(format: " cycles=%.0f", $0) } ?? ""
             print(String(
                 format: "fovea,model,%@,%d,%.4f,,%.4f,%d,\"batch %d, input %@%@\"", benchmark.name.rawValue,
