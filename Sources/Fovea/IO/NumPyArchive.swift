@@ -120,15 +120,22 @@ public enum NumPyArchive {
 
     /// Encodes tensors as a stored ZIP of `.npy` files (sorted by name).
     ///
-    /// - Throws: what ``NumPyFile/encode(_:)`` throws.
+    /// - Throws: what ``NumPyFile/encode(_:)`` throws, and
+    ///   ``FoveaError/unsupported(_:)`` for archives that would need ZIP64
+    ///   (4 GiB or more, or more than 65535 tensors), which this writer does
+    ///   not produce: safetensors has no such limits.
     public static func encode(_ tensors: [String: Tensor]) throws(FoveaError) -> Data {
         var archive = Data(), directory = Data()
         func append16(_ data: inout Data, _ value: Int) { withUnsafeBytes(of: UInt16(truncatingIfNeeded: value).littleEndian) { data.append(contentsOf: $0) } }
         func append32(_ data: inout Data, _ value: Int) { withUnsafeBytes(of: UInt32(truncatingIfNeeded: value).littleEndian) { data.append(contentsOf: $0) } }
         let names = tensors.keys.sorted()
+        let zip64 = FoveaError.unsupported("an .npz of these tensors would need ZIP64 (4 GiB or more, or more than 65535 tensors or a name over 64 KiB); save them as safetensors")
+        guard names.count <= 0xFFFF else { throw zip64 }
         for name in names {
             let payload = try NumPyFile.encode(tensors[name]!)
             let fileName = Data((name + ".npy").utf8)
+            // The sizes and offsets below are 32-bit fields (16-bit for the name).
+            guard fileName.count <= 0xFFFF, archive.count + 30 + fileName.count + payload.count <= 0xFFFF_FFFF else { throw zip64 }
             let checksum = crc32(payload)
             let offset = archive.count
             append32(&archive, 0x0403_4B50)
@@ -147,6 +154,7 @@ public enum NumPyArchive {
             directory.append(fileName)
         }
         let directoryOffset = archive.count
+        guard directoryOffset + directory.count <= 0xFFFF_FFFF else { throw zip64 }
         archive.append(directory)
         append32(&archive, 0x0605_4B50)
         append16(&archive, 0); append16(&archive, 0)
