@@ -58,6 +58,42 @@ import Testing
         #expect(schedule.rate(at: 0, base: 0.5) == 0.5)
     }
 
+    @Test func shapesOfLayersAndGraphsStayBounded() throws {
+        var g = GraphBuilder()
+        #expect(throws: FoveaError.self) { try ZeroPadding2D(Int.max) }
+        let padded = g.add(try ZeroPadding2D(Spatial.maximum), to: g.input)
+        let conv = g.add(try Conv2D(weight: try Tensor.zeros(shape: [1, 1, 1, 1]), padding: .uniform(1)), to: padded)
+        let graph = try g.build(outputs: ["y": conv])
+        #expect(throws: FoveaError.self) { try graph.outputShape(for: [1, Int.max, 1, 1]) }
+        #expect(throws: FoveaError.self) { try graph.summary(inputShape: [1, -5, 4, 1]) }
+        #expect(throws: FoveaError.self) { try Concatenate(axis: 0).outputShape(for: [[Int.max], [1]]) }
+        #expect(throws: FoveaError.self) { try Flatten().outputShape(for: [1, 1 << 32, 1 << 32]) }
+        let wide = Sequential(layers: [try Conv2D(weight: try Tensor.zeros(shape: [1, 1, 1, 65536])), Flatten()])
+        #expect(throws: FoveaError.self) { try wide.outputShape(for: [1, 1 << 24, 1 << 24, 1]) }
+        #expect(throws: FoveaError.self) { try Sequential(layers: [Flatten()]).summary(inputShape: [1, Int.max, 2]) }
+        #expect(throws: FoveaError.self) { try PReLU(slope: try Tensor.ones(shape: [2, 1, 1])).outputShape(for: [1, 2, 1 << 40, 1 << 40]) }
+        #expect(throws: FoveaError.self) { try Conv2DTranspose(weight: try Tensor.zeros(shape: [1, 1, 2, 0]), groups: .max) }
+        #expect(throws: FoveaError.self) { try Tensor(shape: [], scalars: [1]).batch(.max) }
+        let norm = try BatchNorm(
+            mean: try Tensor.zeros(shape: [4]), variance: try Tensor.ones(shape: [4]),
+            scale: try Tensor.ones(shape: [4]), offset: try Tensor.zeros(shape: [4]))
+        #expect(throws: FoveaError.self) { try norm.updatedStatistics(afterTrainingOn: try Tensor.zeros(shape: [2, 2])) }
+    }
+
+    /// Zero elements along extents that would size tables of petabytes: the
+    /// result is empty, at once.
+    @Test func emptyTensorsWithHugeExtentsAllocateNothing() throws {
+        let wide = try Tensor.zeros(shape: [0, 1 << 40])
+        #expect(try Rescaling(scale: [2], offset: [1])(wide).shape == wide.shape)
+        #expect(try prelu(try Tensor.zeros(shape: [0, 4, 1 << 20, 1 << 20]), slope: try Tensor.ones(shape: [4, 1, 1])).count == 0)
+        #expect(try resizeBackward(outputGradient: try Tensor.zeros(shape: [0, 1, 1, 1]), inputShape: [0, 1 << 40, 1, 1]).count == 0)
+        #expect(try matmul(try Tensor.zeros(shape: [1 << 40, 0, 1]), try Tensor.ones(shape: [1, 1])).count == 0)
+        #expect(try Augmenter([.elastic(alpha: 1, sigma: 2)])(try Tensor.zeros(shape: [1, 1 << 24, 1 << 24, 0]), seed: 1).count == 0)
+        #expect(throws: FoveaError.self) {
+            try tripletLoss(embeddings: try Tensor.zeros(shape: [1 << 16, 0]), labels: Array(repeating: 0, count: 1 << 16), mining: .batchAll)
+        }
+    }
+
     @Test func emptyChannelsNeitherHangNorDivideByZero() throws {
         let empty = try Tensor.zeros(shape: [1, 0])
         #expect(try Rescaling(scale: [2], offset: [1])(empty).shape == [1, 0])

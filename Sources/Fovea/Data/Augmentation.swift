@@ -125,6 +125,7 @@ public struct Augmenter: Sendable {
     /// The augmented batch (NHWC), reproducible from `seed`.
     public func callAsFunction(_ batch: Tensor, seed: UInt64) throws(FoveaError) -> Tensor {
         try requireRank(batch, 4, "batch", layout: "NHWC")
+        guard batch.count > 0 else { return batch }  // the warps' fields are sized by the image's extents
         let (n, h, w, c) = (batch.shape[0], batch.shape[1], batch.shape[2], batch.shape[3])
         let perImage = h * w * c
         var output = [Float](batch.scalars)

@@ -135,6 +135,7 @@ public struct Graph: Layer {
     }
 
     private func nodeShapes(for inputShape: [Int]) throws(FoveaError) -> [[Int]] {
+        _ = try Tensor.elementCount(of: inputShape)  // every layer then sees a shape a tensor could have
         var shapes = [[Int]](repeating: [], count: nodes.count)
         shapes[0] = inputShape
         for index in 1..<nodes.count {

@@ -28,7 +28,13 @@ public enum NumPyArchive {
             guard tensors[arrayName] == nil else { throw .fileFormat("\(name) holds \"\(arrayName)\" twice") }
             var payload = Array(bytes[entry.data])
             if entry.deflated {
-                // The declared size bounds the output, so a deflate bomb stops there.
+                // The declared size bounds the output, so a deflate bomb stops
+                // there; and as the file chooses that size, so does DEFLATE's
+                // own ceiling (258 bytes from a code of at least 2 bits: 1032x).
+                let (product, overflow) = payload.count.multipliedReportingOverflow(by: 1032)
+                guard overflow || entry.size <= product + 1024 else {
+                    throw .fileFormat("\(name)/\(entry.name) claims \(entry.size) bytes from \(payload.count) compressed, more than DEFLATE can make")
+                }
                 payload = try Inflate.inflate(payload, from: 0, name: "\(name)/\(entry.name)", limit: entry.size)
                 guard payload.count == entry.size else {
                     throw .fileFormat("\(name)/\(entry.name) inflates to \(payload.count) bytes, the archive says \(entry.size)")

@@ -119,11 +119,14 @@ struct ConvolutionCore: Sendable {
 
     func callAsFunction(_ input: Tensor, into output: inout Tensor) throws(FoveaError) {
         let prepared = try prepare(input.shape)
-        if output.shape != prepared.outputShape {
-            output = try Tensor(uninitializedShape: prepared.outputShape)
-        } else {
-            output.makeUnique()
+        guard output.shape == prepared.outputShape else {
+            // A new tensor, handed over only once it holds the result.
+            let fresh = try Tensor(uninitializedShape: prepared.outputShape)
+            try prepared.plan.run(prepared.descriptor, input: input, output: fresh.writePointer)
+            output = fresh
+            return
         }
+        output.makeUnique()
         try prepared.plan.run(prepared.descriptor, input: input, output: output.writePointer)
     }
 }

@@ -89,6 +89,8 @@ public struct Convolution<Rank: SpatialRank>: Layer {
 
     /// Convolves a channels-last batch into `output`, reusing its storage when
     /// it already has the right shape and is not shared (no allocation per call).
+    /// Errors in the arguments leave `output` as it was; only a failure inside
+    /// the kernel itself (out of memory) can leave reused storage part-written.
     public func callAsFunction(_ input: Tensor, into output: inout Tensor) throws(FoveaError) {
         try core(input, into: &output)
     }

@@ -167,10 +167,10 @@ public struct Conv2DTranspose: Layer {
         outputPadding: Spatial = 0, dilation: Spatial = 1, groups: Int = 1, activation: Activation = .none
     ) throws(FoveaError) {
         try requireRank(weight, 4, "weight", layout: "kh, kw, out/groups, in")
-        guard groups >= 1, weight.shape[3] % groups == 0 else {
+        guard groups >= 1, groups <= max(weight.shape[3], 1), weight.shape[3] % groups == 0 else {
             throw .invalidParameter("groups (\(groups)) must be positive and divide the input channels (\(weight.shape[3]))")
         }
-        try validateBias(bias, channels: weight.shape[2] * groups)
+        try validateBias(bias, channels: try extentProduct(weight.shape[2], groups, for: "the output channels"))
         _ = try stride.resolved(rank: 2, name: "stride")
         _ = try dilation.resolved(rank: 2, name: "dilation")
         self.weight = weight

@@ -68,7 +68,7 @@ public struct Concatenate: MergeLayer {
                 throw .shapeMismatch(
                     "Concatenate along axis \(axis) needs every other axis to agree, got \(describe(first)) and \(describe(shape))")
             }
-            joined[resolved] += shape[resolved]
+            joined[resolved] = try extentSum(joined[resolved], shape[resolved], for: "Concatenate's axis \(axis)")
         }
         return joined
     }
@@ -93,8 +93,9 @@ public struct CroppingConcatenate: MergeLayer {
             throw .shapeMismatch(
                 "CroppingConcatenate needs NHWC inputs of one batch size, got \(inputShapes.map(describe).joined(separator: " and "))")
         }
-        return [first[0], inputShapes.map { $0[1] }.min()!, inputShapes.map { $0[2] }.min()!,
-                inputShapes.reduce(0) { $0 + $1[3] }]
+        var channels = 0
+        for shape in inputShapes { channels = try extentSum(channels, shape[3], for: "CroppingConcatenate's channels") }
+        return [first[0], inputShapes.map { $0[1] }.min()!, inputShapes.map { $0[2] }.min()!, channels]
     }
 
     /// Crops and joins.

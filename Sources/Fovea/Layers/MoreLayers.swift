@@ -50,8 +50,8 @@ public struct ZeroPadding2D: Layer {
 
     /// Pads by the given amounts (non-negative).
     public init(top: Int, left: Int, bottom: Int, right: Int) throws(FoveaError) {
-        guard [top, left, bottom, right].allSatisfy({ $0 >= 0 }) else {
-            throw .invalidParameter("padding must be non-negative, got \(top), \(left), \(bottom), \(right)")
+        guard [top, left, bottom, right].allSatisfy({ (0...Spatial.maximum).contains($0) }) else {
+            throw .invalidParameter("padding lies in 0...\(Spatial.maximum), got \(top), \(left), \(bottom), \(right)")
         }
         (self.top, self.left, self.bottom, self.right) = (top, left, bottom, right)
     }

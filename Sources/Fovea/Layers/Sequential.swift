@@ -42,6 +42,7 @@ public struct Sequential: Layer {
 
     /// The shape after every layer.
     public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
+        _ = try Tensor.elementCount(of: inputShape)  // every layer then sees a shape a tensor could have
         var shape = inputShape
         for layer in layers { shape = try layer.outputShape(for: shape) }
         return shape
@@ -86,6 +87,7 @@ public struct Sequential: Layer {
     /// A table of every layer's output shape and parameter count, with totals,
     /// as Keras prints it.
     public func summary(inputShape: [Int]) throws(FoveaError) -> String {
+        _ = try Tensor.elementCount(of: inputShape)  // every layer then sees a shape a tensor could have
         var table = SummaryTable()
         var shape = inputShape
         for (index, layer) in layers.enumerated() {

@@ -103,6 +103,7 @@ public struct Rescaling: Layer {
         _ = try outputShape(for: input.shape)
         let channels = input.shape.last ?? 1
         let output = try Tensor(uninitializedShape: input.shape)
+        guard input.count > 0 else { return output }  // the tables below are sized by the channels
         let x = input.readPointer, y = output.writePointer
         // Sixteen values at a time: the per-channel values repeat every
         // lcm(channels, 16) floats, a whole number of vectors (three for RGB),

@@ -137,7 +137,7 @@ public struct Flatten: Layer {
     /// `[n, product of the rest]`.
     public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
         guard let batch = inputShape.first else { throw .shapeMismatch("cannot flatten a scalar") }
-        return [batch, inputShape.dropFirst().reduce(1, *)]
+        return [batch, try Tensor.elementCount(of: Array(inputShape.dropFirst()))]
     }
 
     /// Reshapes (no copy).
@@ -196,7 +196,7 @@ public struct PReLU: Layer {
 
     /// The same shape, which the slopes must broadcast to.
     public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
-        _ = try preluSlopeIndices(slope: slope.shape, input: inputShape)
+        _ = try PReLURow(slope: slope.shape, input: inputShape)
         return inputShape
     }
 

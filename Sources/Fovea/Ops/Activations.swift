@@ -45,53 +45,70 @@ public func tanh(_ input: Tensor) throws(FoveaError) -> Tensor { try activate(in
 ///     enlarging it: Keras' default of a slope per `[height, width, channels]`
 ///     value, or ONNX's `[channels, 1, 1]` over a channels-first tensor.
 public func prelu(_ input: Tensor, slope: Tensor) throws(FoveaError) -> Tensor {
-    let indices = try preluSlopeIndices(slope: slope.shape, input: input.shape)
-    let slopes = slope.scalars
-    let row = try Tensor(shape: [indices.count], scalars: indices.map { slopes[$0] })
+    let row = try PReLURow(slope: slope.shape, input: input.shape)
     let output = try Tensor(uninitializedShape: input.shape)
+    guard input.count > 0 else { return output }
+    let slopes = slope.scalars
+    let rowSlopes = try Tensor(shape: [row.width], scalars: row.slopeIndices().map { slopes[$0] })
     try check(
         fovea_prelu_forward(
-            Int64(indices.isEmpty ? 0 : input.count / indices.count), Int64(indices.count), input.readPointer,
-            row.readPointer, output.writePointer), "PReLU")
+            Int64(input.count / row.width), Int64(row.width), input.readPointer, rowSlopes.readPointer,
+            output.writePointer), "PReLU")
     return output
 }
 
-/// Which slope each element of one row of PReLU's input takes.
+/// How PReLU's slopes lie over its input.
 ///
 /// The slopes vary over the input's axes from the first one where they are
 /// not 1; laid out over those axes, one row of them serves every index of
 /// the axes before, which is what lets one kernel (and one backward loop)
 /// handle a slope per channel, per `[height, width, channels]` value, or
 /// ONNX's `[channels, 1, 1]`.
-func preluSlopeIndices(slope: [Int], input: [Int]) throws(FoveaError) -> [Int] {
-    guard !input.isEmpty else { throw .shapeMismatch("PReLU needs at least one axis, got a scalar") }
-    let slopeCount = slope.reduce(1, *)
-    guard slopeCount >= 1, slope.count <= input.count, (try? broadcastShape(slope, input)) == input else {
-        throw .shapeMismatch(
-            "PReLU slope of shape \(describe(slope)) does not broadcast to the input's shape \(describe(input)): it must be one value, [\(input[input.count - 1])] (one per channel), or a shape whose every axis is 1 or the input's")
-    }
-    let aligned = [Int](repeating: 1, count: input.count - slope.count) + slope
-    let first = aligned.firstIndex { $0 != 1 } ?? input.count
-    let rowShape = Array(input[first...])
-    let strides = broadcastStrides(of: Array(aligned[first...]), to: rowShape)
-    let width = rowShape.reduce(1, *)
-    var indices = [Int](repeating: 0, count: width)
-    var coordinate = [Int](repeating: 0, count: rowShape.count)
-    var position = 0
-    for element in 0..<width {
-        indices[element] = position
-        // Odometer step over the row's axes, last axis fastest.
-        var axis = rowShape.count - 1
-        while axis >= 0 {
-            coordinate[axis] += 1
-            position += strides[axis]
-            if coordinate[axis] < rowShape[axis] { break }
-            position -= strides[axis] * coordinate[axis]
-            coordinate[axis] = 0
-            axis -= 1
+struct PReLURow {
+    /// The input's axes from the first one the slopes vary along.
+    let shape: [Int]
+    /// The slopes' extents over those axes (each 1 or the input's).
+    let slopeShape: [Int]
+    /// Elements in one row.
+    let width: Int
+
+    /// Checks that `slope` broadcasts to `input` without enlarging it.
+    init(slope: [Int], input: [Int]) throws(FoveaError) {
+        guard !input.isEmpty else { throw .shapeMismatch("PReLU needs at least one axis, got a scalar") }
+        _ = try Tensor.elementCount(of: input)  // shapes may come from outputShape(for:), not a tensor
+        guard slope.reduce(1, *) >= 1, slope.count <= input.count, (try? broadcastShape(slope, input)) == input else {
+            throw .shapeMismatch(
+                "PReLU slope of shape \(describe(slope)) does not broadcast to the input's shape \(describe(input)): it must be one value, [\(input[input.count - 1])] (one per channel), or a shape whose every axis is 1 or the input's")
         }
+        let aligned = [Int](repeating: 1, count: input.count - slope.count) + slope
+        let first = aligned.firstIndex { $0 != 1 } ?? input.count
+        shape = Array(input[first...])
+        slopeShape = Array(aligned[first...])
+        width = shape.reduce(1, *)
     }
-    return indices
+
+    /// Which slope each element of a row takes (the row has `width` elements;
+    /// only for inputs that have any).
+    func slopeIndices() -> [Int] {
+        let strides = broadcastStrides(of: slopeShape, to: shape)
+        var indices = [Int](repeating: 0, count: width)
+        var coordinate = [Int](repeating: 0, count: shape.count)
+        var position = 0
+        for element in 0..<width {
+            indices[element] = position
+            // Odometer step over the row's axes, last axis fastest.
+            var axis = shape.count - 1
+            while axis >= 0 {
+                coordinate[axis] += 1
+                position += strides[axis]
+                if coordinate[axis] < shape[axis] { break }
+                position -= strides[axis] * coordinate[axis]
+                coordinate[axis] = 0
+                axis -= 1
+            }
+        }
+        return indices
+    }
 }
 
 /// Softmax along one axis (the last by default; negative values count from the end).

@@ -79,6 +79,7 @@ struct ConvolutionGeometry {
             }
             outSize.append(extent)
         }
+        _ = try Tensor.elementCount(of: [input[0]] + outSize + [outChannels])  // many output channels can outgrow the input
         return ConvolutionGeometry(
             spatialRank: rank, batch: input[0], inChannels: inChannels, outChannels: outChannels,
             groups: groups, inSize: inSize, outSize: outSize, kernel: kernel, stride: strides,

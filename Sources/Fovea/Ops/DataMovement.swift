@@ -131,7 +131,10 @@ public func concatenate(_ tensors: [Tensor], axis: Int) throws(FoveaError) -> Te
         }
     }
     var outShape = first.shape
-    outShape[resolved] = tensors.reduce(0) { $0 + $1.shape[resolved] }
+    outShape[resolved] = 0
+    for tensor in tensors {
+        outShape[resolved] = try extentSum(outShape[resolved], tensor.shape[resolved], for: "concatenating along axis \(resolved)")
+    }
     let output = try Tensor(uninitializedShape: outShape)
     let outer = first.shape[..<resolved].reduce(1, *)
     let inner = first.shape[(resolved + 1)...].reduce(1, *)

@@ -60,6 +60,7 @@ public func matmul(_ a: Tensor, _ b: Tensor) throws(FoveaError) -> Tensor {
     let aBatch = Array(aShape.dropLast(2)), bBatch = Array(bShape.dropLast(2))
     let batchShape = try broadcastShape(aBatch, bBatch)
     let output = try Tensor(uninitializedShape: batchShape + [m, n])
+    guard output.count > 0 else { return output }
     let aStrides = broadcastStrides(of: aBatch, to: batchShape)
     let bStrides = broadcastStrides(of: bBatch, to: batchShape)
     let batches = batchShape.reduce(1, *)

@@ -121,7 +121,9 @@ public func resizeBackward(
     }
     let (n, h, w, c) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
     let (outH, outW) = (outputGradient.shape[1], outputGradient.shape[2])
-    _ = try Tensor.elementCount(of: inputShape)
+    guard try Tensor.elementCount(of: inputShape) > 0, outputGradient.count > 0 else {
+        return try Tensor.zeros(shape: inputShape)  // nothing flows back (and no taps sized by the extents)
+    }
     _ = try Tensor.elementCount(of: [n, h, outW, c])
     let scales = scale ?? (Double(outH) / Double(h), Double(outW) / Double(w))
     let rows = try resizeTaps(length: h, resized: outH, alongHeight: true, method, coordinates, scales)

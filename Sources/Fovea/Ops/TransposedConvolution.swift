@@ -94,6 +94,7 @@ func transposedGeometry(
         throw .shapeMismatch(
             "padding \(describe(padBegin))/\(describe(padEnd)) leaves no output from input \(describe(input))")
     }
+    _ = try Tensor.elementCount(of: [input[0]] + outSize + [outChannels])
     return ConvolutionGeometry(
         spatialRank: rank, batch: input[0], inChannels: inChannels,
         outChannels: outChannels, groups: groups, inSize: inSize, outSize: outSize,

@@ -236,7 +236,8 @@ extension Tensor {
 
     /// Item `index` of the batch, keeping the batch axis (extent 1).
     public func batch(_ index: Int) throws(FoveaError) -> Tensor {
-        guard rank == 0 || (0..<shape[0]).contains(index) else {
+        guard rank >= 1 else { throw .shapeMismatch("a scalar has no batch axis") }
+        guard (0..<shape[0]).contains(index) else {
             throw .invalidParameter("batch item \(index) is outside 0..<\(shape[0])")
         }
         return try batch(index..<(index + 1))
@@ -247,8 +248,8 @@ extension Tensor {
         guard let first = batches.first else {
             throw .invalidParameter("cannot join an empty list of batches")
         }
-        return try concatenate(batches, axis: 0)
-            .reshaped(to: [batches.reduce(0) { $0 + $1.shape[0] }] + Array(first.shape.dropFirst()))
+        let joined = try concatenate(batches, axis: 0)
+        return try joined.reshaped(to: [joined.shape[0]] + Array(first.shape.dropFirst()))
     }
 }
 

@@ -64,8 +64,9 @@ public func tripletLoss(
     let (n, d) = (embeddings.shape[0], embeddings.shape[1])
     guard labels.count == n else { throw .shapeMismatch("\(n) embeddings but \(labels.count) labels") }
     guard margin.isFinite, margin >= 0 else { throw .invalidParameter("the triplet margin must be non-negative, got \(margin)") }
+    guard d >= 1 else { throw .shapeMismatch("embeddings need at least one dimension, got \(describe(embeddings.shape))") }
     let e = embeddings.scalars
-    var distance = [Float](repeating: 0, count: n * n)
+    var distance = [Float](repeating: 0, count: try extentProduct(n, n, for: "the distances of \(n) embeddings"))
     for i in 0..<n {
         for j in 0..<n where j > i {
             var s: Float = 0

@@ -289,6 +289,7 @@ extension BatchNorm: TrainableLayer {
     /// The running statistics moved towards the batch's: `momentum·old + (1 − momentum)·batch`
     /// (Keras' rule, with the unbiased batch variance).
     public func updatedStatistics(afterTrainingOn input: Tensor) throws(FoveaError) -> [String: Tensor] {
+        _ = try outputShape(for: input.shape)  // the input's channels must be the layer's
         let (batchMean, batchVariance) = try batchNormStatistics(input)
         let n = Float(input.count / max(mean.count, 1))
         let unbiased = n > 1 ? n / (n - 1) : 1
@@ -334,6 +335,7 @@ extension GlobalAvgPool2D: TrainableLayer {
     /// Each channel's gradient spread over the image.
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
         try requireBackwardShapes(input: input, output: output, outputGradient: outputGradient)
+        guard input.count > 0 else { return LayerGradients(input: input) }
         let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let g = outputGradient.scalars
         var result = [Float](repeating: 0, count: input.count)

@@ -16,9 +16,9 @@ extension PReLU: TrainableLayer {
     /// `∂x = g` where `x > 0` and `slope·g` elsewhere; `∂slope = Σ g·x` over the negative inputs.
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
         try requireBackwardShapes(input: input, output: output, outputGradient: outputGradient)
-        let indices = try preluSlopeIndices(slope: slope.shape, input: input.shape)
-        try requireShape(outputGradient, input.shape, "output gradient")
-        let slopes = slope.scalars, width = indices.count
+        let row = try PReLURow(slope: slope.shape, input: input.shape)
+        let indices = input.count > 0 ? row.slopeIndices() : []
+        let slopes = slope.scalars, width = row.width
         let x = input.readPointer, g = outputGradient.readPointer
         let dx = try Tensor(uninitializedShape: input.shape)
         let d = dx.writePointer
@@ -68,8 +68,7 @@ extension Rescaling: TrainableLayer {
     /// The gradient times each channel's scale.
     public func backward(input: Tensor, output: Tensor, outputGradient: Tensor) throws(FoveaError) -> LayerGradients {
         try requireBackwardShapes(input: input, output: output, outputGradient: outputGradient)
-        _ = try outputShape(for: input.shape)
-        try requireShape(outputGradient, input.shape, "output gradient")
+        guard input.count > 0 else { return LayerGradients(input: outputGradient) }
         let channels = input.shape.last ?? 1
         let scales = (0..<channels).map { scale[scale.count == 1 ? 0 : $0] }
         let dx = try Tensor(uninitializedShape: input.shape)

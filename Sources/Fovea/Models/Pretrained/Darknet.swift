@@ -76,7 +76,11 @@ public enum Darknet {
                         "darknet [route] on line \(section.line) takes group \(group) of \(groups), which does not divide its layers' channels")
                 }
                 kind = .route(sources, groups: groups, group: group)
-                output = sources.reduce(0) { $0 + result[$1].outputChannels / groups }
+                var joined = 0
+                for source in sources {
+                    joined = try extentSum(joined, result[source].outputChannels / groups, for: "the [route] on line \(section.line)")
+                }
+                output = joined
             case "upsample":
                 kind = .upsample(try section.integer("stride", default: 2))
                 output = channels
