@@ -39,14 +39,16 @@ int64_t nearest_index(fovea_nearest_mode mode, double coordinate, int64_t in) {
         case FOVEA_NEAREST_FLOOR: r = lower; break;
         case FOVEA_NEAREST_CEIL: r = std::ceil(coordinate); break;
     }
-    return clamp_index(int64_t(r), in);
+    // Clamped as a double: a coordinate from an extreme scale (or NaN) would
+    // not fit an int64_t, and converting it is undefined.
+    return r >= 0.0 ? int64_t(std::min(r, double(in - 1))) : 0;
 }
 
 // Linear taps along one axis: the coordinate is clamped into the input first,
 // so border outputs repeat the edge instead of blending with zero.
 
 LinearTap linear_tap(double coordinate, int64_t in) {
-    const double c = std::min(std::max(coordinate, 0.0), double(in - 1));
+    const double c = coordinate >= 0.0 ? std::min(coordinate, double(in - 1)) : 0.0;  // NaN reads the edge
     const double lower = std::floor(c);
     const int64_t i0 = clamp_index(int64_t(lower), in);
     return {i0, clamp_index(i0 + 1, in), c - lower};
