@@ -143,13 +143,20 @@ import Testing
 
     @Test func aFailedTrainingStepLeavesTheTrainerAsItWas() throws {
         var builder = GraphBuilder()
-        let logits = builder.add(try Dense(weight: try Tensor.randomUniform(shape: [4, 3], in: -1...1, seed: 5)), to: builder.input)
+        let flat = builder.add(Flatten(), to: builder.input)
+        let logits = builder.add(try Dense(weight: try Tensor.randomUniform(shape: [4, 3], in: -1...1, seed: 5)), to: flat)
         var trainer = try ClassifierTrainer(model: try builder.build(outputs: ["logits": logits]), optimizer: try Adam(learningRate: 0.1))
-        let images = try Tensor.randomUniform(shape: [2, 4], in: 0...1, seed: 6)
+        let images = try Tensor.randomUniform(shape: [2, 2, 2, 1], in: 0...1, seed: 6)
         _ = try trainer.step(images: images, labels: [0, 2])
         let (steps, parameters) = (trainer.steps, trainer.model.parameters)
         #expect(throws: FoveaError.self) { try trainer.step(images: images, labels: [0, 7]) }
-        #expect(throws: FoveaError.self) { try trainer.step(images: try Tensor.zeros(shape: [2, 5]), labels: [0, 1]) }
+        #expect(throws: FoveaError.self) { try trainer.step(images: try Tensor.zeros(shape: [2, 2, 2, 2]), labels: [0, 1]) }
+        #expect(trainer.steps == steps)
+        #expect(trainer.model.parameters == parameters)
+        // An epoch whose last batch holds a label the model has no class for.
+        let data = try LabelledImages(
+            images: try Tensor.randomUniform(shape: [4, 2, 2, 1], in: 0...1, seed: 7), labels: [0, 1, 2, 9], classes: 10)
+        #expect(throws: FoveaError.self) { try trainer.trainEpoch(data, batchSize: 1, seed: 3) }
         #expect(trainer.steps == steps)
         #expect(trainer.model.parameters == parameters)
         // The next step is the one the failed ones would have been.

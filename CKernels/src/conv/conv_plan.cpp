@@ -349,9 +349,10 @@ extern "C" fovea_status fovea_conv_autotune(const fovea_conv_desc *desc, fovea_c
                 chosen = algorithm;
             }
         }
+        // Two threads may have timed the same shape at once: the first answer
+        // stands, so that every caller runs the same algorithm.
         std::lock_guard<std::mutex> lock(g_tune_mutex);
-        g_tune_cache[key] = chosen;
-        *best = chosen;
+        *best = g_tune_cache.emplace(key, chosen).first->second;
         return FOVEA_STATUS_SUCCESS;
     });
 }

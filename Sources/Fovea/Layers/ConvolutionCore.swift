@@ -72,8 +72,10 @@ struct ConvolutionCore: Sendable {
         }
     }
 
-    func plan(_ algorithm: fovea_conv_algorithm, descriptor: fovea_conv_desc) throws(FoveaError) -> ConvolutionPlan {
-        try plans.plan(algorithm: algorithm, level: CPU.instructionSet) { () throws(FoveaError) in
+    func plan(
+        _ algorithm: fovea_conv_algorithm, descriptor: fovea_conv_desc, level: InstructionSet = CPU.instructionSet
+    ) throws(FoveaError) -> ConvolutionPlan {
+        try plans.plan(algorithm: algorithm, level: level) { () throws(FoveaError) in
             try ConvolutionPlan(descriptor: descriptor, algorithm: algorithm, weight: weight, bias: bias)
         }
     }
@@ -88,9 +90,13 @@ struct ConvolutionCore: Sendable {
         let desc = g.descriptor(activation: activation)
         let chosen = try resolvedAlgorithm(desc)
         let prepared = PreparedRun(
-            key: key, descriptor: desc, outputShape: g.outputShape, plan: try plan(chosen, descriptor: desc))
-        plans.remember(prepared)
-        return prepared
+            key: key, descriptor: desc, outputShape: g.outputShape,
+            plan: try plan(chosen, descriptor: desc, level: key.level))
+        // The kernels read the level and the Winograd switch again as they
+        // choose and pack: if another thread changed either meanwhile, this
+        // run is good but must not be remembered under the key.
+        guard CPU.instructionSet == key.level, ConvAlgorithm.winogradEnabled == key.winograd else { return prepared }
+        return plans.remember(prepared)
     }
 
     func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor {
@@ -166,12 +172,15 @@ final class PlanCache: @unchecked Sendable {
         return runs.first { $0.key == key }
     }
 
-    func remember(_ run: PreparedRun) {
+    /// Keeps `run`, or the one another thread kept first for the same key
+    /// (which it returns): every caller of one shape then runs one algorithm.
+    func remember(_ run: PreparedRun) -> PreparedRun {
         lock.lock()
         defer { lock.unlock() }
-        runs.removeAll { $0.key == run.key }
+        if let kept = runs.first(where: { $0.key == run.key }) { return kept }
         runs.insert(run, at: 0)
         if runs.count > Self.remembered { runs.removeLast() }
+        return run
     }
 
     func plan(

@@ -69,7 +69,9 @@ public enum ConvAlgorithm: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether Winograd may be chosen by `.auto` (process-wide; explicit
-    /// `.winograd` requests are honoured either way). On by default.
+    /// `.winograd` requests are honoured either way). On by default. Set it
+    /// before running models: a convolution running on another thread while
+    /// it changes may throw or take either setting (never a wrong result).
     public static var winogradEnabled: Bool {
         get { fovea_conv_winograd_enabled() != 0 }
         set { fovea_conv_winograd_set_enabled(newValue ? 1 : 0) }

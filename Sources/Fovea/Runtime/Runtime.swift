@@ -93,7 +93,8 @@ public enum CPU {
     /// The level kernels are chosen for. Setting it caps the level (a value
     /// above what the CPU supports is clamped to it); the `FOVEA_ISA`
     /// environment variable (`avx512`, `avx2`, `neon`, `scalar`) sets the
-    /// initial cap.
+    /// initial cap. Set it before running models: a kernel running on another
+    /// thread while it changes may finish with either level's code.
     public static var instructionSet: InstructionSet {
         get { InstructionSet(fovea_isa_active()) }
         set { fovea_isa_set_cap(newValue.cValue) }

@@ -122,7 +122,8 @@ public struct ClassifierTrainer: Sendable {
     /// One pass over `data` in shuffled mini-batches, each adapted to the
     /// model's input (``imageAdapter``) and optionally augmented (with draws
     /// from `seed`) on a background thread while the previous one trains;
-    /// `progress` hears after each batch.
+    /// `progress` hears after each batch. A batch that fails (a label out of
+    /// range, say) leaves the trainer as it was before the epoch.
     public mutating func trainEpoch(
         _ data: LabelledImages, batchSize: Int, seed: UInt64, augmenter: Augmenter? = nil,
         progress: (_ done: Int, _ total: Int, _ running: Metrics) -> Void = { _, _, _ in }
@@ -135,14 +136,16 @@ public struct ClassifierTrainer: Sendable {
             if let augmenter { prepared = try augmenter(prepared, seed: seed &* 0x9E37_79B9 &+ UInt64(index)) }
             return prepared
         }
+        var next = self  // committed only once every batch has trained
         while let (images, labels) = try batches.next() {
-            let metrics = try step(images: images, labels: labels)
+            let metrics = try next.step(images: images, labels: labels)
             running.loss = (running.loss * Float(running.count) + metrics.loss * Float(metrics.count))
                 / Float(running.count + metrics.count)
             running.correct += metrics.correct
             running.count += metrics.count
             progress(running.count, data.count, running)
         }
+        self = next
         return running
     }
 
