@@ -93,9 +93,8 @@ public struct CroppingConcatenate: MergeLayer {
             throw .shapeMismatch(
                 "CroppingConcatenate needs NHWC inputs of one batch size, got \(inputShapes.map(describe).joined(separator: " and "))")
         }
-        var channels = 0
-        for shape in inputShapes { channels = try extentSum(channels, shape[3], for: "CroppingConcatenate's channels") }
-        return [first[0], inputShapes.map { $0[1] }.min()!, inputShapes.map { $0[2] }.min()!, channels]
+        return [first[0], inputShapes.map { $0[1] }.min()!, inputShapes.map { $0[2] }.min()!,
+                try extentSum(of: inputShapes.map { $0[3] }, for: "CroppingConcatenate's channels")]
     }
 
     /// Crops and joins.

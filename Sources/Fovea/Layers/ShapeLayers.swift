@@ -16,10 +16,7 @@ public struct Reshape: Layer {
     public func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] {
         guard let batch = inputShape.first else { throw .shapeMismatch("cannot reshape a scalar") }
         let count = try Tensor.elementCount(of: Array(inputShape.dropFirst()))
-        var known = 1
-        for extent in shape where extent != -1 {
-            known = try extentProduct(known, extent, for: "reshaping to \(describe(shape))")
-        }
+        let known = try extentProduct(of: shape.filter { $0 != -1 }, for: "reshaping to \(describe(shape))")
         var resolved = shape
         if let hole = shape.firstIndex(of: -1) {
             guard known > 0, count % known == 0 else {
@@ -117,8 +114,7 @@ public struct Rescaling: Layer {
         let scales = (0..<vectors).map { v in Vector((0..<Vector.scalarCount).map { at(scale, v * Vector.scalarCount + $0) }) }
         let offsets = (0..<vectors).map { v in Vector((0..<Vector.scalarCount).map { at(offset, v * Vector.scalarCount + $0) }) }
         var index = 0
-        // No channels, no values (and a period of 0, which would never advance).
-        while period > 0, index + period <= input.count {
+        while index + period <= input.count {
             for v in 0..<vectors {
                 let at = index + v * Vector.scalarCount
                 let value = UnsafeRawPointer(x + at).loadUnaligned(as: Vector.self)

@@ -131,10 +131,7 @@ public func concatenate(_ tensors: [Tensor], axis: Int) throws(FoveaError) -> Te
         }
     }
     var outShape = first.shape
-    outShape[resolved] = 0
-    for tensor in tensors {
-        outShape[resolved] = try extentSum(outShape[resolved], tensor.shape[resolved], for: "concatenating along axis \(resolved)")
-    }
+    outShape[resolved] = try extentSum(of: tensors.map { $0.shape[resolved] }, for: "concatenating along axis \(resolved)")
     let output = try Tensor(uninitializedShape: outShape)
     let outer = first.shape[..<resolved].reduce(1, *)
     let inner = first.shape[(resolved + 1)...].reduce(1, *)

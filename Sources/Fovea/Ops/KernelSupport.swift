@@ -44,6 +44,11 @@ func requireRank(_ tensor: Tensor, _ rank: Int, _ name: String, layout: String) 
 /// An extent computed from user-given sizes (`a·b·...`), checked against
 /// what a tensor can hold: Swift would trap on the overflow.
 func extentProduct(_ factors: Int..., for what: @autoclosure () -> String) throws(FoveaError) -> Int {
+    try extentProduct(of: factors, for: what())
+}
+
+/// ``extentProduct(_:for:)`` of a list.
+func extentProduct(of factors: [Int], for what: @autoclosure () -> String) throws(FoveaError) -> Int {
     var product = 1
     for factor in factors {
         let (next, overflow) = product.multipliedReportingOverflow(by: factor)
@@ -57,6 +62,11 @@ func extentProduct(_ factors: Int..., for what: @autoclosure () -> String) throw
 
 /// An extent computed from user-given sizes (`a + b + ...`), checked as ``extentProduct(_:for:)``.
 func extentSum(_ terms: Int..., for what: @autoclosure () -> String) throws(FoveaError) -> Int {
+    try extentSum(of: terms, for: what())
+}
+
+/// ``extentSum(_:for:)`` of a list.
+func extentSum(of terms: [Int], for what: @autoclosure () -> String) throws(FoveaError) -> Int {
     var sum = 0
     for term in terms {
         let (next, overflow) = sum.addingReportingOverflow(term)

@@ -136,7 +136,8 @@ public func poolBackward(
     switch kind {
     case .max:
         // The kernel numbers a window's taps in float lanes: exact up to 2^24.
-        guard geometry.kernel.reduce(1, { $0 <= 1 << 24 ? $0 * $1 : $0 }) <= 1 << 24 else {
+        // In Double: three extents of up to 2^24 each would overflow an Int.
+        guard geometry.kernel.reduce(1.0, { $0 * Double($1) }) <= Double(1 << 24) else {
             throw .unsupported("max-pooling backward takes windows of at most 2^24 taps")
         }
         var desc = geometry.descriptor()

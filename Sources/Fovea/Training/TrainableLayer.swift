@@ -270,11 +270,7 @@ extension BatchNorm: TrainableLayer {
     private func gradients(
         _ input: Tensor, _ outputGradient: Tensor, mean: Tensor, variance: Tensor, batchStatistics: Bool
     ) throws(FoveaError) -> LayerGradients {
-        let channels = mean.count
-        guard input.shape.last == channels else {
-            throw .shapeMismatch("batch norm of \(channels) channels cannot take shape \(describe(input.shape))")
-        }
-        try requireShape(outputGradient, input.shape, "output gradient")
+        let channels = mean.count  // both callers have checked the shapes (requireBackwardShapes)
         let dx = try Tensor(uninitializedShape: input.shape)
         let dScale = try Tensor(uninitializedShape: [channels]), dOffset = try Tensor(uninitializedShape: [channels])
         try check(

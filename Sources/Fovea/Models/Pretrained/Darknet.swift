@@ -76,11 +76,8 @@ public enum Darknet {
                         "darknet [route] on line \(section.line) takes group \(group) of \(groups), which does not divide its layers' channels")
                 }
                 kind = .route(sources, groups: groups, group: group)
-                var joined = 0
-                for source in sources {
-                    joined = try extentSum(joined, result[source].outputChannels / groups, for: "the [route] on line \(section.line)")
-                }
-                output = joined
+                output = try extentSum(
+                    of: sources.map { result[$0].outputChannels / groups }, for: "the [route] on line \(section.line)")
             case "upsample":
                 kind = .upsample(try section.integer("stride", default: 2))
                 output = channels
