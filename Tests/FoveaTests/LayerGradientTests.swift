@@ -122,6 +122,22 @@ import Testing
         }
     }
 
+    /// Long axes (a signal as a one-pixel-wide image): the taps are found in
+    /// O(n log n), where one probe per input position took O(n²).
+    @Test func resizeBackwardOfLongAxes() throws {
+        var s = Sweep(seed: 12)
+        for (method, input, output) in [(ResizeMethod.linear, [1, 100_003, 1, 2], [150_001, 1]),
+                                        (.nearest(.floor), [1, 1, 90_001, 1], [1, 30_000]),
+                                        (.linear, [1, 2, 65_537, 1], [3, 65_536])] {
+            let x = try s.tensor(input), g = try s.tensor([1, output[0], output[1], input[3]])
+            let y = try resize(x, height: output[0], width: output[1], method: method)
+            let dx = try resizeBackward(outputGradient: g, inputShape: x.shape, method: method)
+            let left = zip(y.scalars, g.scalars).reduce(Double(0)) { $0 + Double($1.0) * Double($1.1) }
+            let right = zip(x.scalars, dx.scalars).reduce(Double(0)) { $0 + Double($1.0) * Double($1.1) }
+            #expect(abs(left - right) < 1e-4 * max(1, abs(left)), "\(method) \(input): \(left) vs \(right)")
+        }
+    }
+
     /// A graph with folded batch norms, a cropping concatenation and an
     /// up-convolution: input and parameter gradients through `gradients(at:)`.
     @Test func foldedBatchNormsAndCroppingConcatenation() throws {

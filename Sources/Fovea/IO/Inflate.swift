@@ -4,9 +4,11 @@
 enum Inflate {
     /// The most `gunzip` decompresses unless told otherwise: far more than the
     /// datasets read through it (MNIST-sized IDX and CSV files), yet a bound
-    /// on what a small deflate bomb can make it allocate. The gzip trailer's
-    /// size cannot be the bound: it is the size modulo 2^32, as the file claims it.
-    static let defaultGunzipLimit = 1 << 32
+    /// on what a small deflate bomb can make it allocate: 1 GiB of bytes, which
+    /// an IDX reader turns into 4 GiB of floats (4 GiB of bytes would ask for
+    /// some 36 GB in all). The gzip trailer's size cannot be the bound: it is
+    /// the size modulo 2^32, as the file claims it.
+    static let defaultGunzipLimit = 1 << 30
 
     /// The bytes of a gzip file's first member.
     ///

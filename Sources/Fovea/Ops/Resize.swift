@@ -160,27 +160,56 @@ public func resizeBackward(
 }
 
 /// For each output position along one axis, the input positions it reads and
-/// their weights, found by resizing the unit vectors of that axis, a bounded
-/// number at a time.
+/// their weights, read off the forward kernel.
+///
+/// An output reads at most two adjacent inputs (one when nearest), so in a
+/// comb of impulses two apart each output sees at most one impulse: one
+/// resize of the comb gives every output's weight, and one resize per bit of
+/// the impulses' numbering, keeping the impulses whose number has that bit
+/// set, tells which impulse each output saw (it is non-zero or not). That
+/// costs O(log n) resizes of one line instead of one per input position,
+/// which made long axes quadratic.
 private func resizeTaps(
     length: Int, resized: Int, alongHeight: Bool, _ method: ResizeMethod, _ coordinates: CoordinateTransform,
     _ scales: (height: Double, width: Double)
 ) throws(FoveaError) -> [[(Int, Float)]] {
+    let spacing = 2
+    let impulses = (length + spacing - 1) / spacing
+    let bits = Int.bitWidth - (impulses - 1).leadingZeroBitCount
+    // Image 0 of a phase holds every impulse; image 1 + b those whose number has bit b set.
+    let images = 1 + bits, imagesPerCall = 8
     var taps = [[(Int, Float)]](repeating: [], count: resized)
-    let chunk = 64
-    for first in stride(from: 0, to: length, by: chunk) {
-        let units = min(chunk, length - first)
-        var basis = [Float](repeating: 0, count: units * length)
-        for u in 0..<units { basis[u * length + first + u] = 1 }
-        let probes = try Tensor(shape: alongHeight ? [units, length, 1, 1] : [units, 1, length, 1], scalars: basis)
-        let images = try resize(
-            probes, height: alongHeight ? resized : 1, width: alongHeight ? 1 : resized, method: method,
-            coordinates: coordinates, scale: alongHeight ? (scales.height, 1) : (1, scales.width))
-        let weights = images.scalars  // [unit][output position]
-        for u in 0..<units {
-            for position in 0..<resized where weights[u * resized + position] != 0 {
-                taps[position].append((first + u, weights[u * resized + position]))
+    var weights = [Float](repeating: 0, count: resized), numbers = [Int](repeating: 0, count: resized)
+    for phase in 0..<min(spacing, length) {
+        for first in stride(from: 0, to: images, by: imagesPerCall) {
+            let count = min(imagesPerCall, images - first)
+            var combs = [Float](repeating: 0, count: count * length)
+            for position in stride(from: phase, to: length, by: spacing) {
+                let number = position / spacing
+                for image in first..<(first + count) where image == 0 || number >> (image - 1) & 1 == 1 {
+                    combs[(image - first) * length + position] = 1
+                }
             }
+            let probes = try Tensor(shape: alongHeight ? [count, length, 1, 1] : [count, 1, length, 1], scalars: combs)
+            let responses = try resize(
+                probes, height: alongHeight ? resized : 1, width: alongHeight ? 1 : resized, method: method,
+                coordinates: coordinates, scale: alongHeight ? (scales.height, 1) : (1, scales.width)
+            ).scalars
+            for image in first..<(first + count) {
+                let response = responses[((image - first) * resized)...]
+                for position in 0..<resized {
+                    let value = response[response.startIndex + position]
+                    if image == 0 {
+                        weights[position] = value
+                        numbers[position] = 0
+                    } else if value != 0 {
+                        numbers[position] |= 1 << (image - 1)
+                    }
+                }
+            }
+        }
+        for position in 0..<resized where weights[position] != 0 {
+            taps[position].append((numbers[position] * spacing + phase, weights[position]))
         }
     }
     return taps
