@@ -234,6 +234,18 @@ int64_t grain_for(int64_t n, int64_t min_grain, int64_t chunks_per_thread) {
     return std::max<int64_t>(std::max<int64_t>(min_grain, 1), (n + chunks - 1) / chunks);
 }
 
+int64_t grain_in_steps(int64_t n, int64_t step, int64_t chunks_per_thread) {
+    const int64_t cores = hardware_threads();
+    const int64_t largest = std::max(step, grain_for(n, step, chunks_per_thread) / step * step);
+    int64_t best = step, least = INT64_MAX;
+    for (int64_t grain = step; grain <= largest; grain += step) {
+        const int64_t chunks = (n + grain - 1) / grain;
+        const int64_t busiest = std::min(n, (chunks + cores - 1) / cores * grain);
+        if (busiest <= least) best = grain, least = busiest;
+    }
+    return best;
+}
+
 }  // namespace fovea
 
 extern "C" fovea_status fovea_threads_set(int32_t count) {
