@@ -282,6 +282,16 @@ fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d) {
                          : cpu_splits_512bit_fma()                   ? kCostsAvx512Split
                          : intel                                     ? kCostsAvx512Intel
                                                                      : kCostsAvx512;
+    // On Zen 5, 7x7 and 8x8 maps whose F(4x4) weights overflow the 1 MB L2:
+    // F(4x4) has four tiles to amortise each weight, and inside a network the
+    // weights come from memory. Its products are the faster alone (8x8x128,
+    // one thread, weights hot: 27 against F(2x2)'s 39 us), but inside dlib's
+    // ResNet its 8x8x128 layers took 0.124-0.142 ms against 0.104-0.111 with
+    // F(2x2) at one thread, 0.090-0.095 against 0.058-0.063 at two, where
+    // F(4x4)'s 36 positions split between the cores while F(2x2)'s tiles do.
+    const double f4_weight_bytes = 36.0 * double(d.in_channels) * double(d.out_channels) * sizeof(float);
+    if (full_width && !intel && tiles <= 16 && f4_weight_bytes > double(kCacheResidentWeights))
+        return FOVEA_CONV_ALGORITHM_WINOGRAD_2;
     const double f4 = estimated_seconds(d, 4, costs);
     if (f4 > estimated_seconds(d, 2, costs)) return FOVEA_CONV_ALGORITHM_WINOGRAD_2;
     // F(6x6) does 21 % fewer products per output than F(4x4) on whole tiles,
