@@ -36,6 +36,11 @@ extension ISASweep {
             let streamedSliced = try Tensor.randomUniform(shape: [3, 3, 256, 256], in: -1...1, seed: 72)
             let xStreamedSliced = try Tensor.randomUniform(shape: [1, 20, 24, 256], in: -1...1, seed: 73)
             let dw = try Tensor.randomUniform(shape: [5, 5, 1, 40], in: -1...1, seed: 64)
+            // 3x3 depthwise: rows in pairs (chunks of an even number of rows) and a map at most
+            // 8 wide (one chunk per core), both split differently from the 5x5 one.
+            let dw3 = try Tensor.randomUniform(shape: [3, 3, 1, 40], in: -1...1, seed: 74)
+            let dwNarrow = try Tensor.randomUniform(shape: [3, 3, 1, 240], in: -1...1, seed: 75)
+            let xNarrow = try Tensor.randomUniform(shape: [2, 7, 7, 240], in: -1...1, seed: 76)
             let pw = try Tensor.randomUniform(shape: [1, 1, 40, 33], in: -1...1, seed: 65)
             // 260 channels: the AVX2 Gram packs its blocks on one thread and reads them in place on two.
             let wide = try Tensor.randomUniform(shape: [1, 20, 30, 260], in: -1...1, seed: 67)
@@ -50,6 +55,9 @@ extension ISASweep {
                         outputs.append(try Conv2D(weight: streamedSliced, padding: .same, algorithm: algorithm)(xStreamedSliced))
                     }
                     outputs.append(try conv2d(x, weight: dw, stride: 2, padding: .same, groups: 40))
+                    outputs.append(try conv2d(x, weight: dw3, padding: .same, groups: 40))
+                    outputs.append(try conv2d(x, weight: dw3, stride: 2, padding: .same, groups: 40))
+                    outputs.append(try conv2d(xNarrow, weight: dwNarrow, padding: .same, groups: 240))
                     outputs.append(try separableConv2d(x, depthwiseWeight: dw, pointwiseWeight: pw, padding: .same))
                     outputs.append(try conv2dTransposed(x, weight: try Tensor.randomUniform(shape: [2, 2, 16, 40], seed: 66), stride: 2))
                     outputs.append(try gramMatrix(x))
