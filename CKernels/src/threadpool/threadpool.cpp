@@ -89,6 +89,7 @@ public:
             job_chunks_ = chunks;
             job_max_workers_ = max_workers;
             next_chunk_.store(0, std::memory_order_relaxed);
+            ends_.store(chunks < kPackedLimit ? pack(0, chunks) : 0, std::memory_order_relaxed);
             next_worker_.store(1, std::memory_order_relaxed);  // the caller is worker 0
             active_workers_.store(static_cast<int32_t>(workers_.size()), std::memory_order_relaxed);
             generation_.fetch_add(1, std::memory_order_release);
@@ -126,12 +127,47 @@ private:
         for (int64_t begin = 0; begin < n; begin += grain) body(begin, std::min(n, begin + grain), 0);
     }
 
+    // The caller takes chunks from the front of the range and the first worker
+    // from the back (more workers from the front too), so that on two cores
+    // each keeps to its own end of an image from one layer to the next and
+    // finds the rows it reads in its own L2, where taking the next free chunk
+    // dealt them out anew each time. dlib's ResNet at two threads, Zen 5,
+    // interleaved: 1.31-1.42 -> 1.13-1.31 ms (ResNet-50 and MobileNetV2 the
+    // same either way). Chunk boundaries do not change, so neither do results.
     void work_on_job(int32_t worker) {
+        if (job_chunks_ >= kPackedLimit) {
+            for (;;) {
+                const int64_t chunk = next_chunk_.fetch_add(1, std::memory_order_relaxed);
+                if (chunk >= job_chunks_) break;
+                run_chunk(chunk, worker);
+            }
+            return;
+        }
         for (;;) {
-            const int64_t chunk = next_chunk_.fetch_add(1, std::memory_order_relaxed);
-            if (chunk >= job_chunks_) break;
-            const int64_t begin = chunk * job_grain_;
-            (*job_body_)(begin, std::min(job_n_, begin + job_grain_), worker);
+            const int64_t chunk = claim(worker == 1);
+            if (chunk < 0) break;
+            run_chunk(chunk, worker);
+        }
+    }
+
+    void run_chunk(int64_t chunk, int32_t worker) {
+        const int64_t begin = chunk * job_grain_;
+        (*job_body_)(begin, std::min(job_n_, begin + job_grain_), worker);
+    }
+
+    // The chunks left, [front, back), packed in one word (front in the low 32
+    // bits) so that a claim at either end is one compare-and-swap.
+    static constexpr int64_t kPackedLimit = int64_t(1) << 31;
+    static uint64_t pack(int64_t front, int64_t back) { return uint64_t(back) << 32 | uint64_t(front); }
+
+    // The next chunk from one end, or -1 when none is left.
+    int64_t claim(bool from_back) {
+        uint64_t range = ends_.load(std::memory_order_relaxed);
+        for (;;) {
+            const int64_t front = int64_t(range & 0xFFFFFFFFu), back = int64_t(range >> 32);
+            if (front >= back) return -1;
+            const uint64_t rest = from_back ? pack(front, back - 1) : pack(front + 1, back);
+            if (ends_.compare_exchange_weak(range, rest, std::memory_order_relaxed)) return from_back ? back - 1 : front;
         }
     }
 
@@ -159,6 +195,7 @@ private:
                     std::lock_guard<std::mutex> lock(mutex_);
                     if (!worker_failure_) worker_failure_ = std::current_exception();
                     next_chunk_.store(job_chunks_, std::memory_order_relaxed);
+                    ends_.store(0, std::memory_order_relaxed);
                 }
                 in_job_ = false;
             }
@@ -202,6 +239,7 @@ private:
     int64_t job_n_ = 0, job_grain_ = 1, job_chunks_ = 0;
     int32_t job_max_workers_ = 1;
     std::atomic<int64_t> next_chunk_{0};
+    std::atomic<uint64_t> ends_{0};
     std::atomic<int32_t> next_worker_{1};
     std::exception_ptr worker_failure_;  // guarded by mutex_
     static thread_local bool in_job_;
