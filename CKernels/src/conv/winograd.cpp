@@ -282,7 +282,8 @@ fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d) {
                          : cpu_splits_512bit_fma()                   ? kCostsAvx512Split
                          : intel                                     ? kCostsAvx512Intel
                                                                      : kCostsAvx512;
-    // On Zen 5, 7x7 and 8x8 maps whose F(4x4) weights overflow the 1 MB L2:
+    // On Zen 5, 16 F(2x2) tiles in all (7x7 and 8x8 maps at batch 1) whose
+    // F(4x4) weights overflow the 1 MB L2:
     // F(4x4) has four tiles to amortise each weight, and inside a network the
     // weights come from memory. Its products are the faster alone (8x8x128,
     // one thread, weights hot: 27 against F(2x2)'s 39 us), but inside dlib's

@@ -58,7 +58,7 @@ UkernelInfo ukernel_for_rows(UkernelInfo planned, int64_t depth, int64_t rows) {
     return planned;
 }
 
-bool streaming_aids_pay(fovea_isa isa) { return !isa_allows(isa, FOVEA_ISA_AVX512) || cpu_is_intel(); }
+bool streaming_aids_pay(fovea_isa isa) { return !isa_allows(isa, FOVEA_ISA_AVX512) || !cpu_splits_512bit_fma(); }
 
 UkernelInfo ukernel_for(fovea_isa isa) {
 #if defined(__x86_64__)

@@ -64,10 +64,15 @@ constexpr int64_t kPrefetchingCalls = 16;
 
 // Whether the streaming aids pay for the kernels of `isa` on this core: the
 // prefetch hint, and cutting panels larger than L1 into slices. Both were
-// measured on Intel's cores, the hint also on Zen 2's AVX2 kernel; the
-// AVX-512 kernels keep them on Intel's cores only (Zen 5's figures in
-// Benchmarks/RESULTS.md were all taken without them). Where 512-bit FMAs are
-// split (Zen 4) they cost more than they hide: one thread, F(4x4) on
+// measured on Intel's cores, the hint also on Zen 2's AVX2 kernel. On Zen 5
+// (until 2026-12-07 without them) they pay inside networks, where the
+// weights come from memory: ResNet-50 at one thread 26.2-27.1 -> 25.2-25.8 ms
+// (its 14x14x256 F(4x4) layers 0.55-0.57 -> 0.49-0.51, the slices doing it;
+// the 1x1 projection 1024->2048 0.96-0.98 -> 0.85-0.87), dlib's ResNet at two
+// threads 1.15-1.22 -> 0.98-1.05, while layers run alone with their weights
+// hot lose 0-6 % (`fovea-bench profile`, `models` and `conv-layers`,
+// interleaved). Where 512-bit FMAs are split (Zen 4) they cost more than
+// they hide: one thread, F(4x4) on
 // r50_3x3_d 160 against 255 GFLOP/s without them, F(2x2) 179 against 190,
 // r50_3x3_c 317 against 326 (best of each run, four interleaved runs). Each
 // alone lost too: the slices on vgg_conv3_2 (F(6x6) 398 against 425, F(4x4)
