@@ -119,6 +119,32 @@ int64_t fused_block_bytes() {
 // (see run_winograd).
 constexpr int64_t kMinimumBlocks = 4;
 
+// The tiles of a fused block: no more than `largest` (the cache's share),
+// about kMinimumBlocks per image where the tiles allow it, so that two or
+// four threads share a small map evenly, and of the block counts within one
+// core count of that, the one that leaves the busiest core the fewest tiles
+// when the blocks of `batch` images are dealt out over the machine's cores
+// (the larger blocks on a tie: fewer passes over the weights). Otherwise 16
+// tiles made blocks of 6, 6 and 4, and two cores ran 12 and 4: dlib's
+// 8x8x128 layers inside the network at two threads 0.035-0.040 ms, with two
+// blocks of 8 0.027-0.035 (Zen 5, streaming aids on; one thread 0.049-0.054
+// either way). Larger blocks everywhere lost inside dlib at one thread (their
+// transformed tiles crowd the weights out of L2). Depends on the hardware
+// core count, never the configured thread count: which tiles share a GEMM
+// call decides the last bits of the result.
+int64_t fused_block_size(int64_t tiles, int64_t largest, int64_t mr, int64_t batch) {
+    const int64_t cores = std::max<int32_t>(1, fovea_threads_hardware());
+    const int64_t fewest = (tiles + largest - 1) / largest;
+    const int64_t usual = std::max(fewest, std::min<int64_t>(kMinimumBlocks, (tiles + mr - 1) / mr));
+    int64_t best = (tiles + usual - 1) / usual, least = INT64_MAX;
+    for (int64_t count = std::max(fewest, usual - cores + 1); count < usual + cores; ++count) {
+        const int64_t block = (tiles + count - 1) / count, blocks = batch * ((tiles + block - 1) / block);
+        const int64_t busiest = (blocks + cores - 1) / cores * block;
+        if (busiest < least) best = block, least = busiest;
+    }
+    return best;
+}
+
 // Large weights at several threads: the phases split by tiles, then by
 // positions, then by tiles again, so that every core reads only its share of
 // the weights, but then each tile's V and M cross from the core that wrote
@@ -518,17 +544,10 @@ void run_region(const fovea_conv_plan &plan, const Problem &whole, const Region 
     if (fused(plan, w)) {
         const size_t per_worker = fused_worker_bytes(plan, w);
         const int32_t workers = int32_t(std::max<size_t>(1, workspace_bytes / per_worker));
-        // Blocks of nearly equal size, no larger than the cache allows, and at
-        // least kMinimumBlocks per image where the tiles allow it, so that two
-        // or four threads share a small map evenly (a 17x17 map has 25 tiles,
-        // which made one block of 21 and one of 4). The split must not depend
-        // on the thread count: which tiles share a GEMM call decides the last
-        // bits of the result.
-        const int64_t largest = fused_block_tiles(plan, w);
-        int64_t blocks_per_image =
-            std::max((tiles + largest - 1) / largest, std::min<int64_t>(kMinimumBlocks, (tiles + mr - 1) / mr));
-        const int64_t block = (tiles + blocks_per_image - 1) / blocks_per_image;
-        blocks_per_image = (tiles + block - 1) / block;  // none left empty
+        // Blocks of nearly equal size (a 17x17 map's 25 tiles once made one
+        // block of 21 and one of 4), dealt out evenly: see fused_block_size.
+        const int64_t block = fused_block_size(tiles, fused_block_tiles(plan, w), mr, d.batch);
+        const int64_t blocks_per_image = (tiles + block - 1) / block;
         parallel_for_workers(d.batch * blocks_per_image, 1, workers, [&](int64_t begin, int64_t end, int32_t worker) {
             char *base = static_cast<char *>(workspace) + size_t(worker) * per_worker;
             float *v = reinterpret_cast<float *>(base);
