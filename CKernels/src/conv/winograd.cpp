@@ -138,8 +138,8 @@ int64_t fused_block_size(int64_t tiles, int64_t largest, int64_t mr, int64_t bat
     const int64_t usual = std::max(fewest, std::min<int64_t>(kMinimumBlocks, (tiles + mr - 1) / mr));
     int64_t best = (tiles + usual - 1) / usual, least = INT64_MAX;
     for (int64_t count = std::max(fewest, usual - cores + 1); count < usual + cores; ++count) {
-        const int64_t block = (tiles + count - 1) / count, blocks = batch * ((tiles + block - 1) / block);
-        const int64_t busiest = (blocks + cores - 1) / cores * block;
+        const int64_t block = (tiles + count - 1) / count;
+        const int64_t busiest = busiest_share(batch * ((tiles + block - 1) / block), block);
         if (busiest < least) best = block, least = busiest;
     }
     return best;

@@ -272,13 +272,17 @@ int64_t grain_for(int64_t n, int64_t min_grain, int64_t chunks_per_thread) {
     return std::max<int64_t>(std::max<int64_t>(min_grain, 1), (n + chunks - 1) / chunks);
 }
 
-int64_t grain_in_steps(int64_t n, int64_t step, int64_t chunks_per_thread) {
+int64_t busiest_share(int64_t chunks, int64_t grain) {
     const int64_t cores = hardware_threads();
+    return (chunks + cores - 1) / cores * grain;
+}
+
+int64_t grain_in_steps(int64_t n, int64_t step, int64_t chunks_per_thread) {
+    step = std::max<int64_t>(step, 1);
     const int64_t largest = std::max(step, grain_for(n, step, chunks_per_thread) / step * step);
     int64_t best = step, least = INT64_MAX;
     for (int64_t grain = step; grain <= largest; grain += step) {
-        const int64_t chunks = (n + grain - 1) / grain;
-        const int64_t busiest = std::min(n, (chunks + cores - 1) / cores * grain);
+        const int64_t busiest = std::min(n, busiest_share((n + grain - 1) / grain, grain));
         if (busiest <= least) best = grain, least = busiest;
     }
     return best;

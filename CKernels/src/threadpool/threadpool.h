@@ -30,6 +30,10 @@ void parallel_for_workers(int64_t n, int64_t grain, int32_t max_workers,
 // stays fixed when the caller changes the thread count.
 int64_t grain_for(int64_t n, int64_t min_grain = 1, int64_t chunks_per_thread = 4);
 
+// The items the busiest hardware thread gets when `chunks` chunks of `grain`
+// items are dealt out in turn (the last chunk counted whole).
+int64_t busiest_share(int64_t chunks, int64_t grain);
+
 // A grain that is a multiple of `step` (kernels that take items in groups of
 // `step` within a chunk), no larger than grain_for's, that leaves the busiest
 // hardware thread the fewest items when the chunks are dealt out in turn;
