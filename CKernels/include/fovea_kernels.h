@@ -279,8 +279,15 @@ typedef struct fovea_conv_plan fovea_conv_plan;
  *  AUTO and REFERENCE: always). */
 int32_t fovea_conv_algorithm_supported(const fovea_conv_desc *desc,
                                        fovea_conv_algorithm algorithm);
-/** The algorithm AUTO picks for `desc` at the active ISA level. */
+/** The algorithm AUTO picks for `desc` at the active ISA level, for weights
+ *  that come from memory on every call (a convolution inside a large model). */
 fovea_conv_algorithm fovea_conv_algorithm_choose(const fovea_conv_desc *desc);
+/** The same for a convolution that runs in a model whose weights take
+ *  `model_weight_bytes` in all (its own weights' bytes when it runs alone):
+ *  weights small enough to stay in the last-level cache from call to call
+ *  may favour an algorithm with more of them (a larger Winograd tile). */
+fovea_conv_algorithm fovea_conv_algorithm_choose_in_model(const fovea_conv_desc *desc,
+                                                          int64_t model_weight_bytes);
 /** Switches Winograd off (0) or on (1) for AUTO, process-wide. Explicit requests still get it. */
 void fovea_conv_winograd_set_enabled(int32_t enabled);
 int32_t fovea_conv_winograd_enabled(void);

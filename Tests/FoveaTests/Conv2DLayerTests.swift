@@ -38,10 +38,13 @@ extension ISASweep {
             let depthwise = try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 1, 32]), padding: .same, groups: 32)
             #expect(try depthwise.algorithm(for: [1, 56, 56, 32]) == .depthwise)
             let dense = try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 64, 64]), padding: .same)
-            // F(6x6) only where 512-bit FMAs are split (Zen 4), on maps of 28x28 or more with 64
-            // channels or more; fewer channels or a smaller map keep F(4x4).
+            // F(6x6) where 512-bit FMAs are split (Zen 4), on maps of 28x28 or more with 64
+            // channels or more; fewer channels or a smaller map keep F(4x4). On Zen 5 (full-width
+            // FMAs, not Intel) only while the weights stay in cache: alone, not inside a model
+            // whose weights overflow the cache (see `wide` below).
             let splitFMAs = CPU.instructionSet == .avx512 && fovea_cpu_splits_512bit_fma() != 0
-            #expect(try dense.algorithm(for: [1, 56, 56, 64]) == .winograd(tile: splitFMAs ? 6 : 4))
+            let zen5 = CPU.instructionSet == .avx512 && !splitFMAs && fovea_cpu_is_intel() == 0
+            #expect(try dense.algorithm(for: [1, 56, 56, 64]) == .winograd(tile: splitFMAs || zen5 ? 6 : 4))
             // Intel's full-width cores read weights from their last-level cache slower beside
             // their FMAs (costs fitted to cold-weight timings there): F(2x2) on dlib's 17x17x64
             // (263 against F(4x4)'s 289 thousand cycles) and on 7x7 maps. Elsewhere F(4x4); with
@@ -62,6 +65,8 @@ extension ISASweep {
             // inside a network, and direct, with 9.4 MB, was faster (1.5 against 2.1 ms).
             let wideTile = splitFMAs ? 4 : 2
             #expect(try wide.algorithm(for: [1, 7, 7, 512]) == (intel ? .direct : .winograd(tile: wideTile)))
+            _ = Sequential(layers: [dense, wide])
+            #expect(try dense.algorithm(for: [1, 56, 56, 64]) == .winograd(tile: splitFMAs ? 6 : 4))
             // Four tiles (dlib's 4x4x256 layers): direct wins only with full-width AVX-512 FMAs;
             // on 2x2 maps most taps are padding and direct wins everywhere.
             let deep = try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 256, 256]), padding: .same)

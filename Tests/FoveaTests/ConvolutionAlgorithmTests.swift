@@ -715,6 +715,35 @@ extension ISASweep {
 
         nonisolated(unsafe) static var fixedSweep = Sweep(seed: 12)
 
+        /// `auto` alone takes the weights as cached, inside a model whose
+        /// weights overflow the cache as streamed (what the plain C chooser
+        /// assumes), and a model tells its layers which.
+        @Test func modelsTellTheirConvolutionsWhereWeightsComeFrom() throws {
+            let shape = [1, 28, 28, 128]
+            let conv = try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 128, 128]), padding: .same)
+            var desc = try conv.core.geometry(for: shape).descriptor(activation: .none)
+            let alone = fovea_conv_algorithm_choose_in_model(&desc, Int64(conv.core.weightBytes))
+            #expect(try conv.algorithm(for: shape) == ConvAlgorithm(alone))
+            // 9.4 MB of weights beside it: more than any last-level cache holds at F(6x6)'s 64/9.
+            let large = try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 512, 512]), padding: .same)
+            _ = Sequential(layers: [conv, large])
+            let streamed = fovea_conv_algorithm_choose(&desc)
+            #expect(fovea_conv_algorithm_choose_in_model(&desc, Int64(conv.core.modelWeightBytes)) == streamed)
+            #expect(try conv.algorithm(for: shape) == ConvAlgorithm(streamed))
+            // A graph tells its layers the same.
+            let fresh = try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 128, 128]), padding: .same)
+            var builder = GraphBuilder()
+            let first = builder.add(fresh, named: "fresh", to: builder.input)
+            let second = builder.add(large, named: "large", to: first)
+            _ = try builder.build(outputs: ["out": second])
+            #expect(try fresh.algorithm(for: shape) == ConvAlgorithm(streamed))
+            // Unknown sizes are taken as streamed.
+            for _ in 0..<20 {
+                var d = KernelSweepTests.randomConvolution(&Self.fixedSweep).descriptor()
+                #expect(fovea_conv_algorithm_choose_in_model(&d, 0) == fovea_conv_algorithm_choose(&d))
+            }
+        }
+
         @Test func winogradSwitchAffectsOnlyAuto() throws {
             var desc = ConvolutionGeometry(
                 spatialRank: 2, batch: 1, inChannels: 64, outChannels: 64, groups: 1, inSize: [56, 56],

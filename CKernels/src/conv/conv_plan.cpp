@@ -91,15 +91,28 @@ extern "C" void fovea_conv_winograd_set_enabled(int32_t enabled) {
 
 extern "C" int32_t fovea_conv_winograd_enabled(void) { return conv::g_winograd_enabled.load(); }
 
-extern "C" fovea_conv_algorithm fovea_conv_algorithm_choose(const fovea_conv_desc *d) {
+namespace {
+
+fovea_conv_algorithm choose(const fovea_conv_desc *d, conv::WeightResidence residence) {
     if (conv::depthwise_applies(*d)) return FOVEA_CONV_ALGORITHM_DEPTHWISE;
     if (conv::is_depthwise_like(*d)) return FOVEA_CONV_ALGORITHM_REFERENCE;
     if (conv::gemm_is_pointwise(*d) || conv::gemm_is_subsampling(*d)) return FOVEA_CONV_ALGORITHM_GEMM;
     if (conv::g_winograd_enabled.load() && conv::winograd_applies(*d)) {
-        const fovea_conv_algorithm w = conv::winograd_choose(*d);
+        const fovea_conv_algorithm w = conv::winograd_choose(*d, residence);
         if (w != FOVEA_CONV_ALGORITHM_AUTO) return w;
     }
     return FOVEA_CONV_ALGORITHM_DIRECT;
+}
+
+}  // namespace
+
+extern "C" fovea_conv_algorithm fovea_conv_algorithm_choose(const fovea_conv_desc *d) {
+    return choose(d, conv::WeightResidence::streamed);
+}
+
+extern "C" fovea_conv_algorithm fovea_conv_algorithm_choose_in_model(const fovea_conv_desc *d,
+                                                                     int64_t model_weight_bytes) {
+    return choose(d, conv::weight_residence(model_weight_bytes));
 }
 
 namespace {

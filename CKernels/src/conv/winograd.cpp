@@ -272,7 +272,18 @@ double estimated_seconds(const fovea_conv_desc &d, int m, const Costs &c) {
 
 }  // namespace
 
-fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d) {
+WeightResidence weight_residence(int64_t model_weight_bytes) {
+    // Cached when the model's weights, packed as F(6x6) packs them (64 values
+    // for every 9), fill less than half the last-level cache: the rest is the
+    // activations', and in a virtual machine other guests' too. (A 3x3
+    // 256->256 layer alone, 16 MiB so packed, is streamed with a 32 MiB L3.)
+    const int64_t llc = cpu_l3_bytes();
+    if (model_weight_bytes <= 0 || llc <= 0) return WeightResidence::streamed;
+    return double(model_weight_bytes) * 64.0 / 9.0 < double(llc) / 2 ? WeightResidence::cached
+                                                                      : WeightResidence::streamed;
+}
+
+fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d, WeightResidence residence) {
     // Too few channels leave the transforms dominant.
     if (d.in_channels < 16 || d.out_channels < 16) return FOVEA_CONV_ALGORITHM_AUTO;
     // A handful of tiles (a 4x4 map at batch 1) cannot amortise weights 16/9
@@ -317,7 +328,8 @@ fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d) {
     // F(2x2) at one thread, 0.090-0.095 against 0.058-0.063 at two, where
     // F(4x4)'s 36 positions split between the cores while F(2x2)'s tiles do.
     const double f4_weight_bytes = 36.0 * double(d.in_channels) * double(d.out_channels) * sizeof(float);
-    if (full_width && !intel && tiles <= 16 && f4_weight_bytes > double(kCacheResidentWeights))
+    const bool cached = residence == WeightResidence::cached;
+    if (full_width && !intel && !cached && tiles <= 16 && f4_weight_bytes > double(kCacheResidentWeights))
         return FOVEA_CONV_ALGORITHM_WINOGRAD_2;
     const double f4 = estimated_seconds(d, 4, costs);
     if (f4 > estimated_seconds(d, 2, costs)) return FOVEA_CONV_ALGORITHM_WINOGRAD_2;
@@ -332,6 +344,18 @@ fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d) {
     // (AVX2) by 3-6 % on 56x56 maps; on dlib's 17x17x64 maps, where F(4x4)
     // wastes many products on the edge, by 1-2 % inside the network for 3x
     // the error, so maps under 28x28 and fewer channels keep F(4x4).
+    // On Zen 5, with the weights in cache between calls, F(6x6) is ahead on
+    // the same maps: alone (one thread, fovea-bench conv-layers --all-tiles)
+    // 56x56x64 742-745 effective GFLOP/s against F(4x4)'s 717-734 (790-814
+    // against 732-761 on 2026-12-07 12:54-14:25), 28x28x128 872-894 against
+    // 789-795; with the weights from memory it loses: inside ResNet-50 its
+    // 28x28x128 layers 0.43-0.44 ms against 0.35-0.37 (F(6x6)'s weights and
+    // its edge plan's 6.6 MB against 2.4). 56x56x256 alone (16.8 MB of F(6x6)
+    // weights, counted as streamed) is ahead at one thread (782-795 against
+    // 709-722) but behind at two (1265-1451 against 1442-1571).
+    if (full_width && !intel && cached && d.in_channels >= 64 && d.out_channels >= 64 && d.out_size[1] >= 28 &&
+        d.out_size[2] >= 28)
+        return FOVEA_CONV_ALGORITHM_WINOGRAD_6;
     if (&costs == &kCostsAvx512Split && d.in_channels >= 64 && d.out_channels >= 64 && d.out_size[1] >= 28 &&
         d.out_size[2] >= 28 && estimated_seconds(d, 6, costs) <= f4)
         return FOVEA_CONV_ALGORITHM_WINOGRAD_6;

@@ -15,8 +15,17 @@
 namespace fovea::conv {
 
 bool winograd_applies(const fovea_conv_desc &d);
+
+// Whether a convolution's weights are still in cache when it runs again: a
+// layer run alone (a benchmark, an image filter) finds them there, a layer
+// of a model whose weights overflow the cache gets them from memory.
+enum class WeightResidence { streamed, cached };
+// The residence of the weights of a model that holds `model_weight_bytes` of
+// them (0 or less: unknown, taken as streamed).
+WeightResidence weight_residence(int64_t model_weight_bytes);
+
 // The tile size AUTO prefers for d, or FOVEA_CONV_ALGORITHM_AUTO for "none".
-fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d);
+fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d, WeightResidence residence);
 void pack_winograd_weights(fovea_conv_plan &plan, const float *w);
 // minimum: the least a run can work with (one thread's share where threads get slices).
 size_t winograd_workspace_size(const fovea_conv_plan &plan, const Problem &p, bool minimum = false);

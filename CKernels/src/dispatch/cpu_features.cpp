@@ -73,16 +73,40 @@ int64_t detect_l2_bytes() {
     __cpuid(0x80000006, eax, ebx, ecx, edx);
     return int64_t(ecx >> 16) << 10;
 }
+
+// The cache-topology leaf (0x8000001D on AMD, 4 on Intel) describes the L3
+// a core shares; 0x80000006's L3 field can give the whole package's (a Zen 5
+// guest: 384 MB for a 32 MB complex).
+int64_t detect_l3_bytes() {
+    const unsigned leaf = detect_intel() ? 4 : 0x8000001D;
+    if (leaf == 4 ? __get_cpuid_max(0, nullptr) < 4 : __get_cpuid_max(0x80000000, nullptr) < leaf) return 0;
+    for (unsigned index = 0; index < 16; ++index) {
+        unsigned eax, ebx, ecx, edx;
+        __cpuid_count(leaf, index, eax, ebx, ecx, edx);
+        if ((eax & 31) == 0) break;  // no more caches
+        if (((eax >> 5) & 7) != 3) continue;
+        const int64_t ways = ((ebx >> 22) & 1023) + 1, partitions = ((ebx >> 12) & 1023) + 1,
+                      line = (ebx & 4095) + 1, sets = int64_t(ecx) + 1;
+        return ways * partitions * line * sets;
+    }
+    return 0;
+}
 #else
 bool detect_split_512bit_fma() { return false; }
 bool detect_intel() { return false; }
 int64_t detect_l2_bytes() { return 0; }
+int64_t detect_l3_bytes() { return 0; }
 #endif
 
 }  // namespace
 
 int64_t cpu_l2_bytes() {
     static const int64_t bytes = detect_l2_bytes();
+    return bytes;
+}
+
+int64_t cpu_l3_bytes() {
+    static const int64_t bytes = detect_l3_bytes();
     return bytes;
 }
 

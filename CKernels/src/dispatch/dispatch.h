@@ -19,6 +19,9 @@ bool cpu_is_intel();
 // The L2 cache of one core in bytes, or 0 when the CPU does not say (sizes of
 // cache blocks only).
 int64_t cpu_l2_bytes();
+// The last-level (L3) cache a core shares, in bytes, or 0 when the CPU does
+// not say (cost models only).
+int64_t cpu_l3_bytes();
 fovea_isa isa_from_features(uint32_t features);
 fovea_isa active_isa();
 

@@ -29,6 +29,7 @@ public struct Graph: Layer {
         }
         for output in outputs { lastUse[output.1] = nodes.count }
         self.lastUse = lastUse
+        noteModelWeights(convolutionCores, layers: nodes.compactMap { if case .layer(let layer) = $0.operation { layer } else { nil } })
     }
 
     /// The names of the outputs, in order.
@@ -189,4 +190,18 @@ func monotonicSeconds() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_MONOTONIC, &t)
     return Double(t.tv_sec) + 1e-9 * Double(t.tv_nsec)
+}
+
+extension Graph: ConvolutionHolding {
+    // The nodes as built and as they run: fusions make new convolutions
+    // (a batch norm folded in) or share the built ones' plans.
+    var convolutionCores: [ConvolutionCore] {
+        (nodes + executed).flatMap { node -> [ConvolutionCore] in
+            switch node.operation {
+            case .layer(let layer): return convolutions(of: layer)
+            case .merge(let layer): return convolutions(of: layer)
+            case .input, .skipped: return []
+            }
+        }
+    }
 }

@@ -50,6 +50,14 @@ struct ConvolutionCore: Sendable {
         }
     }
 
+    /// The bytes of weights of the model this convolution runs in (its own
+    /// when it runs alone): whether its weights are still in cache when it
+    /// runs again, which decides between some algorithms.
+    var modelWeightBytes: Int { max(plans.modelWeightBytes, weightBytes) }
+
+    /// The bytes of this convolution's weights and bias.
+    var weightBytes: Int { (weight.count + (bias?.count ?? 0)) * MemoryLayout<Float>.size }
+
     var inChannels: Int { weight.shape[spatialRank] * groups }
     var outChannels: Int { weight.shape[spatialRank + 1] }
 
@@ -63,7 +71,7 @@ struct ConvolutionCore: Sendable {
     func resolvedAlgorithm(_ desc: fovea_conv_desc) throws(FoveaError) -> fovea_conv_algorithm {
         var d = desc
         switch algorithm {
-        case .auto: return fovea_conv_algorithm_choose(&d)
+        case .auto: return fovea_conv_algorithm_choose_in_model(&d, Int64(modelWeightBytes))
         case .autotuned:
             var best = FOVEA_CONV_ALGORITHM_AUTO
             try check(fovea_conv_autotune(&d, &best), "autotuning a convolution")
@@ -84,7 +92,9 @@ struct ConvolutionCore: Sendable {
     /// out once per shape, CPU level and Winograd setting: a layer called over
     /// and over on one shape (batch-1 inference) pays no per-call set-up.
     func prepare(_ shape: [Int]) throws(FoveaError) -> PreparedRun {
-        let key = PreparedRun.Key(shape: shape, level: CPU.instructionSet, winograd: ConvAlgorithm.winogradEnabled)
+        let key = PreparedRun.Key(
+            shape: shape, level: CPU.instructionSet, winograd: ConvAlgorithm.winogradEnabled,
+            modelWeightBytes: modelWeightBytes)
         if let prepared = plans.prepared(key) { return prepared }
         let g = try geometry(for: shape)
         let desc = g.descriptor(activation: activation)
@@ -95,7 +105,8 @@ struct ConvolutionCore: Sendable {
         // The kernels read the level and the Winograd switch again as they
         // choose and pack: if another thread changed either meanwhile, this
         // run is good but must not be remembered under the key.
-        guard CPU.instructionSet == key.level, ConvAlgorithm.winogradEnabled == key.winograd else { return prepared }
+        guard CPU.instructionSet == key.level, ConvAlgorithm.winogradEnabled == key.winograd,
+              modelWeightBytes == key.modelWeightBytes else { return prepared }
         return plans.remember(prepared)
     }
 
@@ -144,6 +155,7 @@ struct PreparedRun: @unchecked Sendable {
         var shape: [Int]
         var level: InstructionSet
         var winograd: Bool
+        var modelWeightBytes: Int
     }
 
     let key: Key
@@ -159,7 +171,23 @@ final class PlanCache: @unchecked Sendable {
     private let lock = NSLock()
     private var plans: [PlanKey: ConvolutionPlan] = [:]
     private var runs: [PreparedRun] = []
+    private var largestModel = 0
     private static let remembered = 8
+
+    /// The weight bytes of the largest model the convolution was made part
+    /// of (0: none), set by the models that hold it.
+    var modelWeightBytes: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return largestModel
+    }
+
+    /// Records that the convolution runs in a model of `bytes` of weights.
+    func noteModel(weightBytes bytes: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        largestModel = max(largestModel, bytes)
+    }
 
     private struct PlanKey: Hashable {
         var algorithm: UInt32

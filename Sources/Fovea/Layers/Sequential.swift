@@ -32,12 +32,15 @@ public struct Sequential: Layer {
     public let layers: [any Layer]
 
     /// A model of the given layers.
-    public init(layers: [any Layer]) { self.layers = layers }
+    public init(layers: [any Layer]) {
+        self.layers = layers
+        noteModelWeights(convolutionCores, layers: layers)
+    }
 
     /// A model of the layers the builder lists; whatever the builder throws
     /// (a layer's ``FoveaError``, or the caller's own errors) is thrown on.
     public init<Failure: Error>(@LayerBuilder _ content: () throws(Failure) -> [any Layer]) throws(Failure) {
-        layers = try content()
+        self.init(layers: try content())
     }
 
     /// The shape after every layer.

@@ -3,7 +3,12 @@ import Foundation
 
 /// How a convolution is computed.
 public enum ConvAlgorithm: Sendable, Hashable, CustomStringConvertible {
-    /// Chosen by a heuristic for the layer's shape and the CPU (the default).
+    /// Chosen by a heuristic for the layer's shape and the CPU (the default),
+    /// and for where its weights come from: a layer run alone, or in a model
+    /// whose weights fill at most a small part of the last-level cache, finds
+    /// them in cache from call to call; in a larger model (``Graph`` and
+    /// ``Sequential`` tell their layers) they come from memory, which favours
+    /// algorithms with fewer of them (a smaller Winograd tile).
     case auto
     /// Measured once per input shape: every applicable algorithm is timed and
     /// the fastest kept (the choice is cached per shape, CPU level and thread count).
