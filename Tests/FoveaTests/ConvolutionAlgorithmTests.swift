@@ -390,6 +390,8 @@ extension ISASweep {
             var sweep = Sweep(seed: 13)
             let shapes: [(inChannels: Int, outChannels: Int, batch: Int, inSize: [Int], outSize: [Int])] = [
                 (133, 141, 2, [9, 13], [9, 12]), (401, 130, 1, [7, 9], [7, 8]),
+                // F(6x6) with 4x4 strips along both edges, run as one list of tiles.
+                (133, 141, 2, [16, 17], [16, 16]),
             ]
             for shape in shapes {
                 let g = ConvolutionGeometry(
