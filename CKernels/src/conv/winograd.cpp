@@ -273,14 +273,14 @@ double estimated_seconds(const fovea_conv_desc &d, int m, const Costs &c) {
 }  // namespace
 
 WeightResidence weight_residence(int64_t model_weight_bytes) {
-    // Cached when the model's weights, packed as F(6x6) packs them (64 values
-    // for every 9), fill less than half the last-level cache: the rest is the
-    // activations', and in a virtual machine other guests' too. (A 3x3
-    // 256->256 layer alone, 16 MiB so packed, is streamed with a 32 MiB L3.)
+    // Cached when the model's weights, packed as F(6x6) and its edge strips'
+    // F(4x4) pack them (64 + 36 values for every 9), fit in the last-level
+    // cache: a 3x3 256->256 layer alone (26 MB so packed) does in Zen 5's
+    // 32 MB; MobileNetV2 (14 MB of weights) and larger networks do not.
     const int64_t llc = cpu_l3_bytes();
     if (model_weight_bytes <= 0 || llc <= 0) return WeightResidence::streamed;
-    return double(model_weight_bytes) * 64.0 / 9.0 < double(llc) / 2 ? WeightResidence::cached
-                                                                      : WeightResidence::streamed;
+    return double(model_weight_bytes) * 100.0 / 9.0 <= double(llc) ? WeightResidence::cached
+                                                                   : WeightResidence::streamed;
 }
 
 fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d, WeightResidence residence) {
@@ -348,11 +348,11 @@ fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d, WeightResidence r
     // the same maps: alone (one thread, fovea-bench conv-layers --all-tiles)
     // 56x56x64 742-745 effective GFLOP/s against F(4x4)'s 717-734 (790-814
     // against 732-761 on 2026-12-07 12:54-14:25), 28x28x128 872-894 against
-    // 789-795; with the weights from memory it loses: inside ResNet-50 its
+    // 789-795, 56x56x256 780 against 700 (a full peer run, 15:23); at two
+    // threads 56x56x256 within the runs' spread either way (1181-1485 against
+    // 1248-1571). With the weights from memory it loses: inside ResNet-50 its
     // 28x28x128 layers 0.43-0.44 ms against 0.35-0.37 (F(6x6)'s weights and
-    // its edge plan's 6.6 MB against 2.4). 56x56x256 alone (16.8 MB of F(6x6)
-    // weights, counted as streamed) is ahead at one thread (782-795 against
-    // 709-722) but behind at two (1265-1451 against 1442-1571).
+    // its edge plan's 6.6 MB against 2.4).
     if (full_width && !intel && cached && d.in_channels >= 64 && d.out_channels >= 64 && d.out_size[1] >= 28 &&
         d.out_size[2] >= 28)
         return FOVEA_CONV_ALGORITHM_WINOGRAD_6;
