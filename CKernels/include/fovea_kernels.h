@@ -288,6 +288,12 @@ fovea_conv_algorithm fovea_conv_algorithm_choose(const fovea_conv_desc *desc);
  *  may favour an algorithm with more of them (a larger Winograd tile). */
 fovea_conv_algorithm fovea_conv_algorithm_choose_in_model(const fovea_conv_desc *desc,
                                                           int64_t model_weight_bytes);
+/** Whether fovea_conv_algorithm_choose_in_model takes the weights of a model of
+ *  `model_weight_bytes` as staying in cache (1) or coming from memory (0):
+ *  cached when, packed as F(6x6) and its F(4x4) edge strips pack them (100
+ *  values for every 9), they fit in the last-level cache; unknown sizes (0 or
+ *  less) and caches the CPU does not describe count as memory. */
+int32_t fovea_conv_weights_stay_cached(int64_t model_weight_bytes);
 /** Switches Winograd off (0) or on (1) for AUTO, process-wide. Explicit requests still get it. */
 void fovea_conv_winograd_set_enabled(int32_t enabled);
 int32_t fovea_conv_winograd_enabled(void);

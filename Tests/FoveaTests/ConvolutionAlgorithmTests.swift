@@ -726,7 +726,8 @@ extension ISASweep {
             var desc = try conv.core.geometry(for: shape).descriptor(activation: .none)
             let alone = fovea_conv_algorithm_choose_in_model(&desc, Int64(conv.core.weightBytes))
             #expect(try conv.algorithm(for: shape) == ConvAlgorithm(alone))
-            // 9.4 MB of weights beside it: more than any last-level cache holds at F(6x6)'s 64/9.
+            // 9.4 MB of weights beside it: packed at 100/9 (F(6x6) and its edge strips), more
+            // than a last-level cache of this kind of machine holds.
             let large = try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 512, 512]), padding: .same)
             _ = Sequential(layers: [conv, large])
             let streamed = fovea_conv_algorithm_choose(&desc)
@@ -739,6 +740,17 @@ extension ISASweep {
             let second = builder.add(large, named: "large", to: first)
             _ = try builder.build(outputs: ["out": second])
             #expect(try fresh.algorithm(for: shape) == ConvAlgorithm(streamed))
+            // So does a model of a user's own blocks, through their stored properties.
+            struct Block: Layer {
+                let inner: [any Layer]
+                func outputShape(for inputShape: [Int]) throws(FoveaError) -> [Int] { inputShape }
+                func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor { input }
+                var parameters: [String: Tensor] { [:] }
+            }
+            let nested = try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 128, 128]), padding: .same)
+            _ = Sequential(layers: [Block(inner: [nested]), large])
+            #expect(try nested.algorithm(for: shape) == ConvAlgorithm(streamed))
+            #expect(fovea_conv_weights_stay_cached(0) == 0)
             // Unknown sizes are taken as streamed.
             for _ in 0..<20 {
                 var d = KernelSweepTests.randomConvolution(&Self.fixedSweep).descriptor()

@@ -110,6 +110,10 @@ extern "C" fovea_conv_algorithm fovea_conv_algorithm_choose(const fovea_conv_des
     return choose(d, conv::WeightResidence::streamed);
 }
 
+extern "C" int32_t fovea_conv_weights_stay_cached(int64_t model_weight_bytes) {
+    return conv::weight_residence(model_weight_bytes) == conv::WeightResidence::cached ? 1 : 0;
+}
+
 extern "C" fovea_conv_algorithm fovea_conv_algorithm_choose_in_model(const fovea_conv_desc *d,
                                                                      int64_t model_weight_bytes) {
     return choose(d, conv::weight_residence(model_weight_bytes));

@@ -276,7 +276,9 @@ WeightResidence weight_residence(int64_t model_weight_bytes) {
     // Cached when the model's weights, packed as F(6x6) and its edge strips'
     // F(4x4) pack them (64 + 36 values for every 9), fit in the last-level
     // cache: a 3x3 256->256 layer alone (26 MB so packed) does in Zen 5's
-    // 32 MB; MobileNetV2 (14 MB of weights) and larger networks do not.
+    // 32 MB; MobileNetV2 (14 MB of weights) and larger networks do not. The
+    // activations are left out: a model of few weights on large maps may
+    // still push its weights out between calls.
     const int64_t llc = cpu_l3_bytes();
     if (model_weight_bytes <= 0 || llc <= 0) return WeightResidence::streamed;
     return double(model_weight_bytes) * 100.0 / 9.0 <= double(llc) ? WeightResidence::cached

@@ -78,8 +78,16 @@ int64_t detect_l2_bytes() {
 // a core shares; 0x80000006's L3 field can give the whole package's (a Zen 5
 // guest: 384 MB for a 32 MB complex).
 int64_t detect_l3_bytes() {
+    // (On AMD the leaf exists only with TopologyExtensions, 0x80000001 ECX
+    // bit 22. The L3 is that of the core that asks first; on parts whose
+    // complexes differ (X3D) the choice it feeds may differ from run to run.)
     const unsigned leaf = detect_intel() ? 4 : 0x8000001D;
     if (leaf == 4 ? __get_cpuid_max(0, nullptr) < 4 : __get_cpuid_max(0x80000000, nullptr) < leaf) return 0;
+    if (leaf != 4) {
+        unsigned eax, ebx, ecx, edx;
+        __cpuid(0x80000001, eax, ebx, ecx, edx);
+        if (!(ecx & (1u << 22))) return 0;
+    }
     for (unsigned index = 0; index < 16; ++index) {
         unsigned eax, ebx, ecx, edx;
         __cpuid_count(leaf, index, eax, ebx, ecx, edx);

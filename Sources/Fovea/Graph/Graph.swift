@@ -29,7 +29,9 @@ public struct Graph: Layer {
         }
         for output in outputs { lastUse[output.1] = nodes.count }
         self.lastUse = lastUse
-        noteModelWeights(convolutionCores, layers: nodes.compactMap { if case .layer(let layer) = $0.operation { layer } else { nil } })
+        noteModelWeights(
+            convolutionCores,
+            weightBytes: parameterBytes(nodes.compactMap { if case .layer(let layer) = $0.operation { layer } else { nil } }))
     }
 
     /// The names of the outputs, in order.

@@ -51,7 +51,8 @@ struct ConvolutionCore: Sendable {
     }
 
     /// The bytes of weights of the model this convolution runs in (its own
-    /// when it runs alone): whether its weights are still in cache when it
+    /// when it runs alone; the largest model it was made part of, see
+    /// `noteModelWeights`): whether its weights are still in cache when it
     /// runs again, which decides between some algorithms.
     var modelWeightBytes: Int { max(plans.modelWeightBytes, weightBytes) }
 
@@ -68,10 +69,10 @@ struct ConvolutionCore: Sendable {
     }
 
     /// The algorithm that runs for inputs of this shape.
-    func resolvedAlgorithm(_ desc: fovea_conv_desc) throws(FoveaError) -> fovea_conv_algorithm {
+    func resolvedAlgorithm(_ desc: fovea_conv_desc, modelWeightBytes bytes: Int) throws(FoveaError) -> fovea_conv_algorithm {
         var d = desc
         switch algorithm {
-        case .auto: return fovea_conv_algorithm_choose_in_model(&d, Int64(modelWeightBytes))
+        case .auto: return fovea_conv_algorithm_choose_in_model(&d, Int64(bytes))
         case .autotuned:
             var best = FOVEA_CONV_ALGORITHM_AUTO
             try check(fovea_conv_autotune(&d, &best), "autotuning a convolution")
@@ -92,13 +93,14 @@ struct ConvolutionCore: Sendable {
     /// out once per shape, CPU level and Winograd setting: a layer called over
     /// and over on one shape (batch-1 inference) pays no per-call set-up.
     func prepare(_ shape: [Int]) throws(FoveaError) -> PreparedRun {
+        let bytes = modelWeightBytes
         let key = PreparedRun.Key(
             shape: shape, level: CPU.instructionSet, winograd: ConvAlgorithm.winogradEnabled,
-            modelWeightBytes: modelWeightBytes)
+            weightsCached: fovea_conv_weights_stay_cached(Int64(bytes)) != 0)
         if let prepared = plans.prepared(key) { return prepared }
         let g = try geometry(for: shape)
         let desc = g.descriptor(activation: activation)
-        let chosen = try resolvedAlgorithm(desc)
+        let chosen = try resolvedAlgorithm(desc, modelWeightBytes: bytes)
         let prepared = PreparedRun(
             key: key, descriptor: desc, outputShape: g.outputShape,
             plan: try plan(chosen, descriptor: desc, level: key.level))
@@ -106,7 +108,7 @@ struct ConvolutionCore: Sendable {
         // choose and pack: if another thread changed either meanwhile, this
         // run is good but must not be remembered under the key.
         guard CPU.instructionSet == key.level, ConvAlgorithm.winogradEnabled == key.winograd,
-              modelWeightBytes == key.modelWeightBytes else { return prepared }
+              modelWeightBytes == bytes else { return prepared }
         return plans.remember(prepared)
     }
 
@@ -155,7 +157,7 @@ struct PreparedRun: @unchecked Sendable {
         var shape: [Int]
         var level: InstructionSet
         var winograd: Bool
-        var modelWeightBytes: Int
+        var weightsCached: Bool
     }
 
     let key: Key

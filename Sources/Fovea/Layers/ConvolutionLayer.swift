@@ -79,7 +79,8 @@ public struct Convolution<Rank: SpatialRank>: Layer {
     /// The algorithm that runs for inputs of this shape on this CPU.
     public func algorithm(for inputShape: [Int]) throws(FoveaError) -> ConvAlgorithm {
         let g = try core.geometry(for: inputShape)
-        return ConvAlgorithm(try core.resolvedAlgorithm(g.descriptor(activation: core.activation)))
+        return ConvAlgorithm(
+            try core.resolvedAlgorithm(g.descriptor(activation: core.activation), modelWeightBytes: core.modelWeightBytes))
     }
 
     /// Convolves a channels-last batch.

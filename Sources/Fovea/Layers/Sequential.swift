@@ -34,7 +34,7 @@ public struct Sequential: Layer {
     /// A model of the given layers.
     public init(layers: [any Layer]) {
         self.layers = layers
-        noteModelWeights(convolutionCores, layers: layers)
+        noteModelWeights(convolutionCores, weightBytes: parameterBytes(layers))
     }
 
     /// A model of the layers the builder lists; whatever the builder throws

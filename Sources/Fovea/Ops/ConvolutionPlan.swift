@@ -5,10 +5,14 @@ import Foundation
 public enum ConvAlgorithm: Sendable, Hashable, CustomStringConvertible {
     /// Chosen by a heuristic for the layer's shape and the CPU (the default),
     /// and for where its weights come from: a layer run alone, or in a model
-    /// whose weights fill at most a small part of the last-level cache, finds
-    /// them in cache from call to call; in a larger model (``Graph`` and
-    /// ``Sequential`` tell their layers) they come from memory, which favours
-    /// algorithms with fewer of them (a smaller Winograd tile).
+    /// whose weights, as the largest Winograd tiles pack them (about 11 times
+    /// their size), fit in the last-level cache (about 3 MB of weights with a
+    /// 32 MB cache), finds them in cache from call to call; in a larger model
+    /// they come from memory, which favours algorithms with fewer of them (a
+    /// smaller Winograd tile). ``Graph``, ``Sequential`` and ``Ensemble`` tell
+    /// their layers (custom layers' convolutions included) when they are
+    /// made, and a layer keeps the largest model it was made part of: its
+    /// choice, and so the last bits of its results, may change once then.
     case auto
     /// Measured once per input shape: every applicable algorithm is timed and
     /// the fastest kept (the choice is cached per shape, CPU level and thread count).

@@ -8,6 +8,8 @@ public struct Ensemble: Sendable {
     public init(_ models: [Graph]) throws(FoveaError) {
         guard !models.isEmpty else { throw .invalidParameter("an ensemble needs at least one model") }
         self.models = models
+        // The members run one after the other: their weights share the cache.
+        noteModelWeights(models.flatMap(\.convolutionCores), weightBytes: parameterBytes(models))
     }
 
     /// The mean of the members' first outputs.
