@@ -304,6 +304,12 @@ int32_t fovea_conv_winograd_enabled(void);
  *  activation fields matter, and batch, sizes and padding are given at run time. */
 fovea_status fovea_conv_plan_create(const fovea_conv_desc *desc, fovea_conv_algorithm algorithm,
                                     const float *w, const float *bias, fovea_conv_plan **plan);
+/** The same for a convolution that runs in a model of `model_weight_bytes` of
+ *  weights (as fovea_conv_algorithm_choose_in_model): where they stay in
+ *  cache, the plan drops the prefetching that hides weights coming from memory. */
+fovea_status fovea_conv_plan_create_in_model(const fovea_conv_desc *desc, fovea_conv_algorithm algorithm,
+                                             const float *w, const float *bias, int64_t model_weight_bytes,
+                                             fovea_conv_plan **plan);
 void fovea_conv_plan_destroy(fovea_conv_plan *plan);
 /** The algorithm the plan runs (never AUTO). */
 fovea_conv_algorithm fovea_conv_plan_algorithm(const fovea_conv_plan *plan);

@@ -409,6 +409,18 @@ extension ISASweep {
                         let fast = Self.runPlan(&desc, algorithm, x: x, w: w, bias: bias, count: reference.count)
                         expectClose(fast, reference, atol: tolerance, rtol: 0,
                                     "\(level) \(name) with \(shape.inChannels) -> \(shape.outChannels) channels")
+                        // A plan whose weights count as cached (alone) runs without the streaming aids.
+                        var plan: OpaquePointer?
+                        let bytes = Int64(w.count * MemoryLayout<Float>.size)
+                        #expect(fovea_conv_plan_create_in_model(&desc, algorithm, w, bias, bytes, &plan) == FOVEA_STATUS_SUCCESS)
+                        guard let plan else { continue }
+                        defer { fovea_conv_plan_destroy(plan) }
+                        var workspaceBytes = 0
+                        #expect(fovea_conv_plan_workspace_size(plan, &desc, &workspaceBytes) == FOVEA_STATUS_SUCCESS)
+                        var workspace = [UInt8](repeating: 0xA5, count: max(workspaceBytes, 1))
+                        var cached = nanBuffer(reference.count)
+                        #expect(fovea_conv_plan_run(plan, &desc, x, &cached, &workspace, workspaceBytes) == FOVEA_STATUS_SUCCESS)
+                        expectClose(cached, reference, atol: tolerance, rtol: 0, "\(level) \(name), weights cached")
                     }
                 }
             }

@@ -136,6 +136,13 @@ void pack_bias(fovea_conv_plan &plan, const float *bias) {
 extern "C" fovea_status fovea_conv_plan_create(const fovea_conv_desc *desc,
                                                fovea_conv_algorithm algorithm, const float *w,
                                                const float *bias, fovea_conv_plan **out) {
+    return fovea_conv_plan_create_in_model(desc, algorithm, w, bias, 0, out);
+}
+
+extern "C" fovea_status fovea_conv_plan_create_in_model(const fovea_conv_desc *desc,
+                                                        fovea_conv_algorithm algorithm, const float *w,
+                                                        const float *bias, int64_t model_weight_bytes,
+                                                        fovea_conv_plan **out) {
     return guarded([&] {
         if (!desc || !w || !out) return FOVEA_STATUS_INVALID_ARGUMENT;
         if (!fovea_conv_algorithm_supported(desc, algorithm)) return FOVEA_STATUS_UNSUPPORTED;
@@ -170,6 +177,11 @@ extern "C" fovea_status fovea_conv_plan_create(const fovea_conv_desc *desc,
             edge.bias = plan->bias;
             conv::pack_winograd_weights(edge, w);
             pack_bias(edge, bias);
+        }
+        if (conv::winograd_applies(*desc) && plan->algorithm >= FOVEA_CONV_ALGORITHM_WINOGRAD_2 &&
+            plan->algorithm <= FOVEA_CONV_ALGORITHM_WINOGRAD_6) {
+            plan->weights_cached = conv::winograd_weights_stay_cached(*plan, model_weight_bytes);
+            if (plan->edge) plan->edge->weights_cached = plan->weights_cached;
         }
         *out = plan.release();
         return FOVEA_STATUS_SUCCESS;

@@ -24,6 +24,10 @@ struct fovea_conv_plan {
     // 4x4 tiles along the output's edges (winograd.cpp, edge_split): 36/64 more
     // packed weights, for 6.75 % fewer products on 28x28 and 56x56 maps.
     std::unique_ptr<fovea_conv_plan> edge;
+    // Winograd only: the packed weights stay in cache from run to run (a
+    // small model's, fovea_conv_plan_create_in_model), so the products skip
+    // the aids for weights that stream from memory (gemm::streaming_aids_pay).
+    bool weights_cached = false;
 };
 
 namespace fovea::conv {

@@ -387,6 +387,24 @@ void pack_winograd_weights(fovea_conv_plan &plan, const float *w) {
                      plan.packed.data() + xi * per_position);
 }
 
+bool winograd_weights_stay_cached(const fovea_conv_plan &plan, int64_t model_weight_bytes) {
+    // The model's weights fit in the last-level cache (weight_residence), and
+    // this plan's packed ones in half of it: alone, one thread, fewest core
+    // cycles of five interleaved rounds without / with the aids (the panel
+    // prefetch hint and L1-sized slices): r50_3x3_a (F(6x6), 1.6 MB packed
+    // with its edge plan) 1.09 / 1.13 million, r50_3x3_b (6.6 MB) 0.97 /
+    // 0.99, r50_3x3_c (F(4x4), 9.4 MB) 1.35 / 1.37, vgg_conv1_2 (1.6 MB) 24.7
+    // / 25.7; medians 4-9 % fewer. vgg_conv3_2 (F(6x6), 26 MB with its edge
+    // plan's) kept the aids: 17.1 / 17.0, medians 5 % more without. This rule
+    // against the aids everywhere, eight interleaved rounds (`auto`): fewest
+    // cycles r50_3x3_a 1.10 / 1.16 million, r50_3x3_b 0.99 / 0.99, r50_3x3_c
+    // 1.35 / 1.43, vgg_conv1_2 24.7 / 27.2; medians 4-13 % fewer but on
+    // r50_3x3_c (4 % more).
+    if (weight_residence(model_weight_bytes) != WeightResidence::cached) return false;
+    size_t floats = plan.packed.size() + (plan.edge ? plan.edge->packed.size() : 0);
+    return double(floats * sizeof(float)) <= double(cpu_l3_bytes()) / 2;
+}
+
 namespace {
 
 // The outputs [row, row + height) x [col, col + width) of every image, as a
@@ -508,7 +526,7 @@ void run_region(const fovea_conv_plan &plan, const Problem &whole, const Region 
         args.n = nr;
         const int64_t panel_floats = w.cp * nr;
         const int64_t calls = (count + mr - 1) / mr;
-        const bool aids = gemm::streaming_aids_pay(plan.isa);
+        const bool aids = gemm::streaming_aids_pay(plan.isa) && !plan.weights_cached;
         const bool stream = aids && calls <= gemm::kPrefetchingCalls;
         // Panels larger than L1 go slice by slice when they serve few calls:
         // cold weights, one thread, Emerald Rapids, in core

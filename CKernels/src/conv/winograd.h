@@ -27,6 +27,9 @@ WeightResidence weight_residence(int64_t model_weight_bytes);
 // The tile size AUTO prefers for d, or FOVEA_CONV_ALGORITHM_AUTO for "none".
 fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d, WeightResidence residence);
 void pack_winograd_weights(fovea_conv_plan &plan, const float *w);
+// Whether a packed plan's weights (its edge plan's included) stay in cache
+// from run to run in a model of `model_weight_bytes` of weights.
+bool winograd_weights_stay_cached(const fovea_conv_plan &plan, int64_t model_weight_bytes);
 // minimum: the least a run can work with (one thread's share where threads get slices).
 size_t winograd_workspace_size(const fovea_conv_plan &plan, const Problem &p, bool minimum = false);
 void run_winograd(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y,

@@ -46,7 +46,7 @@ struct ConvolutionCore: Sendable {
             try Spatial.requireKernel(Array(weight.shape[0..<spatialRank]), of: weight.shape)
             let extents = (0..<spatialRank).map { (weight.shape[$0] - 1) * dilations[$0] + 1 }
             let probe = try geometry(for: [1] + extents + [weight.shape[spatialRank] * groups])
-            _ = try plan(requested, descriptor: probe.descriptor(activation: activation))
+            _ = try plan(requested, descriptor: probe.descriptor(activation: activation), modelWeightBytes: weightBytes)
         }
     }
 
@@ -82,10 +82,13 @@ struct ConvolutionCore: Sendable {
     }
 
     func plan(
-        _ algorithm: fovea_conv_algorithm, descriptor: fovea_conv_desc, level: InstructionSet = CPU.instructionSet
+        _ algorithm: fovea_conv_algorithm, descriptor: fovea_conv_desc, level: InstructionSet = CPU.instructionSet,
+        modelWeightBytes bytes: Int
     ) throws(FoveaError) -> ConvolutionPlan {
-        try plans.plan(algorithm: algorithm, level: level) { () throws(FoveaError) in
-            try ConvolutionPlan(descriptor: descriptor, algorithm: algorithm, weight: weight, bias: bias)
+        let cached = fovea_conv_weights_stay_cached(Int64(bytes)) != 0
+        return try plans.plan(algorithm: algorithm, level: level, weightsCached: cached) { () throws(FoveaError) in
+            try ConvolutionPlan(
+                descriptor: descriptor, algorithm: algorithm, weight: weight, bias: bias, modelWeightBytes: bytes)
         }
     }
 
@@ -103,7 +106,7 @@ struct ConvolutionCore: Sendable {
         let chosen = try resolvedAlgorithm(desc, modelWeightBytes: bytes)
         let prepared = PreparedRun(
             key: key, descriptor: desc, outputShape: g.outputShape,
-            plan: try plan(chosen, descriptor: desc, level: key.level))
+            plan: try plan(chosen, descriptor: desc, level: key.level, modelWeightBytes: bytes))
         // The kernels read the level and the Winograd switch again as they
         // choose and pack: if another thread changed either meanwhile, this
         // run is good but must not be remembered under the key.
@@ -194,6 +197,7 @@ final class PlanCache: @unchecked Sendable {
     private struct PlanKey: Hashable {
         var algorithm: UInt32
         var level: InstructionSet
+        var weightsCached: Bool
     }
 
     func prepared(_ key: PreparedRun.Key) -> PreparedRun? {
@@ -214,9 +218,10 @@ final class PlanCache: @unchecked Sendable {
     }
 
     func plan(
-        algorithm: fovea_conv_algorithm, level: InstructionSet, make: () throws(FoveaError) -> ConvolutionPlan
+        algorithm: fovea_conv_algorithm, level: InstructionSet, weightsCached: Bool,
+        make: () throws(FoveaError) -> ConvolutionPlan
     ) throws(FoveaError) -> ConvolutionPlan {
-        let key = PlanKey(algorithm: algorithm.rawValue, level: level)
+        let key = PlanKey(algorithm: algorithm.rawValue, level: level, weightsCached: weightsCached)
         lock.lock()
         if let existing = plans[key] {
             lock.unlock()

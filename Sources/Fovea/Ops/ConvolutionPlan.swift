@@ -97,10 +97,16 @@ final class ConvolutionPlan: @unchecked Sendable {
     private var spareWorkspaces: [UnsafeMutableRawPointer] = []
     private var spareSizes: [Int] = []
 
-    init(descriptor: fovea_conv_desc, algorithm: fovea_conv_algorithm, weight: Tensor, bias: Tensor?) throws(FoveaError) {
+    /// `modelWeightBytes`: the weights of the model the convolution runs in
+    /// (0: unknown), which decide whether the plan takes them as staying in cache.
+    init(
+        descriptor: fovea_conv_desc, algorithm: fovea_conv_algorithm, weight: Tensor, bias: Tensor?,
+        modelWeightBytes: Int = 0
+    ) throws(FoveaError) {
         var desc = descriptor
         var plan: OpaquePointer?
-        let status = fovea_conv_plan_create(&desc, algorithm, weight.readPointer, bias?.readPointer, &plan)
+        let status = fovea_conv_plan_create_in_model(
+            &desc, algorithm, weight.readPointer, bias?.readPointer, Int64(modelWeightBytes), &plan)
         if status == FOVEA_STATUS_UNSUPPORTED {
             throw .unsupported("\(ConvAlgorithm(algorithm)) cannot compute this convolution (Winograd needs a 2-D 3x3 kernel, stride 1, no dilation, one group; depthwise needs groups equal to the input channels)")
         }
