@@ -398,7 +398,7 @@ bool winograd_weights_stay_cached(const fovea_conv_plan &plan, int64_t model_wei
     // plan's) kept the aids: 17.1 / 17.0, medians 5 % more without. This rule
     // against the aids everywhere, eight interleaved rounds (`auto`): fewest
     // cycles r50_3x3_a 1.10 / 1.16 million, r50_3x3_b 0.99 / 0.99, r50_3x3_c
-    // 1.35 / 1.43, vgg_conv1_2 24.7 / 27.2; medians 4-13 % fewer but on
+    // 1.35 / 1.43, vgg_conv1_2 24.7 / 27.2; medians 8-13 % fewer but on
     // r50_3x3_c (4 % more).
     if (weight_residence(model_weight_bytes) != WeightResidence::cached) return false;
     size_t floats = plan.packed.size() + (plan.edge ? plan.edge->packed.size() : 0);
