@@ -148,7 +148,9 @@ extern "C" fovea_status fovea_conv_plan_create_in_model(const fovea_conv_desc *d
         if (!fovea_conv_algorithm_supported(desc, algorithm)) return FOVEA_STATUS_UNSUPPORTED;
         auto plan = std::make_unique<fovea_conv_plan>();
         plan->desc = *desc;
-        plan->algorithm = algorithm == FOVEA_CONV_ALGORITHM_AUTO ? fovea_conv_algorithm_choose(desc) : algorithm;
+        plan->algorithm = algorithm == FOVEA_CONV_ALGORITHM_AUTO
+                              ? fovea_conv_algorithm_choose_in_model(desc, model_weight_bytes)
+                              : algorithm;
         plan->isa = active_isa();
         // The microkernel's tile fits the output channels (Winograd's batched
         // products too: with 32 of them the wide tile did twice the work, and
