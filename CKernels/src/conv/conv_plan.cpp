@@ -180,8 +180,7 @@ extern "C" fovea_status fovea_conv_plan_create_in_model(const fovea_conv_desc *d
             conv::pack_winograd_weights(edge, w);
             pack_bias(edge, bias);
         }
-        if (conv::winograd_applies(*desc) && plan->algorithm >= FOVEA_CONV_ALGORITHM_WINOGRAD_2 &&
-            plan->algorithm <= FOVEA_CONV_ALGORITHM_WINOGRAD_6) {
+        if (plan->algorithm >= FOVEA_CONV_ALGORITHM_WINOGRAD_2 && plan->algorithm <= FOVEA_CONV_ALGORITHM_WINOGRAD_6) {
             plan->weights_cached = conv::winograd_weights_stay_cached(*plan, model_weight_bytes);
             if (plan->edge) plan->edge->weights_cached = plan->weights_cached;
         }
