@@ -46,7 +46,8 @@ void sum_blocks(const Implementation &implementation, const float *x, int64_t C,
     const int64_t pixels = blocks > 0 ? (last - first + blocks - 1) / blocks : limit;
     for (int64_t p0 = first; p0 < last; p0 += pixels) {
         Block block{x + p0 * C, std::min(pixels, last - p0), C, b.packed_a, b.packed_b, b.packed, target,
-                    p0 > first, b.prefetch && p0 + pixels < last ? x + (p0 + pixels) * C : nullptr};
+                    p0 > first, b.prefetch && p0 + pixels < last ? x + (p0 + pixels) * C : nullptr,
+                    C >= kFetchedTileChannels};
         implementation.pack(block);
         if (share_rows)
             parallel_for(row_tiles, 1, [&](int64_t begin, int64_t end) { implementation.multiply(block, begin, end); });
