@@ -115,9 +115,9 @@ struct Block {
     // G too large for L1 beside the panels made every tile wait for its lines
     // from L2 or L3 after the loop, where nothing else was left to run. Zen 4,
     // one thread, eight interleaved rounds, medians: 512 channels over 28x28
-    // pixels 162 -> 182 effective GFLOP/s (OpenBLAS's ssyrk 179 in another
-    // run), 256 over 56x56 171 -> 178, 128 over 112x112 156 -> 160; 64
-    // channels (a 16 KB G) lost 4 %, 96 did not change.
+    // pixels 162 -> 182 effective GFLOP/s (OpenBLAS's ssyrk 179-187 in
+    // alternation with it), 256 over 56x56 171 -> 178, 128 over 112x112
+    // 156 -> 160; 64 channels (a 16 KB G) lost 4 %, 96 did not change.
     bool fetch_tiles;
 };
 
