@@ -155,8 +155,16 @@ extern "C" fovea_status fovea_conv_plan_create_in_model(const fovea_conv_desc *d
         // The microkernel's tile fits the output channels (Winograd's batched
         // products too: with 32 of them the wide tile did twice the work, and
         // F(4x4) on dlib's 35x35x32 layers ran at 260 effective GFLOP/s
-        // against 450 with the 12x32 tile).
-        plan->ukernel = gemm::ukernel_for(plan->isa, desc->out_channels / std::max<int64_t>(desc->groups, 1));
+        // against 450 with the 12x32 tile). On Zen 4, where gemm::ukernel_for
+        // takes the 16x16 tile more often, F(6x6) keeps to tiles of at most 12
+        // rows: with the 16x16 tile it ran slower (3x3 96->112 on 28x28 370 ->
+        // 226 effective GFLOP/s, 48->48 on 56x56 264 -> 203) where F(4x4) and
+        // direct gained; perhaps its fused blocks, whole multiples of the
+        // tile's rows, then outgrow their share of L2 (not measured).
+        const bool f6 = plan->algorithm == FOVEA_CONV_ALGORITHM_WINOGRAD_6;
+        const int64_t max_rows = f6 && cpu_splits_512bit_fma() ? 12 : INT64_MAX;
+        plan->ukernel =
+            gemm::ukernel_for(plan->isa, desc->out_channels / std::max<int64_t>(desc->groups, 1), max_rows);
         const fovea_conv_desc &d = plan->desc;
         const int64_t weight_count =
             d.kernel[0] * d.kernel[1] * d.kernel[2] * (d.in_channels / d.groups) * d.out_channels;

@@ -19,19 +19,30 @@ void pack_b(int64_t k, int64_t n, const float *b, int64_t ldb, int32_t nr, float
     }
 }
 
-UkernelInfo ukernel_for(fovea_isa isa, int64_t columns) {
+UkernelInfo ukernel_for(fovea_isa isa, int64_t columns, int64_t max_rows) {
 #if defined(__x86_64__)
     if (isa_allows(isa, FOVEA_ISA_AVX512) && columns > 0) {
         // Useful share of the FMAs, weighted by each tile's own efficiency
-        // (broadcasts per FMA: 7+4 per 28, 12+2 per 24, 16+1 per 16).
+        // (broadcasts per FMA: 7+4 per 28, 12+2 per 24, 16+1 per 16). Where
+        // 512-bit FMAs are split (Zen 4) each takes two cycles beside the same
+        // broadcasts, and the narrow tiles lose little to the wide one. With
+        // Zen 5's weights there, 40, 48 and 112 columns took the wide tile;
+        // with these (one thread, four interleaved rounds, medians, GFLOP/s):
+        // 1x1 128->40 on 28x28 62 -> 88, 128->48 74 -> 105,
+        // 3x3 64->48 direct 86 -> 115, 3x3 96->112 direct 101 -> 113 and
+        // F(4x4) 306 -> 373, 1x1 256->352 on 14x14 98 -> 107, 512->528 103 ->
+        // 108; 16, 96 and 160 columns kept their tile.
+        static const bool split = cpu_splits_512bit_fma();
         auto score = [&](int64_t width, double efficiency) {
             return efficiency * double(columns) / double((columns + width - 1) / width * width);
         };
-        const double wide = score(64, 1.0), middle = score(32, 0.9), narrow = score(16, 0.75);
+        const double wide = score(64, 1.0), middle = score(32, split ? 0.98 : 0.9);
+        const double narrow = max_rows >= 16 ? score(16, split ? 0.93 : 0.75) : 0.0;
         if (wide >= middle && wide >= narrow) return ukernel_avx512();
         return middle >= narrow ? ukernel_avx512_12x32() : ukernel_avx512_16x16();
     }
 #endif
+    (void)max_rows;
     return ukernel_for(isa);
 }
 

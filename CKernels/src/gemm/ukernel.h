@@ -114,8 +114,9 @@ UkernelInfo ukernel_neon();
 // The best microkernel for an ISA level that the machine allows.
 UkernelInfo ukernel_for(fovea_isa isa);
 // The same for a product with `columns` output columns: narrower tiles where
-// a wide one would spend too many FMAs on zero padding.
-UkernelInfo ukernel_for(fovea_isa isa, int64_t columns);
+// a wide one would spend too many FMAs on zero padding. Tiles of more than
+// `max_rows` rows are left out.
+UkernelInfo ukernel_for(fovea_isa isa, int64_t columns, int64_t max_rows = INT64_MAX);
 // The microkernel for a product of `rows` rows (a convolution's output pixels
 // per image) whose calls each read `depth` rows of a weight panel packed for
 // `planned`: `planned` itself or another with the same panel width.
