@@ -157,10 +157,13 @@ extern "C" fovea_status fovea_conv_plan_create_in_model(const fovea_conv_desc *d
         // F(4x4) on dlib's 35x35x32 layers ran at 260 effective GFLOP/s
         // against 450 with the 12x32 tile). On Zen 4, where gemm::ukernel_for
         // takes the 16x16 tile more often, F(6x6) keeps to tiles of at most 12
-        // rows: with the 16x16 tile it ran slower (3x3 96->112 on 28x28 370 ->
-        // 226 effective GFLOP/s, 48->48 on 56x56 264 -> 203) where F(4x4) and
-        // direct gained; perhaps its fused blocks, whole multiples of the
-        // tile's rows, then outgrow their share of L2 (not measured).
+        // rows: with the 16x16 tile it ran slower on three of four shapes where
+        // F(4x4) and direct gained (one thread, five interleaved rounds,
+        // effective GFLOP/s, 16x16 against the tile taken instead: 3x3 96->112
+        // on 28x28 243 against 384, 64->40 on 56x56 190 against 241, 48->48 on
+        // 56x56 201 against 264; 64->48 on 28x28 368 against 263). Why is not
+        // known: the first of these runs through chunks, the others through
+        // fused blocks.
         const bool f6 = plan->algorithm == FOVEA_CONV_ALGORITHM_WINOGRAD_6;
         const int64_t max_rows = f6 && cpu_splits_512bit_fma() ? 12 : INT64_MAX;
         plan->ukernel =

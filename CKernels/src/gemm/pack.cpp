@@ -26,7 +26,8 @@ UkernelInfo ukernel_for(fovea_isa isa, int64_t columns, int64_t max_rows) {
         // (broadcasts per FMA: 7+4 per 28, 12+2 per 24, 16+1 per 16). Where
         // 512-bit FMAs are split (Zen 4) each takes two cycles beside the same
         // broadcasts, and the narrow tiles lose little to the wide one. With
-        // Zen 5's weights there, 40, 48 and 112 columns took the wide tile;
+        // the full-width cores' weights there, 40, 48 and 112 columns took the
+        // wide tile;
         // with these (one thread, four interleaved rounds, medians, GFLOP/s):
         // 1x1 128->40 on 28x28 62 -> 88, 128->48 74 -> 105,
         // 3x3 64->48 direct 86 -> 115, 3x3 96->112 direct 101 -> 113 and
@@ -37,7 +38,7 @@ UkernelInfo ukernel_for(fovea_isa isa, int64_t columns, int64_t max_rows) {
             return efficiency * double(columns) / double((columns + width - 1) / width * width);
         };
         const double wide = score(64, 1.0), middle = score(32, split ? 0.98 : 0.9);
-        const double narrow = max_rows >= 16 ? score(16, split ? 0.93 : 0.75) : 0.0;
+        const double narrow = ukernel_avx512_16x16().mr <= max_rows ? score(16, split ? 0.93 : 0.75) : 0.0;
         if (wide >= middle && wide >= narrow) return ukernel_avx512();
         return middle >= narrow ? ukernel_avx512_12x32() : ukernel_avx512_16x16();
     }
