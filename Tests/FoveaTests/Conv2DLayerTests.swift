@@ -59,13 +59,30 @@ extension ISASweep {
             // interleaved rounds; a tie in the cost model). Large weights (F(4x4)'s would not stay in cache)
             // take F(2x2) there on both (0.88 against 1.10 ms with AVX-512 on Zen 5), except
             // where 512-bit FMAs run as two halves (Zen 4): there the products cost twice as
-            // much beside the weights, and F(4x4) took 1.23 ms against F(2x2)'s 1.39.
+            // much beside the weights, and F(4x4) took 1.23 ms against F(2x2)'s 1.39, at one
+            // thread; two threads share the memory bus, and F(2x2) took 0.86-0.91 ms against 1.14-1.18.
             #expect(try dense.algorithm(for: [1, 7, 7, 64]) == .winograd(tile: intel ? 2 : 4))
-            let wide = try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 512, 512]), padding: .same)
             // Except on Intel's cores, where F(2x2)'s 16.8 MB of weights come from memory
             // inside a network, and direct, with 9.4 MB, was faster (1.5 against 2.1 ms).
-            let wideTile = splitFMAs ? 4 : 2
-            #expect(try wide.algorithm(for: [1, 7, 7, 512]) == (intel ? .direct : .winograd(tile: wideTile)))
+            let savedThreads = Threads.count
+            defer { try? Threads.setCount(savedThreads) }
+            for threads in [1, 2] {
+                try Threads.setCount(threads)
+                // A new layer for each count: a layer keeps the choice made when it first ran at a shape.
+                let wide = try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 512, 512]), padding: .same)
+                let wideTile = splitFMAs && threads == 1 ? 4 : 2
+                #expect(try wide.algorithm(for: [1, 7, 7, 512]) == (intel ? .direct : .winograd(tile: wideTile)))
+            }
+            // A layer keeps the choice it first ran with: the same algorithm and bits at either count.
+            try Threads.setCount(1)
+            let kept = try Conv2D(weight: try Tensor.randomUniform(shape: [3, 3, 512, 512], in: -1...1, seed: 5), padding: .same)
+            let input = try Tensor.randomUniform(shape: [1, 7, 7, 512], in: -1...1, seed: 6)
+            let first = try kept(input)
+            let chosen = try kept.algorithm(for: input.shape)
+            try Threads.setCount(2)
+            #expect(try kept.algorithm(for: input.shape) == chosen)
+            #expect(try kept(input) == first)
+            let wide = try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 512, 512]), padding: .same)
             _ = Sequential(layers: [dense, wide])
             #expect(try dense.algorithm(for: [1, 56, 56, 64]) == .winograd(tile: splitFMAs ? 6 : 4))
             // Four tiles (dlib's 4x4x256 layers): direct wins only with full-width AVX-512 FMAs;

@@ -245,9 +245,20 @@ constexpr Costs kCostsAvx512Split{115e9, 1, {0, 0}, 45e9, 45e9, int64_t(1) << 20
 // 150. These costs pick the faster on all twelve.
 constexpr Costs kCostsAvx2{90e9, 6, {0.6e-9, 0.8e-9}, 22e9, 22e9, int64_t(512) << 10, 80e9};
 
-// Rough seconds for F(m x m, 3 x 3) on one core: the batched products, the
-// transforms, and the passes over the transformed weights.
-double estimated_seconds(const fovea_conv_desc &d, int m, const Costs &c) {
+// Rough seconds for F(m x m, 3 x 3) on `threads` cores: the batched products,
+// the transforms, and the passes over the transformed weights. The cores
+// share the work and each reads its share of the weights from the last-level
+// cache at its own pace, but weights from memory come over one bus: on Zen 4
+// two threads read 1.24 times as fast as one (peers/peak: 31.7 against 25.5
+// GB/s), which this takes as no faster. So a second thread favours the smaller
+// tile where the weights are large. Two threads, Zen 4, inside the networks
+// (fovea-bench profile, four to six interleaved rounds, medians): ResNet-50's
+// three 7x7x512 layers F(4x4) 3.43-3.54 ms against F(2x2) 2.59-2.72 (at one
+// thread F(4x4) stays ahead, 1.23 against 1.39 ms each), VGG-16's 28x28x512
+// ones F(6x6) 5.55-5.62 against F(4x4) 5.04-5.07 and its 28x28 256->512 2.98
+// against 2.83; YOLOv3-tiny's 13x13 256->512 F(4x4) 1.23 against F(2x2)
+// 1.22. Measured on Zen 4 only.
+double estimated_seconds(const fovea_conv_desc &d, int m, const Costs &c, double threads) {
     const int64_t alpha = m + 2, positions = alpha * alpha;
     const int64_t tiles_per_image = ((d.out_size[1] + m - 1) / m) * ((d.out_size[2] + m - 1) / m);
     const double tiles = double(d.batch * tiles_per_image);
@@ -255,7 +266,9 @@ double estimated_seconds(const fovea_conv_desc &d, int m, const Costs &c) {
     const double weight_bytes = double(positions) * channels * sizeof(float);
     double seconds = 2 * tiles * double(positions) * channels / c.gemm_rate;
     seconds += tiles * double(positions) * double(d.in_channels + d.out_channels) * c.transform_seconds[m == 2 ? 0 : 1];
-    seconds += weight_bytes / (weight_bytes <= kLastLevelCache ? c.llc_bandwidth : c.memory_bandwidth);
+    if (weight_bytes <= kLastLevelCache) seconds += weight_bytes / c.llc_bandwidth;
+    seconds /= threads;
+    if (weight_bytes > kLastLevelCache) seconds += weight_bytes / c.memory_bandwidth;
     // Weights that the fused path keeps per core but that overflow its cache
     // come back once per block (run_winograd splits an image into at least
     // kMinimumBlocks of them).
@@ -265,7 +278,7 @@ double estimated_seconds(const fovea_conv_desc &d, int m, const Costs &c) {
         const double largest = std::max(block, std::floor(double(fused_block_bytes()) / per_tile / block) * block);
         const double blocks = std::max(std::ceil(double(tiles_per_image) / largest),
                                        std::min(double(kMinimumBlocks), std::ceil(double(tiles_per_image) / block)));
-        seconds += double(d.batch) * (blocks - 1) * weight_bytes / c.restream_bandwidth;
+        seconds += double(d.batch) * (blocks - 1) * weight_bytes / c.restream_bandwidth / threads;
     }
     return seconds;
 }
@@ -333,8 +346,9 @@ fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d, WeightResidence r
     const bool cached = residence == WeightResidence::cached;
     if (full_width && !intel && !cached && tiles <= 16 && f4_weight_bytes > double(kCacheResidentWeights))
         return FOVEA_CONV_ALGORITHM_WINOGRAD_2;
-    const double f4 = estimated_seconds(d, 4, costs);
-    if (f4 > estimated_seconds(d, 2, costs)) return FOVEA_CONV_ALGORITHM_WINOGRAD_2;
+    const double threads = std::max(1, std::min(fovea_threads_get(), fovea_threads_hardware()));
+    const double f4 = estimated_seconds(d, 4, costs, threads);
+    if (f4 > estimated_seconds(d, 2, costs, threads)) return FOVEA_CONV_ALGORITHM_WINOGRAD_2;
     // F(6x6) does 21 % fewer products per output than F(4x4) on whole tiles,
     // with about twice its error (Benchmarks/RESULTS.md, 3e-5 of the output's
     // largest value at 256 channels). It pays only where the products
@@ -359,7 +373,7 @@ fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d, WeightResidence r
         d.out_size[2] >= 28)
         return FOVEA_CONV_ALGORITHM_WINOGRAD_6;
     if (&costs == &kCostsAvx512Split && d.in_channels >= 64 && d.out_channels >= 64 && d.out_size[1] >= 28 &&
-        d.out_size[2] >= 28 && estimated_seconds(d, 6, costs) <= f4)
+        d.out_size[2] >= 28 && estimated_seconds(d, 6, costs, threads) <= f4)
         return FOVEA_CONV_ALGORITHM_WINOGRAD_6;
     // On Intel's full-width cores (Emerald Rapids, one thread, `fovea-bench
     // conv-layers --cycles`) F(6x6) took fewer cycles than F(4x4) only on large

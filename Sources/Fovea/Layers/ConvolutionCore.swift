@@ -97,9 +97,7 @@ struct ConvolutionCore: Sendable {
     /// and over on one shape (batch-1 inference) pays no per-call set-up.
     func prepare(_ shape: [Int]) throws(FoveaError) -> PreparedRun {
         let bytes = modelWeightBytes
-        let key = PreparedRun.Key(
-            shape: shape, level: CPU.instructionSet, winograd: ConvAlgorithm.winogradEnabled,
-            weightsCached: fovea_conv_weights_stay_cached(Int64(bytes)) != 0)
+        let key = preparedKey(shape, modelWeightBytes: bytes)
         if let prepared = plans.prepared(key) { return prepared }
         let g = try geometry(for: shape)
         let desc = g.descriptor(activation: activation)
@@ -113,6 +111,23 @@ struct ConvolutionCore: Sendable {
         guard CPU.instructionSet == key.level, ConvAlgorithm.winogradEnabled == key.winograd,
               modelWeightBytes == bytes else { return prepared }
         return plans.remember(prepared)
+    }
+
+    private func preparedKey(_ shape: [Int], modelWeightBytes bytes: Int) -> PreparedRun.Key {
+        PreparedRun.Key(
+            shape: shape, level: CPU.instructionSet, winograd: ConvAlgorithm.winogradEnabled,
+            weightsCached: fovea_conv_weights_stay_cached(Int64(bytes)) != 0)
+    }
+
+    /// The algorithm that runs for inputs of this shape: the one already
+    /// prepared for it, or the one a first run would choose now.
+    func algorithm(for shape: [Int]) throws(FoveaError) -> ConvAlgorithm {
+        let bytes = modelWeightBytes
+        if let prepared = plans.prepared(preparedKey(shape, modelWeightBytes: bytes)) {
+            return prepared.plan.algorithm
+        }
+        let g = try geometry(for: shape)
+        return ConvAlgorithm(try resolvedAlgorithm(g.descriptor(activation: activation), modelWeightBytes: bytes))
     }
 
     func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor {

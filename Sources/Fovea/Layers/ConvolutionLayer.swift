@@ -76,11 +76,11 @@ public struct Convolution<Rank: SpatialRank>: Layer {
         try core.geometry(for: inputShape).outputShape
     }
 
-    /// The algorithm that runs for inputs of this shape on this CPU.
+    /// The algorithm that runs for inputs of this shape on this CPU: the one
+    /// the layer chose when it first ran at the shape, or the one it would
+    /// choose now.
     public func algorithm(for inputShape: [Int]) throws(FoveaError) -> ConvAlgorithm {
-        let g = try core.geometry(for: inputShape)
-        return ConvAlgorithm(
-            try core.resolvedAlgorithm(g.descriptor(activation: core.activation), modelWeightBytes: core.modelWeightBytes))
+        try core.algorithm(for: inputShape)
     }
 
     /// Convolves a channels-last batch.

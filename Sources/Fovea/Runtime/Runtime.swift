@@ -109,7 +109,9 @@ public enum CPU {
 /// The library's thread pool.
 public enum Threads {
     /// The number of threads kernels may use; 1 runs on the calling thread only.
-    /// Results are bit-identical for any count.
+    /// A layer's results are bit-identical for any count; ``ConvAlgorithm/auto``
+    /// weighs the count when a layer first runs at a shape, so layers first
+    /// run under different counts may choose differently.
     public static var count: Int { Int(fovea_threads_get()) }
 
     /// The number of cores the library sees (the default thread count).
