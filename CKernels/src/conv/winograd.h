@@ -16,6 +16,18 @@ namespace fovea::conv {
 
 bool winograd_applies(const fovea_conv_desc &d);
 
+// How a run blocks its work, which the tile choice (winograd_choice.cpp) models.
+// When U is small enough to stay in the per-core cache, each thread runs the
+// three phases block by block on its own small V and M buffers (nothing leaves
+// the cache); otherwise the phases run over large chunks so that U streams
+// from memory once per chunk.
+constexpr int64_t kCacheResidentWeights = int64_t(1) << 20;
+// A fused block's V and M: a quarter of the core's L2, between 256 and 512 KB.
+int64_t fused_block_bytes();
+// Blocks per image the fused path makes at least, where the tiles allow it
+// (see run_winograd).
+constexpr int64_t kMinimumBlocks = 4;
+
 // Whether a convolution's weights are still in cache when it runs again: a
 // layer run alone (a benchmark, an image filter) finds them there, a layer
 // of a model whose weights overflow the cache gets them from memory.
