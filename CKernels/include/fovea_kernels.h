@@ -281,8 +281,9 @@ int32_t fovea_conv_algorithm_supported(const fovea_conv_desc *desc,
                                        fovea_conv_algorithm algorithm);
 /** The algorithm AUTO picks for `desc` at the active ISA level and thread
  *  count, for weights that come from memory on every call (a convolution
- *  inside a large model). More threads share one memory bus, which favours
- *  smaller Winograd tiles where the weights are large. */
+ *  inside a large model). On cores where that was measured (Zen 4), more
+ *  threads share one memory bus, which favours smaller Winograd tiles where
+ *  the weights are large. */
 fovea_conv_algorithm fovea_conv_algorithm_choose(const fovea_conv_desc *desc);
 /** The same for a convolution that runs in a model whose weights take
  *  `model_weight_bytes` in all (its own weights' bytes when it runs alone):

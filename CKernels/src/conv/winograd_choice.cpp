@@ -25,6 +25,8 @@ struct Costs {
     double memory_bandwidth;     // ... and from memory, for weights larger than kLastLevelCache
     int64_t core_cache;          // weights larger than this stream once per fused block
     double restream_bandwidth;   // bytes/s of those extra passes
+    bool memory_is_shared;       // threads share the weight pass from memory (see estimated_seconds);
+                                 // otherwise the estimate scales as a whole and threads change no choice
 };
 
 constexpr double kLastLevelCache = 16e6;
@@ -34,7 +36,7 @@ constexpr double kStreamedWeightBytes = 4e6;
 
 // AVX-512 (Zen 5): the products dominate, the transforms cost about the same
 // per output pixel for both tile sizes and are left out.
-constexpr Costs kCostsAvx512{230e9, 1, {0, 0}, 90e9, 30e9, int64_t(1) << 20, 90e9};
+constexpr Costs kCostsAvx512{230e9, 1, {0, 0}, 90e9, 30e9, int64_t(1) << 20, 90e9, false};
 // AVX-512 on Intel's full-width cores (Emerald Rapids: 2 MB L2, a large L3
 // that one core reads at about 33 GB/s): the weights come slower beside the
 // products than on Zen 5, and F(2x2)'s smaller ones win more often. Fitted
@@ -47,7 +49,7 @@ constexpr Costs kCostsAvx512{230e9, 1, {0, 0}, 90e9, 30e9, int64_t(1) << 20, 90e
 // 2.85 against F(2x2) 2.44 million). Of the tables that choose right, this
 // one leaves the widest margin (12 %) between its estimates wherever the
 // two tiles' timings differ by more than 5 %.
-constexpr Costs kCostsAvx512Intel{200e9, 1, {0, 0}, 17e9, 15e9, int64_t(512) << 10, 90e9};
+constexpr Costs kCostsAvx512Intel{200e9, 1, {0, 0}, 17e9, 15e9, int64_t(512) << 10, 90e9, false};
 // AVX-512 on a core that splits 512-bit FMAs (Zen 4, 32 MB L3): products at
 // half Zen 5's rate while the weights come as fast or faster, so F(4x4)'s
 // larger weights cost relatively less. Fitted to in-network timings (fovea-bench
@@ -55,7 +57,7 @@ constexpr Costs kCostsAvx512Intel{200e9, 1, {0, 0}, 17e9, 15e9, int64_t(512) << 
 // 1.39 ms, VGG-16's 14x14x512 3.4 against 4.0, YOLOv3-tiny's 13x13 512->1024
 // 6.6-7.1 against 7.9-8.4 and 256->512 1.9 against 2.2; the Zen 5 costs chose
 // F(2x2) on all four.
-constexpr Costs kCostsAvx512Split{115e9, 1, {0, 0}, 45e9, 45e9, int64_t(1) << 20, 90e9};
+constexpr Costs kCostsAvx512Split{115e9, 1, {0, 0}, 45e9, 45e9, int64_t(1) << 20, 90e9, true};
 // AVX2 (512 KB L2), and NEON with it: products 2.6 times slower than Zen 5's,
 // and the transforms no longer negligible beside them. The microkernel
 // computes only a partial tile's rows, so the products cost what the tiles
@@ -67,21 +69,25 @@ constexpr Costs kCostsAvx512Split{115e9, 1, {0, 0}, 45e9, 45e9, int64_t(1) << 20
 // 4441, 14x14x256 5872 / 5003, 7x7x512 6317 / 8681; YOLOv3-tiny's 13x13
 // 512->1024 31962 / 25706, 26x26 128->256 10118 / 7727; a 7x7x64 layer 196 /
 // 150. These costs pick the faster on all twelve.
-constexpr Costs kCostsAvx2{90e9, 6, {0.6e-9, 0.8e-9}, 22e9, 22e9, int64_t(512) << 10, 80e9};
+constexpr Costs kCostsAvx2{90e9, 6, {0.6e-9, 0.8e-9}, 22e9, 22e9, int64_t(512) << 10, 80e9, false};
 
 // Rough seconds for F(m x m, 3 x 3) on `threads` cores: the batched products,
 // the transforms, and the passes over the transformed weights. The cores
 // share the work and each reads its share of the weights from the last-level
-// cache at its own pace, but weights from memory come over one bus: on Zen 4
-// two threads read 1.24 times as fast as one (peers/peak: 31.7 against 25.5
-// GB/s), which this takes as no faster. So a second thread favours the smaller
-// tile where the weights are large. Two threads, Zen 4, inside the networks
-// (fovea-bench profile, four to six interleaved rounds, medians): ResNet-50's
-// three 7x7x512 layers F(4x4) 3.43-3.54 ms against F(2x2) 2.59-2.72 (at one
-// thread F(4x4) stays ahead, 1.23 against 1.39 ms each), VGG-16's 28x28x512
-// ones F(6x6) 5.55-5.62 against F(4x4) 5.04-5.07 and its 28x28 256->512 2.98
-// against 2.83; YOLOv3-tiny's 13x13 256->512 F(4x4) 1.23 against F(2x2)
-// 1.22. Measured on Zen 4 only.
+// cache at its own pace. Where the costs say the memory is shared, weights
+// from memory come over one bus: on Zen 4 two threads read 1.24 times as fast
+// as one (peers/peak: 31.7 against 25.5 GB/s), which this takes as no faster,
+// so a second thread favours the smaller tile where the weights are large.
+// Two threads, Zen 4, inside the networks (fovea-bench profile, four to six
+// interleaved rounds, medians): ResNet-50's three 7x7x512 layers F(4x4)
+// 3.43-3.54 ms against F(2x2) 2.59-2.72 (at one thread F(4x4) stays ahead,
+// 1.23 against 1.39 ms each), VGG-16's 28x28x512 ones F(6x6) 5.55-5.62
+// against F(4x4) 5.04-5.07 and its 28x28 256->512 2.98 against 2.83;
+// YOLOv3-tiny's 13x13 256->512 F(4x4) 1.23 against F(2x2) 1.22. The other
+// tables were fitted at one thread and keep its choices: the AVX2 one with a
+// shared bus, tried on the same Zen 4 core at that level, took F(2x2) on
+// VGG-16's 14x14x512 layers (5.87 -> 6.32 ms for the three) and YOLOv3-tiny's
+// 13x13 512->1024 (3.74 -> 4.05), four interleaved rounds each.
 double estimated_seconds(const fovea_conv_desc &d, int m, const Costs &c, double threads) {
     const int64_t alpha = m + 2, positions = alpha * alpha;
     const int64_t tiles_per_image = ((d.out_size[1] + m - 1) / m) * ((d.out_size[2] + m - 1) / m);
@@ -90,9 +96,14 @@ double estimated_seconds(const fovea_conv_desc &d, int m, const Costs &c, double
     const double weight_bytes = double(positions) * channels * sizeof(float);
     double seconds = 2 * tiles * double(positions) * channels / c.gemm_rate;
     seconds += tiles * double(positions) * double(d.in_channels + d.out_channels) * c.transform_seconds[m == 2 ? 0 : 1];
-    if (weight_bytes <= kLastLevelCache) seconds += weight_bytes / c.llc_bandwidth;
-    seconds /= threads;
-    if (weight_bytes > kLastLevelCache) seconds += weight_bytes / c.memory_bandwidth;
+    const bool from_memory = weight_bytes > kLastLevelCache;
+    seconds += weight_bytes / (from_memory ? c.memory_bandwidth : c.llc_bandwidth);
+    if (from_memory && c.memory_is_shared) {
+        const double pass = weight_bytes / c.memory_bandwidth;
+        seconds = (seconds - pass) / threads + pass;
+    } else {
+        seconds /= threads;
+    }
     // Weights that the fused path keeps per core but that overflow its cache
     // come back once per block (run_winograd splits an image into at least
     // kMinimumBlocks of them).

@@ -13,10 +13,11 @@ public enum ConvAlgorithm: Sendable, Hashable, CustomStringConvertible {
     /// their layers (custom layers' convolutions included) when they are
     /// made, and a layer keeps the largest model it was made part of: its
     /// choice, and so the last bits of its results, may change once then.
-    /// The choice also weighs the thread count (``Threads/count``) when the
-    /// layer first runs at an input shape: threads share the memory bus, so
-    /// with more of them large weights favour a smaller Winograd tile. The
-    /// layer keeps that choice for the shape whatever the count later.
+    /// On cores where it was measured (Zen 4), the choice also weighs the
+    /// thread count (``Threads/count``) when the layer first runs at an input
+    /// shape: threads share the memory bus, so with more of them large
+    /// weights favour a smaller Winograd tile. The layer keeps that choice
+    /// for the shape whatever the count later.
     case auto
     /// Measured once per input shape: every applicable algorithm is timed and
     /// the fastest kept (the choice is cached per shape, CPU level and thread count).
