@@ -97,13 +97,8 @@ double estimated_seconds(const fovea_conv_desc &d, int m, const Costs &c, double
     double seconds = 2 * tiles * double(positions) * channels / c.gemm_rate;
     seconds += tiles * double(positions) * double(d.in_channels + d.out_channels) * c.transform_seconds[m == 2 ? 0 : 1];
     const bool from_memory = weight_bytes > kLastLevelCache;
-    seconds += weight_bytes / (from_memory ? c.memory_bandwidth : c.llc_bandwidth);
-    if (from_memory && c.memory_is_shared) {
-        const double pass = weight_bytes / c.memory_bandwidth;
-        seconds = (seconds - pass) / threads + pass;
-    } else {
-        seconds /= threads;
-    }
+    const double pass = weight_bytes / (from_memory ? c.memory_bandwidth : c.llc_bandwidth);
+    seconds = from_memory && c.memory_is_shared ? seconds / threads + pass : (seconds + pass) / threads;
     // Weights that the fused path keeps per core but that overflow its cache
     // come back once per block (run_winograd splits an image into at least
     // kMinimumBlocks of them).
