@@ -7,6 +7,7 @@
 // before its activation (sweep.h).
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -123,6 +124,23 @@ void check_trial(const Algorithm &algorithm, Kind kind, const char *level, int t
     for (size_t i = 0; i < expected.size(); ++i) {
         if (residual) before[i] += shortcut[i];
         expected[i] = fovea::reference::activate(after, before[i]);
+    }
+    if (residual && status == FOVEA_STATUS_SUCCESS) {
+        // The sum written over the shortcut itself: where the plan says it can,
+        // the same bits as a separate output; elsewhere refused, the shortcut
+        // left as it was.
+        int in_place = 0;
+        const bool asked = fovea_conv_plan_adds_residual_in_place(plan, &d, &in_place) == FOVEA_STATUS_SUCCESS;
+        std::vector<float> over = shortcut;
+        const fovea_status over_status = fovea_conv_plan_run_residual(plan, &d, x.data(), over.data(), &after,
+                                                                      over.data(), workspace.data(), bytes);
+        const bool same_bits = std::memcmp(over.data(), fast.data(), over.size() * sizeof(float)) == 0;
+        const bool untouched = std::memcmp(over.data(), shortcut.data(), over.size() * sizeof(float)) == 0;
+        const bool fine = asked && (in_place ? over_status == FOVEA_STATUS_SUCCESS && same_bits
+                                             : over_status == FOVEA_STATUS_INVALID_ARGUMENT && untouched);
+        char in_place_what[400];
+        std::snprintf(in_place_what, sizeof in_place_what, "%s, over the shortcut (in place %d)", what, in_place);
+        record(fine ? 0.0 : std::numeric_limits<double>::infinity(), algorithm.tolerance, in_place_what);
     }
     fovea_conv_plan_destroy(plan);
     record(status == FOVEA_STATUS_SUCCESS ? relative_error(fast, expected, before)

@@ -106,5 +106,61 @@ extension ISASweep {
             let layer = try Conv2D(weight: try Tensor.zeros(shape: [3, 3, 8, 8]))
             #expect(throws: FoveaError.self) { try layer(try Tensor.zeros(shape: [1, 5, 5, 7])) }
         }
+
+        /// A residual sum written over its shortcut's buffer gives the bits of
+        /// a separate output, on every level and algorithm; the buffer is
+        /// reused only where nothing else holds it and the plan adds the sum
+        /// tile by tile (a 1x1 GEMM does on every level but the portable one),
+        /// and a shortcut still held elsewhere is left as it was.
+        @Test func residualSumsOverTheShortcutMatchSeparateOutputs() throws {
+            let x = try Tensor.randomUniform(shape: [2, 9, 7, 21], in: -1...1, seed: 11)
+            let shortcut = try Tensor.randomUniform(shape: [2, 9, 7, 37], in: -1...1, seed: 12)
+            try forEachInstructionSet { level in
+                for (kernel, algorithm) in [(1, ConvAlgorithm.gemm), (1, .direct), (3, .direct), (3, .gemm),
+                                            (3, .winograd(tile: 4)), (3, .reference)] {
+                    let w = try Tensor.randomUniform(shape: [kernel, kernel, 21, 37], in: -1...1, seed: 13)
+                    let conv = try Conv2D(weight: w, bias: try Tensor.randomUniform(shape: [37], in: -1...1, seed: 14),
+                                          padding: .same, algorithm: algorithm)
+                    let separate = try conv.core(x, adding: shortcut, activation: .relu)
+                    var owned = try Tensor(shape: shortcut.shape, scalars: shortcut.scalars)
+                    let buffer = ObjectIdentifier(owned.storage)
+                    let over = try conv.core(x, addingOver: &owned, activation: .relu)
+                    #expect(over == separate, "\(level) \(kernel)x\(kernel) \(algorithm)")
+                    if kernel == 1 && algorithm == .gemm {
+                        #expect((ObjectIdentifier(over.storage) == buffer) == (level != .scalar), "\(level)")
+                    }
+                    if case .winograd = algorithm { #expect(ObjectIdentifier(over.storage) != buffer) }
+                    var held = shortcut
+                    let besideHeld = try conv.core(x, addingOver: &held, activation: .relu)
+                    #expect(besideHeld == separate)
+                    #expect(held == shortcut && held.scalars == shortcut.scalars)
+                }
+            }
+        }
+
+        /// A graph whose input is also a shortcut leaves the caller's tensor
+        /// as it was, and one whose shortcut is its own gives the layers' sums.
+        @Test func graphsSumOverTheirOwnShortcutsOnly() throws {
+            let x = try Tensor.randomUniform(shape: [1, 8, 8, 16], in: -1...1, seed: 21)
+            let original = x.scalars
+            var builder = GraphBuilder()
+            let first = try Conv2D(weight: try Tensor.randomUniform(shape: [3, 3, 16, 16], in: -1...1, seed: 22),
+                                   padding: .same, activation: .relu)
+            let second = try Conv2D(weight: try Tensor.randomUniform(shape: [1, 1, 16, 16], in: -1...1, seed: 23))
+            let third = try Conv2D(weight: try Tensor.randomUniform(shape: [1, 1, 16, 16], in: -1...1, seed: 24))
+            let input = builder.input
+            let branch = builder.add(second, to: input)
+            let onInput = builder.merge(try Add(activation: .relu), input, branch)
+            let start = builder.add(first, to: onInput)
+            let other = builder.add(third, to: start)
+            let block = builder.merge(try Add(activation: .relu), start, other)
+            let model = try builder.build(outputs: ["y": block])
+            try forEachInstructionSet { level in
+                let y = try model(x)
+                #expect(x.scalars == original, "\(level)")
+                let layerByLayer = try model.trainingValues(x).last!
+                expectClose(y.scalars, layerByLayer.scalars, atol: 1e-5, rtol: 1e-4, "\(level)")
+            }
+        }
     }
 }

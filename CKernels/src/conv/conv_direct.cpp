@@ -394,6 +394,8 @@ void run_sliced(const fovea_conv_plan &plan, const Problem &p, const gemm::Ukern
 
 }  // namespace
 
+bool direct_runs_by_slices(const fovea_conv_plan &plan, const Problem &p) { return direct_layout(plan, p).sliced; }
+
 size_t direct_workspace_size(const fovea_conv_plan &plan, const Problem &p) {
     const DirectLayout layout = direct_layout(plan, p);
     return layout.padded_bytes + layout.window_bytes;

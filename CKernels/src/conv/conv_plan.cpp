@@ -258,9 +258,23 @@ extern "C" fovea_status fovea_conv_plan_workspace_size(const fovea_conv_plan *pl
 
 namespace {
 
+// Whether the residual may be the output itself: each output element is then
+// read from the residual and written in one microkernel store, and nothing
+// writes the output before (partial sums of depth slices) or after (the pass
+// that adds the residual behind Winograd and depthwise plans).
+bool adds_residual_in_place(const fovea_conv_plan &plan, const conv::Problem &p) {
+    if (!plan.ukernel.adds_residual) return false;
+    switch (plan.algorithm) {
+        case FOVEA_CONV_ALGORITHM_GEMM: return true;
+        case FOVEA_CONV_ALGORITHM_DIRECT: return !conv::direct_runs_by_slices(plan, p);
+        default: return false;
+    }
+}
+
 fovea_status run_plan(const fovea_conv_plan *plan, conv::Problem &p, const float *x, float *y, void *workspace,
                       size_t workspace_bytes) {
     if (workspace_bytes < workspace_size(*plan, p, true)) return FOVEA_STATUS_INSUFFICIENT_WORKSPACE;
+    if (p.residual == y && !adds_residual_in_place(*plan, p)) return FOVEA_STATUS_INVALID_ARGUMENT;
     // Direct and GEMM convolutions add the residual tile by tile while it is in
     // cache; the other algorithms store whole transform tiles or rows, and add
     // it in one pass afterwards.
@@ -319,6 +333,15 @@ extern "C" fovea_status fovea_conv_plan_run_residual(const fovea_conv_plan *plan
         p.output = y;
         p.residual_activation = *activation;
         return run_plan(plan, p, x, y, workspace, workspace_bytes);
+    });
+}
+
+extern "C" fovea_status fovea_conv_plan_adds_residual_in_place(const fovea_conv_plan *plan,
+                                                               const fovea_conv_desc *desc, int *in_place) {
+    return guarded([&] {
+        if (!plan || !desc || !in_place || !matches(*plan, *desc)) return FOVEA_STATUS_INVALID_ARGUMENT;
+        *in_place = runnable(*plan, *desc) && adds_residual_in_place(*plan, conv::make_problem(*desc)) ? 1 : 0;
+        return FOVEA_STATUS_SUCCESS;
     });
 }
 

@@ -54,6 +54,9 @@ int64_t padded_group_width(const fovea_conv_plan &plan);
 // Packing and running, per algorithm.
 void pack_gemm_weights(fovea_conv_plan &plan, const float *w);
 size_t direct_workspace_size(const fovea_conv_plan &plan, const Problem &p);
+// Whether the direct convolution splits a tile's depth into slices, keeping
+// partial sums in the output between them.
+bool direct_runs_by_slices(const fovea_conv_plan &plan, const Problem &p);
 void run_direct(const fovea_conv_plan &plan, const Problem &p, const float *x, float *y,
                 void *workspace);
 bool gemm_is_pointwise(const fovea_conv_desc &d);

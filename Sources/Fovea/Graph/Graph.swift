@@ -76,6 +76,13 @@ public struct Graph: Layer {
                 switch node.operation {
                 case .input, .skipped: break
                 case .layer(let layer): values[index] = try layer(values[node.inputs[0]]!)
+                case .merge(let layer as ConvolutionAddingShortcut)
+                    where node.inputs.count == 2 && node.inputs[0] != node.inputs[1] && lastUse[node.inputs[1]] == index:
+                    // The shortcut is handed over (no other reference left
+                    // here), so the sum may be written over it.
+                    var shortcut = values[node.inputs[1]]!
+                    values[node.inputs[1]] = nil
+                    values[index] = try layer(values[node.inputs[0]]!, over: &shortcut)
                 case .merge(let layer): values[index] = try layer(node.inputs.map { values[$0]! })
                 }
             } catch {

@@ -141,17 +141,39 @@ struct ConvolutionCore: Sendable {
     /// sum happens in the convolution's output stage. Needs this convolution's
     /// own activation to be none and the residual shaped as the output.
     func callAsFunction(_ input: Tensor, adding residual: Tensor, activation: Activation) throws(FoveaError) -> Tensor {
-        let prepared = try prepare(input.shape)
-        guard self.activation == .none else {
-            throw .invalidParameter("a residual sum needs a convolution without an activation of its own, this one has \(self.activation)")
+        let prepared = try prepareResidualSum(input.shape, residual: residual)
+        let output = try Tensor(uninitializedShape: prepared.outputShape)
+        try prepared.plan.run(prepared.descriptor, input: input, adding: residual, activation: activation, output: output.writePointer)
+        return output
+    }
+
+    /// The same sum, written over the residual's own buffer where nothing
+    /// else holds it (a graph's shortcut at its last use) and the plan can:
+    /// one activation-sized buffer read and written, instead of the residual
+    /// read and a new output fetched and written. `residual` is left with the
+    /// result or as it was.
+    func callAsFunction(_ input: Tensor, addingOver residual: inout Tensor, activation: Activation) throws(FoveaError) -> Tensor {
+        let prepared = try prepareResidualSum(input.shape, residual: residual)
+        guard residual.storage !== input.storage, isKnownUniquelyReferenced(&residual.storage),
+              prepared.plan.addsResidualInPlace(prepared.descriptor)
+        else {
+            return try self(input, adding: residual, activation: activation)
+        }
+        try prepared.plan.run(
+            prepared.descriptor, input: input, adding: residual, activation: activation, output: residual.writePointer)
+        return residual
+    }
+
+    private func prepareResidualSum(_ shape: [Int], residual: Tensor) throws(FoveaError) -> PreparedRun {
+        let prepared = try prepare(shape)
+        guard activation == .none else {
+            throw .invalidParameter("a residual sum needs a convolution without an activation of its own, this one has \(activation)")
         }
         guard residual.shape == prepared.outputShape else {
             throw .shapeMismatch(
                 "a residual of shape \(describe(residual.shape)) cannot be added to a convolution output of shape \(describe(prepared.outputShape))")
         }
-        let output = try Tensor(uninitializedShape: prepared.outputShape)
-        try prepared.plan.run(prepared.descriptor, input: input, adding: residual, activation: activation, output: output.writePointer)
-        return output
+        return prepared
     }
 
     func callAsFunction(_ input: Tensor, into output: inout Tensor) throws(FoveaError) {

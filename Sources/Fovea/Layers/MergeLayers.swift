@@ -219,4 +219,13 @@ struct ConvolutionAddingShortcut: MergeLayer {
         case .separable(let block): return try block(inputs[0], adding: inputs[1], activation: activation)
         }
     }
+
+    /// The same, the sum written over the shortcut's buffer where the
+    /// convolution can (see ``ConvolutionCore``'s `addingOver`): for a graph
+    /// handing over a shortcut that nothing reads after this layer.
+    func callAsFunction(_ input: Tensor, over shortcut: inout Tensor) throws(FoveaError) -> Tensor {
+        guard case .convolution(let core) = producer else { return try self([input, shortcut]) }
+        _ = try outputShape(for: [input.shape, shortcut.shape])
+        return try core(input, addingOver: &shortcut, activation: activation)
+    }
 }

@@ -150,6 +150,15 @@ final class ConvolutionPlan: @unchecked Sendable {
             "convolution with a residual sum")
     }
 
+    /// Whether `run(_:input:adding:activation:output:)` may write its output
+    /// over the residual itself for these sizes (see
+    /// `fovea_conv_plan_adds_residual_in_place`).
+    func addsResidualInPlace(_ descriptor: fovea_conv_desc) -> Bool {
+        var desc = descriptor
+        var inPlace: Int32 = 0
+        return fovea_conv_plan_adds_residual_in_place(pointer, &desc, &inPlace) == FOVEA_STATUS_SUCCESS && inPlace != 0
+    }
+
     private func borrowWorkspace(_ bytes: Int) throws(FoveaError) -> UnsafeMutableRawPointer? {
         guard bytes > 0 else { return nil }
         lock.lock()
