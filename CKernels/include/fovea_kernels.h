@@ -328,9 +328,9 @@ fovea_status fovea_conv_plan_run(const fovea_conv_plan *plan, const fovea_conv_d
  *  activation after it) fused into the convolution's output stage. The plan's
  *  own activation must be none; residual has y's shape and must not overlap
  *  it, unless it is y itself where fovea_conv_plan_adds_residual_in_place says
- *  so (otherwise INVALID_ARGUMENT). Direct and GEMM plans add the residual tile
- *  by tile while the tile is in cache; the others in one pass after the
- *  convolution. */
+ *  so (otherwise INVALID_ARGUMENT). Direct, GEMM and Winograd plans add the
+ *  residual tile by tile while the tile is in cache; depthwise and reference
+ *  plans in one pass after the convolution. */
 fovea_status fovea_conv_plan_run_residual(const fovea_conv_plan *plan, const fovea_conv_desc *desc,
                                           const float *x, const float *residual,
                                           const fovea_activation *activation, float *y, void *workspace,
@@ -339,9 +339,10 @@ fovea_status fovea_conv_plan_run_residual(const fovea_conv_plan *plan, const fov
  *  for the sizes in desc (the sum written over the residual: one buffer read
  *  and written, where a separate output is read for ownership, written and
  *  the residual read besides), else 0. Each output element is then read and
- *  written once, by the tile that computes it: GEMM plans and direct plans
- *  that do not split the depth, on CPU levels whose microkernels add the
- *  residual (not the portable scalar one). x must not overlap y. */
+ *  written once, by the tile that computes it: Winograd plans, and GEMM plans
+ *  and direct plans that do not split the depth on CPU levels whose
+ *  microkernels add the residual (not the portable scalar one). x must not
+ *  overlap y. */
 fovea_status fovea_conv_plan_adds_residual_in_place(const fovea_conv_plan *plan, const fovea_conv_desc *desc,
                                                     int *in_place);
 /** A depthwise-separable block: the depthwise plan (groups == in_channels) and

@@ -258,15 +258,32 @@ extern "C" fovea_status fovea_conv_plan_workspace_size(const fovea_conv_plan *pl
 
 namespace {
 
-// Whether the residual may be the output itself: each output element is then
-// read from the residual and written in one microkernel store, and nothing
-// writes the output before (partial sums of depth slices) or after (the pass
-// that adds the residual behind Winograd and depthwise plans).
-bool adds_residual_in_place(const fovea_conv_plan &plan, const conv::Problem &p) {
-    if (!plan.ukernel.adds_residual) return false;
+// Whether the plan adds the residual as it stores each tile of the output
+// (direct and GEMM microkernels, Winograd's output transform) rather than in
+// a pass over the whole output afterwards.
+bool adds_residual_by_tiles(const fovea_conv_plan &plan) {
     switch (plan.algorithm) {
-        case FOVEA_CONV_ALGORITHM_GEMM: return true;
-        case FOVEA_CONV_ALGORITHM_DIRECT: return !conv::direct_runs_by_slices(plan, p);
+        case FOVEA_CONV_ALGORITHM_DIRECT:
+        case FOVEA_CONV_ALGORITHM_GEMM:
+        case FOVEA_CONV_ALGORITHM_WINOGRAD_2:
+        case FOVEA_CONV_ALGORITHM_WINOGRAD_4:
+        case FOVEA_CONV_ALGORITHM_WINOGRAD_6: return true;
+        default: return false;
+    }
+}
+
+// Whether the residual may be the output itself: each output element is then
+// read from the residual just before it is written, once, and nothing writes
+// the output before (partial sums of depth slices) or sums it afterwards (the
+// pass behind depthwise plans, and behind microkernels that leave the
+// residual to finish_tile: the portable level's).
+bool adds_residual_in_place(const fovea_conv_plan &plan, const conv::Problem &p) {
+    switch (plan.algorithm) {
+        case FOVEA_CONV_ALGORITHM_GEMM: return plan.ukernel.adds_residual;
+        case FOVEA_CONV_ALGORITHM_DIRECT: return plan.ukernel.adds_residual && !conv::direct_runs_by_slices(plan, p);
+        case FOVEA_CONV_ALGORITHM_WINOGRAD_2:
+        case FOVEA_CONV_ALGORITHM_WINOGRAD_4:
+        case FOVEA_CONV_ALGORITHM_WINOGRAD_6: return true;
         default: return false;
     }
 }
@@ -275,10 +292,9 @@ fovea_status run_plan(const fovea_conv_plan *plan, conv::Problem &p, const float
                       size_t workspace_bytes) {
     if (workspace_bytes < workspace_size(*plan, p, true)) return FOVEA_STATUS_INSUFFICIENT_WORKSPACE;
     if (p.residual == y && !adds_residual_in_place(*plan, p)) return FOVEA_STATUS_INVALID_ARGUMENT;
-    // Direct and GEMM convolutions add the residual tile by tile while it is in
-    // cache; the other algorithms store whole transform tiles or rows, and add
-    // it in one pass afterwards.
-    const bool tiled = plan->algorithm == FOVEA_CONV_ALGORITHM_DIRECT || plan->algorithm == FOVEA_CONV_ALGORITHM_GEMM;
+    // Direct, GEMM and Winograd convolutions add the residual tile by tile
+    // while it is in cache; the others in one pass afterwards.
+    const bool tiled = adds_residual_by_tiles(*plan);
     const float *residual = p.residual;
     if (!tiled) p.residual = nullptr;
     switch (plan->algorithm) {

@@ -304,7 +304,9 @@ void run_region(const fovea_conv_plan &plan, const Problem &whole, const Region 
     const int64_t K = d.out_channels, mr = plan.ukernel.mr, nr = plan.ukernel.nr;
     const int64_t panels = w.kp / nr;
     const int64_t per_position = gemm::packed_size(w.cp, K, nr);
-    const bool slow_activation = applied_after_store(d.activation);
+    // A residual sum comes with its own activation (the plan's is none).
+    const fovea_activation activation = p.residual ? p.residual_activation : d.activation;
+    const bool slow_activation = applied_after_store(activation);
     // Each tile's transform is contiguous ([tile][position][channels]), so the
     // transforms write and read whole cache lines in one place; the GEMM of a
     // position reads its rows alpha^2 * Cp floats apart.
@@ -380,14 +382,14 @@ void run_region(const fovea_conv_plan &plan, const Problem &whole, const Region 
     auto output = [&](const float *product, float *yn, int64_t first, int64_t begin, int64_t end) {
         winograd::OutputArgs a{product, w.kp, m_tile, w.kp, K, yn, d.out_size[1], d.out_size[2], out_row, tiles_w,
                                first, begin, end, plan.bias.empty() ? nullptr : plan.packed_bias.data(),
-                               d.activation};
+                               p.residual ? p.residual + (yn - p.output) : nullptr, activation};
         transforms.output(a);
         if (!slow_activation) return;
         for (int64_t t = begin; t < end; ++t) {
             const int64_t tile = first + t;
             const int64_t y0 = (tile / tiles_w) * m, x0 = (tile % tiles_w) * m;
             for (int64_t i = 0; i < m && y0 + i < d.out_size[1]; ++i)
-                finish_activation(d.activation, yn + ((y0 + i) * out_row + x0) * K,
+                finish_activation(activation, yn + ((y0 + i) * out_row + x0) * K,
                                   std::min<int64_t>(m, d.out_size[2] - x0), K, K);
         }
     };

@@ -90,6 +90,7 @@ struct OutputArgs {
     int64_t tiles_w;
     int64_t first_tile, begin, end;
     const float *bias;     // Kp values, or nullptr
+    const float *residual; // laid out as y, added before the activation, or nullptr
     fovea_activation activation;
 };
 
@@ -241,8 +242,10 @@ inline __attribute__((always_inline)) void input_transform(const InputArgs &a) {
     }
 }
 
-// Y = A^T M A for one tile and W channels (two 1-D passes), plus bias and the
-// cheap activations; only the pixels inside the output are stored.
+// Y = A^T M A for one tile and W channels (two 1-D passes), plus bias, the
+// residual and the cheap activations; only the pixels inside the output are
+// stored. Each pixel's residual is read just before the pixel is written, so
+// the residual may be y itself.
 template <int M, int W, bool Interior>
 inline __attribute__((always_inline)) void output_tile(const OutputArgs &a, const float *in, int64_t y0, int64_t x0,
                                                        int64_t k0) {
@@ -270,8 +273,15 @@ inline __attribute__((always_inline)) void output_tile(const OutputArgs &a, cons
         for (int j = 0; j < M; ++j) {
             if (!Interior && x0 + j >= a.out_width) break;
             Vec<W> value = pixels[j] + bias;
+            const int64_t offset = ((y0 + i) * a.row_pixels + x0 + j) * a.channels + k0;
+            if (a.residual) {
+                Vec<W> shortcut;
+                if (Interior) std::memcpy(&shortcut, a.residual + offset, sizeof shortcut);
+                else simd::load<W>(shortcut, a.residual + offset, valid);
+                value = shortcut + value;
+            }
             simd::activate<W>(value, a.activation);
-            float *p = a.y + ((y0 + i) * a.row_pixels + x0 + j) * a.channels + k0;
+            float *p = a.y + offset;
             if (Interior) std::memcpy(p, &value, sizeof value);
             else simd::store<W>(p, value, valid);
         }
