@@ -113,31 +113,36 @@ extension ISASweep {
         /// tile by tile (Winograd on every level, a 1x1 GEMM on every level but
         /// the portable one), and a shortcut still held elsewhere is left as it was.
         @Test func residualSumsOverTheShortcutMatchSeparateOutputs() throws {
-            let x = try Tensor.randomUniform(shape: [2, 9, 7, 21], in: -1...1, seed: 11)
-            let shortcut = try Tensor.randomUniform(shape: [2, 9, 7, 37], in: -1...1, seed: 12)
-            try forEachInstructionSet { level in
-                for (kernel, algorithm) in [(1, ConvAlgorithm.gemm), (1, .direct), (3, .direct), (3, .gemm),
-                                            (3, .winograd(tile: 2)), (3, .winograd(tile: 4)), (3, .winograd(tile: 6)),
-                                            (3, .reference)] {
-                    let w = try Tensor.randomUniform(shape: [kernel, kernel, 21, 37], in: -1...1, seed: 13)
-                    let conv = try Conv2D(weight: w, bias: try Tensor.randomUniform(shape: [37], in: -1...1, seed: 14),
-                                          padding: .same, algorithm: algorithm)
-                    // tanh: applied after the store, over the sum.
-                    let activation: Activation = kernel == 3 && level == .avx2 ? .tanh : .relu
-                    let separate = try conv.core(x, adding: shortcut, activation: activation)
-                    var owned = try Tensor(shape: shortcut.shape, scalars: shortcut.scalars)
-                    let buffer = ObjectIdentifier(owned.storage)
-                    let over = try conv.core(x, addingOver: &owned, activation: activation)
-                    #expect(over == separate, "\(level) \(kernel)x\(kernel) \(algorithm)")
-                    if kernel == 1 && algorithm == .gemm {
-                        #expect((ObjectIdentifier(over.storage) == buffer) == (level != .scalar), "\(level)")
+            // 16x16: F(6x6) as 6x6 tiles and a strip of 4x4 ones along two edges.
+            for (height, width) in [(9, 7), (16, 16)] {
+                let x = try Tensor.randomUniform(shape: [2, height, width, 21], in: -1...1, seed: 11)
+                let shortcut = try Tensor.randomUniform(shape: [2, height, width, 37], in: -1...1, seed: 12)
+                let shortcutValues = shortcut.scalars
+                try forEachInstructionSet { level in
+                    for (kernel, algorithm) in [(1, ConvAlgorithm.gemm), (1, .direct), (3, .direct), (3, .gemm),
+                                                (3, .winograd(tile: 2)), (3, .winograd(tile: 4)), (3, .winograd(tile: 6)),
+                                                (3, .reference)] {
+                        let context = "\(level) \(height)x\(width) \(kernel)x\(kernel) \(algorithm)"
+                        let w = try Tensor.randomUniform(shape: [kernel, kernel, 21, 37], in: -1...1, seed: 13)
+                        let conv = try Conv2D(weight: w, bias: try Tensor.randomUniform(shape: [37], in: -1...1, seed: 14),
+                                              padding: .same, algorithm: algorithm)
+                        // tanh: applied after the store, over the sum.
+                        let activation: Activation = kernel == 3 && level == .avx2 ? .tanh : .relu
+                        let separate = try conv.core(x, adding: shortcut, activation: activation)
+                        var owned = try Tensor(shape: shortcut.shape, scalars: shortcutValues)
+                        let buffer = ObjectIdentifier(owned.storage)
+                        let over = try conv.core(x, addingOver: &owned, activation: activation)
+                        #expect(over.scalars.map(\.bitPattern) == separate.scalars.map(\.bitPattern), "\(context)")
+                        if kernel == 1 && algorithm == .gemm {
+                            #expect((ObjectIdentifier(over.storage) == buffer) == (level != .scalar), "\(context)")
+                        }
+                        if case .winograd = algorithm { #expect(ObjectIdentifier(over.storage) == buffer, "\(context)") }
+                        if algorithm == .reference { #expect(ObjectIdentifier(over.storage) != buffer, "\(context)") }
+                        var held = shortcut
+                        let besideHeld = try conv.core(x, addingOver: &held, activation: activation)
+                        #expect(besideHeld == separate, "\(context)")
+                        #expect(held.scalars == shortcutValues && shortcut.scalars == shortcutValues, "\(context)")
                     }
-                    if case .winograd = algorithm { #expect(ObjectIdentifier(over.storage) == buffer, "\(level)") }
-                    if algorithm == .reference { #expect(ObjectIdentifier(over.storage) != buffer) }
-                    var held = shortcut
-                    let besideHeld = try conv.core(x, addingOver: &held, activation: activation)
-                    #expect(besideHeld == separate)
-                    #expect(held == shortcut && held.scalars == shortcut.scalars)
                 }
             }
         }
