@@ -124,6 +124,24 @@ extension ISASweep {
                 #expect(fovea_conv_plan_run_residual(plan, &desc, x, residual, &after, &output, &workspace, bytes) == FOVEA_STATUS_SUCCESS)
                 return Array(output.prefix(count))
             }
+
+            /// The sum written over the residual itself: the result where the
+            /// plan says it can, nil where it refuses (as it must then), with
+            /// the residual left as it was.
+            func runResidualInPlace(_ x: [Float], residual: [Float], activation: Activation) -> [Float]? {
+                var inPlace: Int32 = -1, after = activation.cValue
+                #expect(fovea_conv_plan_adds_residual_in_place(plan, &desc, &inPlace) == FOVEA_STATUS_SUCCESS)
+                var buffer = residual
+                let status = buffer.withUnsafeMutableBufferPointer { sum in
+                    fovea_conv_plan_run_residual(plan, &desc, x, sum.baseAddress, &after, sum.baseAddress, &workspace, bytes)
+                }
+                if inPlace == 1 {
+                    #expect(status == FOVEA_STATUS_SUCCESS)
+                    return buffer
+                }
+                #expect(status == FOVEA_STATUS_INVALID_ARGUMENT && buffer.map(\.bitPattern) == residual.map(\.bitPattern))
+                return nil
+            }
         }
 
         /// Creates a plan, runs it once into a NaN-filled buffer with a poisoned
@@ -524,8 +542,11 @@ extension ISASweep {
         /// the library's own add and activation (what a graph ran before
         /// fusing them): bit for bit, on every algorithm, odd channel counts,
         /// batch 2 and every kind of activation; and close to the reference.
+        /// Where the plan can write the sum over the residual itself, that
+        /// gives the same bits; where it cannot, it refuses.
         @Test func residualSumMatchesConvolutionThenAdd() throws {
             var sweep = Sweep(seed: 24)
+            var summedInPlace = 0
             let kinds: [(fovea_conv_algorithm, String)] = [
                 (FOVEA_CONV_ALGORITHM_DIRECT, "direct"), (FOVEA_CONV_ALGORITHM_GEMM, "gemm"),
                 (FOVEA_CONV_ALGORITHM_WINOGRAD_2, "winograd F2"), (FOVEA_CONV_ALGORITHM_WINOGRAD_4, "winograd F4"),
@@ -554,9 +575,16 @@ extension ISASweep {
                         #expect(fused.map(\.bitPattern) == separate.scalars.map(\.bitPattern), "\(context): differs from conv, add, activation")
                         let expected = try activate(try add(try Tensor(shape: g.outputShape, scalars: reference), residual), activation)
                         expectClose(fused, expected.scalars, atol: 1e-4, rtol: 0, "\(context) against the reference")
+                        if let over = prepared.runResidualInPlace(x, residual: residual.scalars, activation: activation) {
+                            #expect(over.map(\.bitPattern) == fused.map(\.bitPattern), "\(context): differs over the residual")
+                            summedInPlace += 1
+                        }
                     }
                 }
             }
+            // Every level but the portable one sums GEMMs over the residual,
+            // and every level Winograd's.
+            #expect(summedInPlace >= 30 * CPU.availableInstructionSets.count)
             // The plan's own activation must be none.
             var g = KernelSweepTests.randomConvolution(&sweep)
             g.groups = 1
