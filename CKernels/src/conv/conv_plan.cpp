@@ -278,13 +278,11 @@ bool adds_residual_by_tiles(const fovea_conv_plan &plan) {
 // pass behind depthwise plans, and behind microkernels that leave the
 // residual to finish_tile: the portable level's).
 bool adds_residual_in_place(const fovea_conv_plan &plan, const conv::Problem &p) {
+    if (!adds_residual_by_tiles(plan)) return false;
     switch (plan.algorithm) {
         case FOVEA_CONV_ALGORITHM_GEMM: return plan.ukernel.adds_residual;
         case FOVEA_CONV_ALGORITHM_DIRECT: return plan.ukernel.adds_residual && !conv::direct_runs_by_slices(plan, p);
-        case FOVEA_CONV_ALGORITHM_WINOGRAD_2:
-        case FOVEA_CONV_ALGORITHM_WINOGRAD_4:
-        case FOVEA_CONV_ALGORITHM_WINOGRAD_6: return true;
-        default: return false;
+        default: return true;  // Winograd's output transform
     }
 }
 

@@ -102,9 +102,10 @@ struct ConvolutionCore: Sendable {
         let g = try geometry(for: shape)
         let desc = g.descriptor(activation: activation)
         let chosen = try resolvedAlgorithm(desc, modelWeightBytes: bytes)
+        let made = try plan(chosen, descriptor: desc, level: key.level, modelWeightBytes: bytes)
         let prepared = PreparedRun(
-            key: key, descriptor: desc, outputShape: g.outputShape,
-            plan: try plan(chosen, descriptor: desc, level: key.level, modelWeightBytes: bytes))
+            key: key, descriptor: desc, outputShape: g.outputShape, plan: made,
+            addsResidualInPlace: made.addsResidualInPlace(desc))
         // The kernels read the level and the Winograd switch again as they
         // choose and pack: if another thread changed either meanwhile, this
         // run is good but must not be remembered under the key.
@@ -154,8 +155,8 @@ struct ConvolutionCore: Sendable {
     /// result or as it was.
     func callAsFunction(_ input: Tensor, addingOver residual: inout Tensor, activation: Activation) throws(FoveaError) -> Tensor {
         let prepared = try prepareResidualSum(input.shape, residual: residual)
-        guard residual.storage !== input.storage, isKnownUniquelyReferenced(&residual.storage),
-              prepared.plan.addsResidualInPlace(prepared.descriptor)
+        guard prepared.addsResidualInPlace, residual.storage !== input.storage,
+              isKnownUniquelyReferenced(&residual.storage)
         else {
             return try self(input, adding: residual, activation: activation)
         }
@@ -204,6 +205,8 @@ struct PreparedRun: @unchecked Sendable {
     let descriptor: fovea_conv_desc
     let outputShape: [Int]
     let plan: ConvolutionPlan
+    /// Whether a residual sum may be written over the residual itself.
+    let addsResidualInPlace: Bool
 }
 
 /// Plans by algorithm and CPU level, created on first use, and the prepared
