@@ -88,7 +88,16 @@ constexpr Costs kCostsAvx2{90e9, 6, {0.6e-9, 0.8e-9}, 22e9, 22e9, int64_t(512) <
 // shared bus, tried on the same Zen 4 core at that level, took F(2x2) on
 // VGG-16's 14x14x512 layers (5.87 -> 6.32 ms for the three) and YOLOv3-tiny's
 // 13x13 512->1024 (3.74 -> 4.05), four interleaved rounds each.
-double estimated_seconds(const fovea_conv_desc &d, int m, const Costs &c, double threads) {
+// `streamed`: the model's weights do not stay in cache from call to call
+// (weight_residence), so even a layer's small ones come from memory, the
+// others' having pushed them out. With a shared bus that makes a second
+// thread favour the smaller weights there too: two threads, Zen 4, inside
+// the networks (fovea-bench profile, interleaved rounds, medians): ResNet-50's
+// four 28x28x128 layers F(6x6) 2.05 -> F(4x4) 1.94 ms (eight rounds), dlib's
+// five 8x8x128 ones F(4x4) 0.071-0.094 -> F(2x2) 0.062-0.076 ms each (16
+// rounds), YOLOv3-tiny's 13x13 256->512 F(2x2) 1.27 -> F(4x4) 1.20 (ten).
+// One thread chooses as before: this table reads memory as fast as the cache.
+double estimated_seconds(const fovea_conv_desc &d, int m, const Costs &c, double threads, bool streamed) {
     const int64_t alpha = m + 2, positions = alpha * alpha;
     const int64_t tiles_per_image = ((d.out_size[1] + m - 1) / m) * ((d.out_size[2] + m - 1) / m);
     const double tiles = double(d.batch * tiles_per_image);
@@ -96,7 +105,7 @@ double estimated_seconds(const fovea_conv_desc &d, int m, const Costs &c, double
     const double weight_bytes = double(positions) * channels * sizeof(float);
     double seconds = 2 * tiles * double(positions) * channels / c.gemm_rate;
     seconds += tiles * double(positions) * double(d.in_channels + d.out_channels) * c.transform_seconds[m == 2 ? 0 : 1];
-    const bool from_memory = weight_bytes > kLastLevelCache;
+    const bool from_memory = weight_bytes > kLastLevelCache || (streamed && c.memory_is_shared);
     const double pass = weight_bytes / (from_memory ? c.memory_bandwidth : c.llc_bandwidth);
     seconds = from_memory && c.memory_is_shared ? seconds / threads + pass : (seconds + pass) / threads;
     // Weights that the fused path keeps per core but that overflow its cache
@@ -177,8 +186,8 @@ fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d, WeightResidence r
     if (full_width && !intel && !cached && tiles <= 16 && f4_weight_bytes > double(kCacheResidentWeights))
         return FOVEA_CONV_ALGORITHM_WINOGRAD_2;
     const double threads = std::max(1, std::min(fovea_threads_get(), fovea_threads_hardware()));
-    const double f4 = estimated_seconds(d, 4, costs, threads);
-    if (f4 > estimated_seconds(d, 2, costs, threads)) return FOVEA_CONV_ALGORITHM_WINOGRAD_2;
+    const double f4 = estimated_seconds(d, 4, costs, threads, !cached);
+    if (f4 > estimated_seconds(d, 2, costs, threads, !cached)) return FOVEA_CONV_ALGORITHM_WINOGRAD_2;
     // F(6x6) does 21 % fewer products per output than F(4x4) on whole tiles,
     // with about twice its error (Benchmarks/RESULTS.md, 3e-5 of the output's
     // largest value at 256 channels). It pays only where the products
@@ -203,7 +212,7 @@ fovea_conv_algorithm winograd_choose(const fovea_conv_desc &d, WeightResidence r
         d.out_size[2] >= 28)
         return FOVEA_CONV_ALGORITHM_WINOGRAD_6;
     if (&costs == &kCostsAvx512Split && d.in_channels >= 64 && d.out_channels >= 64 && d.out_size[1] >= 28 &&
-        d.out_size[2] >= 28 && estimated_seconds(d, 6, costs, threads) <= f4)
+        d.out_size[2] >= 28 && estimated_seconds(d, 6, costs, threads, !cached) <= f4)
         return FOVEA_CONV_ALGORITHM_WINOGRAD_6;
     // On Intel's full-width cores (Emerald Rapids, one thread, `fovea-bench
     // conv-layers --cycles`) F(6x6) took fewer cycles than F(4x4) only on large
