@@ -345,15 +345,6 @@ fovea_status fovea_conv_plan_run_residual(const fovea_conv_plan *plan, const fov
  *  overlap y. */
 fovea_status fovea_conv_plan_adds_residual_in_place(const fovea_conv_plan *plan, const fovea_conv_desc *desc,
                                                     int *in_place);
-/** Asks the next run of a convolution plan on the calling thread to bring
- *  upcoming's packed weights into cache (L2, and from there the last-level
- *  cache) while it computes, in load slots its own loop leaves free: a hint
- *  that a network gives for the layer after the one it is about to run. It
- *  is taken where it was measured to pay: the upcoming plan is Winograd and
- *  streams its weights from memory without prefetching them itself, and the
- *  run it rides on is a GEMM convolution (a 1x1 layer, compute-bound). Any
- *  other run drops it unused. NULL withdraws a hint not yet taken. */
-void fovea_conv_plan_fetch_ahead(const fovea_conv_plan *upcoming);
 /** A depthwise-separable block: the depthwise plan (groups == in_channels) and
  *  then the pointwise plan (1x1, stride 1, unpadded, groups 1), computed a few
  *  output rows at a time so that the intermediate activation stays in cache

@@ -602,58 +602,6 @@ extension ISASweep {
             #expect(fovea_conv_plan_run_residual(plan, &desc, input, residual, &after, &out, &workspace, bytes) == FOVEA_STATUS_INVALID_ARGUMENT)
         }
 
-        /// A hint to fetch a later layer's weights (fovea_conv_plan_fetch_ahead)
-        /// changes no bit of the run that takes it, nor of the one after it,
-        /// even when the hinted plan is gone by then.
-        @Test func fetchingAheadChangesNoResult() throws {
-            var sweep = Sweep(seed: 31)
-            try forEachInstructionSet { level in
-                // An F(6x6) plan with its edge plan: two spans of weights to fetch.
-                var upcoming = Self.geometry((kernel: 3, stride: 1, pad: 1, inChannels: 24, outChannels: 40, size: 28), batch: 1)
-                upcoming = Self.withOutputSizes(upcoming)
-                let hinted = PreparedPlan(
-                    upcoming.descriptor(), FOVEA_CONV_ALGORITHM_WINOGRAD_6,
-                    w: try sweep.tensor([3, 3, 24, 40]).scalars, bias: nil)
-                for trial in 0..<12 {
-                    var g: ConvolutionGeometry
-                    switch trial % 3 {
-                    case 0: g = KernelSweepTests.randomConvolution(&sweep)
-                    case 1:
-                        g = Self.geometry((kernel: 1, stride: 1, pad: 0, inChannels: sweep.int(1...70), outChannels: sweep.int(1...90), size: sweep.int(1...19)))
-                    default:
-                        g = Self.geometry((kernel: 1, stride: 2, pad: 0, inChannels: sweep.int(1...70), outChannels: sweep.int(1...90), size: sweep.int(2...19)))
-                    }
-                    g = Self.withOutputSizes(g)
-                    guard g.outSize.allSatisfy({ $0 >= 1 }) else { continue }
-                    let weightShape = g.kernel + [g.inChannels / g.groups, g.outChannels]
-                    let x = try sweep.tensor(g.inputShape).scalars, w = try sweep.tensor(weightShape).scalars
-                    let bias = try sweep.tensor([g.outChannels]).scalars, residual = try sweep.tensor(g.outputShape).scalars
-                    let count = g.outputShape.reduce(1, *)
-                    let prepared = PreparedPlan(g.descriptor(activation: .none), FOVEA_CONV_ALGORITHM_GEMM, w: w, bias: bias)
-                    let plain = prepared.run(x, count: count)
-                    let summed = prepared.runResidual(x, residual: residual, activation: .relu, count: count)
-                    let context = "\(level) trial \(trial) in\(g.inputShape) w\(weightShape) s\(g.stride) g\(g.groups)"
-                    fovea_conv_plan_fetch_ahead(hinted.plan)
-                    #expect(prepared.run(x, count: count).map(\.bitPattern) == plain.map(\.bitPattern), "\(context)")
-                    #expect(prepared.run(x, count: count).map(\.bitPattern) == plain.map(\.bitPattern), "\(context), the run after")
-                    fovea_conv_plan_fetch_ahead(hinted.plan)
-                    let hintedSum = prepared.runResidual(x, residual: residual, activation: .relu, count: count)
-                    #expect(hintedSum.map(\.bitPattern) == summed.map(\.bitPattern), "\(context), residual sum")
-                    // A hint withdrawn, and one whose plan is destroyed before the run.
-                    fovea_conv_plan_fetch_ahead(hinted.plan)
-                    fovea_conv_plan_fetch_ahead(nil)
-                    #expect(prepared.run(x, count: count).map(\.bitPattern) == plain.map(\.bitPattern), "\(context), withdrawn")
-                    do {
-                        let gone = PreparedPlan(
-                            upcoming.descriptor(), FOVEA_CONV_ALGORITHM_WINOGRAD_4,
-                            w: try sweep.tensor([3, 3, 24, 40]).scalars, bias: nil)
-                        fovea_conv_plan_fetch_ahead(gone.plan)
-                    }
-                    #expect(prepared.run(x, count: count).map(\.bitPattern) == plain.map(\.bitPattern), "\(context), plan gone")
-                }
-            }
-        }
-
         /// The fused depthwise-separable block against its two halves run one after the other.
         @Test func separableBlockMatchesTwoPasses() throws {
             var sweep = Sweep(seed: 16)

@@ -183,8 +183,6 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
                 args.prefetch_lines = (to - from) * depth / 16;
             } else if (ahead) {
                 gemm::share_prefetch(args, ahead, ahead_lines, call - first_call, count, step);
-            } else if (p.fetch) {
-                args.prefetch = p.fetch->take(step, args.prefetch_lines);
             }
             args.a = a + i * a_stride;
             args.c = c + i * K + j * nr;
@@ -197,14 +195,7 @@ void run_gemm(const fovea_conv_plan &plan, const Problem &p, const float *x, flo
     };
 
     const bool subsampling = gemm_is_subsampling(d);
-    const bool one_matrix = subsampling || gemm_is_pointwise(d);
-    if (p.fetch) {
-        // A later layer's weights, spread evenly over this run's calls.
-        const int64_t rows = one_matrix ? d.batch * pixels : block_rows(plan, p);
-        const int64_t matrices = one_matrix ? 1 : d.batch * ((pixels + rows - 1) / rows);
-        p.fetch->spread_over(matrices * d.groups * panels * ((rows + mr - 1) / mr), depth);
-    }
-    if (one_matrix) {
+    if (subsampling || gemm_is_pointwise(d)) {
         // The whole batch is one matrix [batch * pixels, C].
         if (subsampling) {
             gather_pixels(p, x, static_cast<float *>(workspace));

@@ -9,7 +9,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <utility>
 
 #include "common/guard.h"
 #include "dispatch/dispatch.h"
@@ -287,34 +286,8 @@ bool adds_residual_in_place(const fovea_conv_plan &plan, const conv::Problem &p)
     }
 }
 
-// The weights fovea_conv_plan_fetch_ahead named on this thread, until the
-// next run takes them: pointers only, which are prefetched and never read,
-// so a plan destroyed meanwhile does no harm.
-struct PendingFetch {
-    const float *data[2] = {nullptr, nullptr};
-    size_t floats[2] = {0, 0};
-};
-thread_local PendingFetch t_pending_fetch;
-
-// Whether runs of `plan` fetch a later layer's weights on the way: GEMM runs
-// whose AVX-512 microkernels take the prefetch hint into L2, where the
-// streaming aids that would otherwise use it do not pay (gemm::streaming_aids_pay:
-// Zen 4's split 512-bit FMAs), so the hint is free. Measured there, inside
-// ResNet-50 (fovea-bench profile, interleaved rounds, medians): each 3x3
-// layer's weights fetched during the 1x1 layer before it.
-bool fetches_ahead(const fovea_conv_plan &plan) {
-    return plan.algorithm == FOVEA_CONV_ALGORITHM_GEMM && isa_allows(plan.isa, FOVEA_ISA_AVX512) &&
-           !gemm::streaming_aids_pay(plan.isa);
-}
-
 fovea_status run_plan(const fovea_conv_plan *plan, conv::Problem &p, const float *x, float *y, void *workspace,
                       size_t workspace_bytes) {
-    const PendingFetch pending = std::exchange(t_pending_fetch, PendingFetch{});
-    conv::FetchAhead fetch;
-    if (fetches_ahead(*plan)) {
-        for (int i = 0; i < 2; ++i) fetch.add(pending.data[i], pending.floats[i]);
-        if (fetch.lines() > 0) p.fetch = &fetch;
-    }
     if (workspace_bytes < workspace_size(*plan, p, true)) return FOVEA_STATUS_INSUFFICIENT_WORKSPACE;
     if (p.residual == y && !adds_residual_in_place(*plan, p)) return FOVEA_STATUS_INVALID_ARGUMENT;
     // Direct, GEMM and Winograd convolutions add the residual tile by tile
@@ -347,27 +320,6 @@ fovea_status run_plan(const fovea_conv_plan *plan, conv::Problem &p, const float
 }
 
 }  // namespace
-
-extern "C" void fovea_conv_plan_fetch_ahead(const fovea_conv_plan *upcoming) {
-    t_pending_fetch = PendingFetch{};
-    // Winograd plans whose weights stream from memory and whose products do
-    // not prefetch them (see fetches_ahead): the layers bound by that stream.
-    if (!upcoming || upcoming->weights_cached || !isa_allows(upcoming->isa, FOVEA_ISA_AVX512) ||
-        gemm::streaming_aids_pay(upcoming->isa))
-        return;
-    switch (upcoming->algorithm) {
-        case FOVEA_CONV_ALGORITHM_WINOGRAD_2:
-        case FOVEA_CONV_ALGORITHM_WINOGRAD_4:
-        case FOVEA_CONV_ALGORITHM_WINOGRAD_6: break;
-        default: return;
-    }
-    t_pending_fetch.data[0] = upcoming->packed.data();
-    t_pending_fetch.floats[0] = upcoming->packed.size();
-    if (upcoming->edge) {
-        t_pending_fetch.data[1] = upcoming->edge->packed.data();
-        t_pending_fetch.floats[1] = upcoming->edge->packed.size();
-    }
-}
 
 extern "C" fovea_status fovea_conv_plan_run(const fovea_conv_plan *plan, const fovea_conv_desc *desc,
                                             const float *x, float *y, void *workspace,

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -33,51 +32,6 @@ struct fovea_conv_plan {
 
 namespace fovea::conv {
 
-// A later layer's packed weights (fovea_conv_plan_fetch_ahead), handed out a
-// share at a time to the microkernel calls of the run that fetches them, as
-// their prefetch hint: up to two spans (an F(6x6) plan's and its edge plan's).
-class FetchAhead {
-public:
-    FetchAhead() = default;
-    FetchAhead(const FetchAhead &) = delete;
-    FetchAhead &operator=(const FetchAhead &) = delete;
-
-    void add(const float *data, size_t floats) {
-        if (spans_ < 2 && floats >= 16) span_[spans_++] = Span{data, int64_t(floats / 16)};
-    }
-    int64_t lines() const { return spans_ == 0 ? 0 : span_[0].lines + (spans_ > 1 ? span_[1].lines : 0); }
-    // Spreads the lines over `calls` microkernel calls of `depth` steps
-    // each; the AVX-512 kernels fetch up to two lines a step.
-    void spread_over(int64_t calls, int64_t depth) {
-        per_call_ = std::min(2 * depth, (lines() + calls - 1) / std::max<int64_t>(calls, 1));
-    }
-    // The next share for `calls` calls' worth (from any thread): its first
-    // line, and in `count` how many lines (0: all handed out).
-    const float *take(int64_t calls, int64_t &count) {
-        count = 0;
-        if (per_call_ <= 0) return nullptr;
-        int64_t line = next_.fetch_add(per_call_ * calls, std::memory_order_relaxed);
-        for (int i = 0; i < spans_; ++i) {
-            if (line < span_[i].lines) {
-                count = std::min(per_call_ * calls, span_[i].lines - line);
-                return span_[i].data + line * 16;
-            }
-            line -= span_[i].lines;
-        }
-        return nullptr;
-    }
-
-private:
-    struct Span {
-        const float *data = nullptr;
-        int64_t lines = 0;
-    };
-    Span span_[2];
-    int spans_ = 0;
-    int64_t per_call_ = 0;
-    std::atomic<int64_t> next_{0};
-};
-
 // Geometry shared by the drivers, derived from a run-time descriptor.
 struct Problem {
     fovea_conv_desc d;
@@ -90,8 +44,6 @@ struct Problem {
     const float *residual = nullptr;
     const float *output = nullptr;
     fovea_activation residual_activation{};
-    // Weights of a later layer to bring into cache on the way (GEMM runs only).
-    FetchAhead *fetch = nullptr;
 };
 
 Problem make_problem(const fovea_conv_desc &desc);

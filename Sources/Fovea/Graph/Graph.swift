@@ -16,8 +16,6 @@ public struct Graph: Layer {
     // results are released as soon as nothing else needs them.
     let lastUse: [Int]
     let parameterAliases: [String: String]
-    // For each executed node, the convolution that runs next (see upcomingConvolutions).
-    let upcoming: [ConvolutionCore?]
 
     init(nodes: [GraphBuilder.Node], outputs: [(String, Int)], parameterAliases: [String: String] = [:]) {
         self.nodes = nodes
@@ -31,13 +29,6 @@ public struct Graph: Layer {
         }
         for output in outputs { lastUse[output.1] = nodes.count }
         self.lastUse = lastUse
-        upcoming = upcomingConvolutions(executed.map { node -> Any? in
-            switch node.operation {
-            case .layer(let layer): return layer
-            case .merge(let layer): return layer
-            case .input, .skipped: return nil
-            }
-        })
         noteModelWeights(
             convolutionCores,
             weightBytes: parameterBytes(nodes.compactMap { if case .layer(let layer) = $0.operation { layer } else { nil } }))
@@ -81,7 +72,6 @@ public struct Graph: Layer {
             if case .skipped = node.operation { continue }
             let start = record == nil ? 0 : monotonicSeconds()
             defer { record?(node.name, monotonicSeconds() - start) }
-            upcoming[index]?.fetchWeightsAheadOfNextRun()
             do {
                 switch node.operation {
                 case .input, .skipped: break

@@ -114,13 +114,6 @@ struct ConvolutionCore: Sendable {
         return plans.remember(prepared)
     }
 
-    /// Asks the next convolution run on this thread to fetch the weights this
-    /// convolution ran with last: a network's hint for the layer after the
-    /// one it is about to run.
-    func fetchWeightsAheadOfNextRun() {
-        plans.latestPlan?.fetchAheadOfNextRun()
-    }
-
     private func preparedKey(_ shape: [Int], modelWeightBytes bytes: Int) -> PreparedRun.Key {
         PreparedRun.Key(
             shape: shape, level: CPU.instructionSet, winograd: ConvAlgorithm.winogradEnabled,
@@ -245,13 +238,6 @@ final class PlanCache: @unchecked Sendable {
         var algorithm: UInt32
         var level: InstructionSet
         var weightsCached: Bool
-    }
-
-    /// The plan of the shape prepared last (a hint: batch-1 inference has one).
-    var latestPlan: ConvolutionPlan? {
-        lock.lock()
-        defer { lock.unlock() }
-        return runs.first?.plan
     }
 
     func prepared(_ key: PreparedRun.Key) -> PreparedRun? {

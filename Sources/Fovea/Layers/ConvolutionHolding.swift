@@ -71,16 +71,3 @@ func noteModelWeights(_ cores: [ConvolutionCore], weightBytes bytes: Int) {
 func parameterBytes(_ layers: [any Layer]) -> Int {
     layers.reduce(0) { $0 + $1.parameterCount } * MemoryLayout<Float>.size
 }
-
-/// For each of `layers` run in order, the first convolution of the next one
-/// that has any (nil for none): while a layer runs, its kernels may fetch the
-/// weights of the one after it (`ConvolutionCore.fetchWeightsAheadOfNextRun`).
-func upcomingConvolutions(_ layers: [Any?]) -> [ConvolutionCore?] {
-    var upcoming = [ConvolutionCore?](repeating: nil, count: layers.count)
-    var next: ConvolutionCore?
-    for index in layers.indices.reversed() {
-        upcoming[index] = next
-        if let layer = layers[index] { next = convolutions(of: layer).first ?? next }
-    }
-    return upcoming
-}

@@ -30,13 +30,10 @@ public enum LayerBuilder {
 public struct Sequential: Layer {
     /// The layers, in order.
     public let layers: [any Layer]
-    // For each layer, the convolution that runs after it (see upcomingConvolutions).
-    let upcoming: [ConvolutionCore?]
 
     /// A model of the given layers.
     public init(layers: [any Layer]) {
         self.layers = layers
-        upcoming = upcomingConvolutions(layers)
         noteModelWeights(convolutionCores, weightBytes: parameterBytes(layers))
     }
 
@@ -57,10 +54,7 @@ public struct Sequential: Layer {
     /// Runs every layer in turn.
     public func callAsFunction(_ input: Tensor) throws(FoveaError) -> Tensor {
         var x = input
-        for (layer, upcoming) in zip(layers, upcoming) {
-            upcoming?.fetchWeightsAheadOfNextRun()
-            x = try layer(x)
-        }
+        for layer in layers { x = try layer(x) }
         return x
     }
 

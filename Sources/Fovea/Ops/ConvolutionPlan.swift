@@ -159,12 +159,6 @@ final class ConvolutionPlan: @unchecked Sendable {
         return fovea_conv_plan_adds_residual_in_place(pointer, &desc, &inPlace) == FOVEA_STATUS_SUCCESS && inPlace != 0
     }
 
-    /// Asks the next convolution run on this thread to bring this plan's
-    /// weights into cache as it goes (see `fovea_conv_plan_fetch_ahead`).
-    func fetchAheadOfNextRun() {
-        fovea_conv_plan_fetch_ahead(pointer)
-    }
-
     private func borrowWorkspace(_ bytes: Int) throws(FoveaError) -> UnsafeMutableRawPointer? {
         guard bytes > 0 else { return nil }
         lock.lock()
