@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Whole-network latency of Fovea beside onnxruntime on the same machine, in
-# the same run: for each thread count and round, Fovea's benchmark and then
-# onnxruntime's (Benchmarks/onnxruntime/models.py) run one after the other,
-# and the table reports each library's median over the rounds and their ratio.
+# the same run: for each thread count, round and network, Fovea's benchmark
+# and onnxruntime's (Benchmarks/onnxruntime/models.py) run back to back, the
+# one first in odd rounds and the other in even ones, so that both meet the
+# same spells of a shared host; the table reports each library's median over
+# the rounds and their ratio.
 #   Benchmarks/run-models.sh [--quick] [--rounds N]
 # Needs the release build of fovea-bench, darknet's files
 # (Scripts/fetch-models) and Python with numpy, onnx and onnxruntime.
@@ -20,10 +22,18 @@ swift build -c release >/dev/null
 out="results/models-$(date -u +%Y%m%dT%H%M%SZ).csv"
 mkdir -p results
 echo "peer,variant,network,threads,median_ms,,best_ms,samples,note" > "$out"
+networks="resnet50 mobilenet-v2 vgg16 yolov3-tiny mtcnn-onet dlib-face-resnet"
+fovea() { .build/release/fovea-bench models --threads "$1" --only "$2" $quick >> "$out"; }
+onnxruntime() { python3 onnxruntime/models.py --threads "$1" --only "$2" $quick >> "$out"; }
 for threads in 1 2; do
     for round in $(seq "$rounds"); do
-        .build/release/fovea-bench models --threads "$threads" $quick >> "$out"
-        python3 onnxruntime/models.py --threads "$threads" $quick >> "$out"
+        for network in $networks; do
+            if (( round % 2 )); then
+                fovea "$threads" "$network"; onnxruntime "$threads" "$network"
+            else
+                onnxruntime "$threads" "$network"; fovea "$threads" "$network"
+            fi
+        done
     done
 done
 python3 - "$out" <<'PY'
