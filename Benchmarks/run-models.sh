@@ -22,7 +22,7 @@ swift build -c release >/dev/null
 out="results/models-$(date -u +%Y%m%dT%H%M%SZ).csv"
 mkdir -p results
 echo "peer,variant,network,threads,median_ms,,best_ms,samples,note" > "$out"
-networks="resnet50 mobilenet-v2 vgg16 yolov3-tiny mtcnn-onet dlib-face-resnet"
+networks=$(python3 onnxruntime/models.py --list)
 fovea() { .build/release/fovea-bench models --threads "$1" --only "$2" $quick >> "$out"; }
 onnxruntime() { python3 onnxruntime/models.py --threads "$1" --only "$2" $quick >> "$out"; }
 for threads in 1 2; do

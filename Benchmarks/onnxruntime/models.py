@@ -9,6 +9,7 @@ over repeated runs. Prints CSV rows
     onnxruntime,model,<network>,<threads>,median_ms,,best_ms,samples,"note"
 
 Usage: python3 models.py --threads N [--quick] [--only resnet50,...]
+       python3 models.py --list     (the network names, one per line)
 Needs numpy, onnx and onnxruntime (pip); Fovea itself does not use Python.
 """
 import argparse
@@ -229,7 +230,11 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", default="")
+    parser.add_argument("--list", action="store_true")
     args = parser.parse_args()
+    if args.list:
+        print("\n".join(NETWORKS))
+        return
     only = set(filter(None, args.only.split(",")))
     for name, build in NETWORKS.items():
         if only and name not in only:
