@@ -8,10 +8,21 @@ let package = Package(
     dependencies: [.package(name: "Fovea", path: "..")],
     targets: [
         .target(name: "ReferenceCycles", path: "Sources/ReferenceCycles"),
+        .systemLibrary(name: "EigenHeaders", path: "Sources/EigenHeaders", pkgConfig: "eigen3"),
+        // The peer is built for this machine's whole instruction set, as the
+        // harness in shared/peers builds its peers: the strongest Eigen here.
+        // (A root package may use such flags; the library never does.)
+        .target(
+            name: "EigenPeer",
+            dependencies: ["EigenHeaders"],
+            path: "Sources/EigenPeer",
+            cxxSettings: [.unsafeFlags(["-O3", "-march=native"])]
+        ),
         .executableTarget(
             name: "fovea-bench",
-            dependencies: [.product(name: "Fovea", package: "Fovea"), "ReferenceCycles"],
+            dependencies: [.product(name: "Fovea", package: "Fovea"), "ReferenceCycles", "EigenPeer"],
             path: "Sources/fovea-bench"
         ),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )

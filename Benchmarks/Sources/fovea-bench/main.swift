@@ -9,7 +9,7 @@ import Foundation
 import Fovea
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-guard let command = arguments.first, ["conv-layers", "winograd-accuracy", "models", "profile", "pooling"].contains(command) else {
+guard let command = arguments.first, ["conv-layers", "winograd-accuracy", "models", "profile", "pooling", "gemm"].contains(command) else {
     FileHandle.standardError.write("""
         usage: fovea-bench conv-layers --threads N [--quick] --layers-file PATH [--only a,b]
                    [--all-tiles] [--variants direct,winograd-f4,...] [--cycles]
@@ -17,6 +17,7 @@ guard let command = arguments.first, ["conv-layers", "winograd-accuracy", "model
                fovea-bench models|profile --threads N [--quick] [--only resnet50,...] [--cycles]
                    [--no-winograd]
                fovea-bench pooling --threads N [--quick]
+               fovea-bench gemm --threads N [--quick]
 
         """.data(using: .utf8)!)
     exit(2)
@@ -32,6 +33,10 @@ do {
 }
 if command == "profile" {
     profileModels(options: options)
+    exit(0)
+}
+if command == "gemm" {
+    benchmarkGemm(options: options)
     exit(0)
 }
 if command == "pooling" {

@@ -86,11 +86,7 @@ fovea_status backward_bias_fast(const fovea_conv_desc *desc, const float *dy, fl
 fovea_status transpose_forward(const fovea_conv_desc *d, const float *x, const float *w, const float *bias,
                                float *y, void *workspace, size_t workspace_bytes);
 
-// Whether an activation is left out of the microkernels and transforms (sigmoid,
-// tanh: exp-based), to be applied by finish_activation after the store.
-inline bool applied_after_store(const fovea_activation &activation) {
-    return activation.kind == FOVEA_ACTIVATION_SIGMOID || activation.kind == FOVEA_ACTIVATION_TANH;
-}
+using gemm::applied_after_store;
 
 // Applies the activations the microkernels do not fuse (sigmoid, tanh) to an
 // m x n block of rows ldc apart.
@@ -104,19 +100,7 @@ inline gemm::UkernelInfo run_ukernel(const fovea_conv_plan &plan, const Problem 
                                   p.d.out_size[0] * p.d.out_size[1] * p.d.out_size[2]);
 }
 
-// `count` rows in the fewest calls of at most mr rows, as even as can be:
-// 109 pixels as 13 calls of 7 and 3 of 6 rather than 15 of 7 and one of 4,
-// whose short tile runs its FMAs at a fraction of the rate. The split depends
-// on count and mr alone, never on the thread count.
-struct EvenCalls {
-    int64_t calls, base, longer;  // every call has base rows, the first `longer` one more
-    EvenCalls(int64_t count, int64_t mr) {
-        calls = (count + mr - 1) / mr;
-        base = calls > 0 ? count / calls : 0, longer = calls > 0 ? count % calls : 0;
-    }
-    int64_t rows(int64_t call) const { return base + (call < longer ? 1 : 0); }
-    int64_t first(int64_t call) const { return call * base + std::min(call, longer); }
-};
+using gemm::EvenCalls;
 
 // Weights larger than L1 that a few short calls would each read whole, from
 // L2, go over slice by slice instead: every call takes a slice while it is in

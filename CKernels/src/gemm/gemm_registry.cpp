@@ -1,5 +1,5 @@
-// GEMM implementations, most preferred first; the reference kernel is last and
-// accepts everything.
+// GEMM implementations, most preferred first. The reference kernel
+// (fovea_reference_gemm) is the tests' yardstick, not a level of its own.
 #include "common/guard.h"
 #include "dispatch/families.h"
 #include "gemm/gemm_kernels.h"
@@ -7,14 +7,16 @@
 namespace fovea {
 namespace {
 
+// The same driver at every level: it multiplies with the microkernel of the
+// level that is active when it runs.
 const Implementation<GemmTable> kGemmImplementations[] = {
 #if defined(__x86_64__)
-    {FOVEA_ISA_AVX512, {gemm_avx512}},
-    {FOVEA_ISA_AVX2, {gemm_avx2}},
+    {FOVEA_ISA_AVX512, {gemm_packed}},
+    {FOVEA_ISA_AVX2, {gemm_packed}},
 #elif defined(__aarch64__)
-    {FOVEA_ISA_NEON, {gemm_neon}},
+    {FOVEA_ISA_NEON, {gemm_packed}},
 #endif
-    {FOVEA_ISA_SCALAR, {fovea_reference_gemm}},
+    {FOVEA_ISA_SCALAR, {gemm_packed}},
 };
 
 }  // namespace

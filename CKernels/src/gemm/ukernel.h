@@ -10,6 +10,7 @@
 // row: its kc = kernel_width * channels values are contiguous in memory.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 #include "fovea_kernels.h"
@@ -88,6 +89,26 @@ inline void share_prefetch(UkernelArgs &args, const float *next, int64_t lines, 
     const int64_t first = call * lines / calls, last = (call + span) * lines / calls;
     args.prefetch = next + first * 16;
     args.prefetch_lines = last - first;
+}
+
+// `count` rows in the fewest calls of at most mr rows, as even as can be:
+// 109 pixels as 13 calls of 7 and 3 of 6 rather than 15 of 7 and one of 4,
+// whose short tile runs its FMAs at a fraction of the rate. The split depends
+// on count and mr alone, never on the thread count.
+struct EvenCalls {
+    int64_t calls, base, longer;  // every call has base rows, the first `longer` one more
+    EvenCalls(int64_t count, int64_t mr) {
+        calls = (count + mr - 1) / mr;
+        base = calls > 0 ? count / calls : 0, longer = calls > 0 ? count % calls : 0;
+    }
+    int64_t rows(int64_t call) const { return base + (call < longer ? 1 : 0); }
+    int64_t first(int64_t call) const { return call * base + std::min(call, longer); }
+};
+
+// Whether an activation is left out of the microkernels and transforms (sigmoid,
+// tanh: exp-based), for the drivers to apply after the store.
+inline bool applied_after_store(const fovea_activation &activation) {
+    return activation.kind == FOVEA_ACTIVATION_SIGMOID || activation.kind == FOVEA_ACTIVATION_TANH;
 }
 
 // A microkernel and its tile.
