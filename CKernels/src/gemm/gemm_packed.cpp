@@ -113,11 +113,11 @@ void multiply(const Product &P) {
     const gemm::EvenCalls calls(d.m, mr);
     const int64_t panels = (d.n + nr - 1) / nr;
     const int64_t threads = std::max(1, fovea_threads_hardware());
-    // Up to a few hundred rows, B's traffic weighs most, and a task packs
+    // With at most kTaskRows rows, B's traffic weighs most, and a task packs
     // several panels in one sweep along B's rows: runs of up to 4 KB instead
-    // of one panel's 256 bytes a row. Beyond, one panel a task, the rows cut
-    // only as far as the threads need work, since each cut packs the panels
-    // again.
+    // of one panel's 256 bytes a row. With more, one panel a task, the rows
+    // cut only as far as the threads need work, since each cut packs the
+    // panels again.
     const int64_t group = d.m <= kTaskRows
                               ? std::max<int64_t>(1, std::min(kSweepFloats / nr, panels / (2 * threads)))
                               : 1;
