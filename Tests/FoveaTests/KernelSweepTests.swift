@@ -13,19 +13,19 @@ extension ISASweep {
     @Suite struct KernelSweepTests {
         /// Small products, then a few large ones: several depth blocks (k over
         /// 512), rows cut between tasks (m over 256), panels packed several at a
-        /// time (many columns, few rows), and the products of at most 8 rows that
-        /// read B in place. alpha 1 with beta 0 or 1 (without a bias) runs in the
+        /// time (many columns, few rows), and the products that read B in place
+        /// (at most 2 rows, or at most 8 with a B over 16 MB). alpha 1 with beta 0 or 1 (without a bias) runs in the
         /// microkernels' own stores; other alphas and betas, through scratch.
         /// Leading dimensions are wider than the matrices, and what lies beyond
         /// them in C must stay as it was.
         @Test func gemmMatchesReference() throws {
             var sweep = Sweep(seed: 1)
             try forEachInstructionSet { level in
-                for trial in 0..<72 {
-                    let large = trial >= 60
-                    let m = large ? [1, 5, 8, 300, 77, 260][(trial - 60) % 6] : sweep.int(1...37)
-                    let n = large ? sweep.int(200...600) : sweep.int(1...53)
-                    let k = large ? sweep.int(513...1100) : (trial % 20 == 7 ? 0 : sweep.int(1...71))
+                for trial in 0..<74 {
+                    let large = trial >= 60, streamed = trial >= 72
+                    let m = streamed ? sweep.int(3...8) : large ? [1, 5, 8, 300, 77, 260][(trial - 60) % 6] : sweep.int(1...37)
+                    let n = streamed ? sweep.int(2050...2100) : large ? sweep.int(200...600) : sweep.int(1...53)
+                    let k = streamed ? sweep.int(2000...2050) : large ? sweep.int(513...1100) : (trial % 20 == 7 ? 0 : sweep.int(1...71))
                     let transA = sweep.bool(), transB = sweep.bool()
                     let alpha: Float = [1, 1, 1.25][sweep.int(0...2)]
                     let beta: Float = [0, 1, 0.75][sweep.int(0...2)]

@@ -1,5 +1,5 @@
 // The general SGEMM's driver (gemm_packed.cpp): one for every level, on that
-// level's microkernel. The registry lists it with the reference kernel.
+// level's microkernel. The registry lists it at every level.
 #pragma once
 
 #include "fovea_kernels.h"

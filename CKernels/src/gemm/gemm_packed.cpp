@@ -3,16 +3,19 @@
 // level's widest tile that suits n (gemm::ukernel_for), so one driver serves
 // AVX-512, AVX2, NEON and the portable level.
 //
-// Each task packs a panel of op(B), nr columns and a block of the depth at a
-// time, into a buffer of its own that stays in cache, and runs its share of
-// the rows over it; A is read in place, each microkernel row from its own row
+// Each task packs one or several panels of op(B), nr columns each, a block
+// of the depth at a time, into a buffer of its own that stays in cache, and
+// runs its share of the rows over them; A is read in place, each microkernel row from its own row
 // of A (a transposed A is first copied into rows). Products of a few rows,
 // for which packing B would cost more than multiplying it, read B in place
 // instead (gemm_rows.h).
 //
-// The rows are split into microkernel calls by EvenCalls (m and mr alone) and
-// the depth into blocks by k alone, so every element of C gets the same sums
-// in the same order on any number of threads. beta == 0 never reads C.
+// The rows are split into microkernel calls by EvenCalls (m and mr alone;
+// kernels that take many rows a call give each row what such calls would)
+// and the depth into blocks by k alone, so every element of C gets the same
+// sums in the same order on any number of threads. beta == 0 never reads C.
+// The instruction-set level is read once a call: the bias is padded for the
+// microkernel that runs.
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -35,7 +38,7 @@ namespace {
 // Depth per packed block: 128 KB of a 64-column panel, which stays in L2
 // beside the rows of A that meet it.
 constexpr int64_t kDepthBlock = 512;
-// Rows a task takes at least, so that packing a panel costs little beside
+// Rows a task takes, about, so that packing a panel costs little beside
 // multiplying it (a copy per depth step against an FMA per row).
 constexpr int64_t kTaskRows = 128;
 // Products of a few rows read B in place instead of packing it (gemm_rows.h):
@@ -78,8 +81,9 @@ struct Product {
 };
 
 // op(B)[p0 : p0+kc, j0 : j0+count*nr] into `count` panels out[count][kc][nr];
-// columns past n are zeros. B's rows are read across all the panels at once,
-// one run of count * nr values a row.
+// columns past n are zeros. An untransposed B's rows are read across all the
+// panels at once, one run of count * nr values a row; a transposed B, panel
+// by panel, each column of a panel from one row of B.
 void pack_panels(const Product &P, int64_t p0, int64_t kc, int64_t j0, int64_t count, int64_t nr, float *out) {
     const fovea_gemm_desc &d = P.d;
     for (int64_t g = 0; g < count; ++g) {
@@ -106,9 +110,8 @@ void pack_panels(const Product &P, int64_t p0, int64_t kc, int64_t j0, int64_t c
     }
 }
 
-void multiply(const Product &P) {
+void multiply(const Product &P, const gemm::UkernelInfo &ukernel) {
     const fovea_gemm_desc &d = P.d;
-    const gemm::UkernelInfo ukernel = gemm::ukernel_for(active_isa(), d.n);
     const int64_t mr = ukernel.mr, nr = ukernel.nr;
     const gemm::EvenCalls calls(d.m, mr);
     const int64_t panels = (d.n + nr - 1) / nr;
@@ -173,9 +176,8 @@ void multiply(const Product &P) {
 
 // sums[m x n] (rows `stride` apart) = op(A) op(B) for a few rows, B read in
 // place (gemm_rows.h), the columns shared out between the threads.
-void multiply_few_rows(const fovea_gemm_desc &d, const float *rows, int64_t row_stride, const float *b, float *sums,
-                       int64_t stride) {
-    const gemm::RowsKernel kernel = gemm::rows_kernel();
+void multiply_few_rows(const fovea_gemm_desc &d, gemm::RowsKernel kernel, const float *rows, int64_t row_stride,
+                       const float *b, float *sums, int64_t stride) {
     const gemm::RowsArgs args{rows, row_stride, d.m, d.k, b, d.ldb, d.trans_b != 0, sums, stride};
     const bool small = double(d.m) * double(d.n) * double(d.k) < kParallelFlops;
     // One run of columns a thread, as long as can be: B is read along its
@@ -214,8 +216,11 @@ Floats rows_of_transposed(const fovea_gemm_desc &d, const float *a) {
 fovea_status gemm_packed(const fovea_gemm_desc *desc, const float *a, const float *b, const float *bias, float *c) {
     const fovea_gemm_desc &d = *desc;
     if (d.m <= 0 || d.n <= 0) return FOVEA_STATUS_SUCCESS;
+    const fovea_isa isa = active_isa();
+    const gemm::UkernelInfo ukernel = gemm::ukernel_for(isa, d.n);
+    const bool product = d.k > 0;  // otherwise op(A) op(B) is zero
     Floats transposed;
-    if (d.trans_a && d.k > 0) transposed = rows_of_transposed(d, a);
+    if (d.trans_a && product) transposed = rows_of_transposed(d, a);
     const float *rows = d.trans_a ? transposed.get() : a;
     const int64_t row_stride = d.trans_a ? d.k : d.lda;
 
@@ -223,17 +228,16 @@ fovea_status gemm_packed(const fovea_gemm_desc *desc, const float *a, const floa
     // apply the activation: that covers alpha == 1 with beta == 0, and beta ==
     // 1 without a bias. Anything else multiplies into scratch, and one pass
     // over C combines the terms as the reference does.
-    const bool direct = d.k > 0 && !reads_b_in_place(d) && d.alpha == 1.0f && (d.beta == 0.0f || (d.beta == 1.0f && !bias));
+    const bool direct = product && !reads_b_in_place(d) && d.alpha == 1.0f && (d.beta == 0.0f || (d.beta == 1.0f && !bias));
     if (direct) {
         Floats padded_bias;
         if (bias) {
-            const int64_t nr = gemm::ukernel_for(active_isa(), d.n).nr;
-            const int64_t width = (d.n + nr - 1) / nr * nr;
+            const int64_t width = (d.n + ukernel.nr - 1) / ukernel.nr * ukernel.nr;
             padded_bias = allocate_floats(width);
             std::copy(bias, bias + d.n, padded_bias.get());
             std::fill(padded_bias.get() + d.n, padded_bias.get() + width, 0.0f);
         }
-        multiply({d, rows, row_stride, b, padded_bias.get(), c, d.ldc, d.beta == 1.0f, d.activation});
+        multiply({d, rows, row_stride, b, padded_bias.get(), c, d.ldc, d.beta == 1.0f, d.activation}, ukernel);
         return FOVEA_STATUS_SUCCESS;
     }
     // Rows of whole cache lines, so that threads writing neighbouring columns
@@ -241,9 +245,9 @@ fovea_status gemm_packed(const fovea_gemm_desc *desc, const float *a, const floa
     // and two threads ran no faster than one).
     const int64_t stride = (d.n + 15) / 16 * 16;
     Floats sums = allocate_floats(d.m * stride);
-    if (d.k == 0) std::fill(sums.get(), sums.get() + d.m * stride, 0.0f);
-    else if (reads_b_in_place(d)) multiply_few_rows(d, rows, row_stride, b, sums.get(), stride);
-    else multiply({d, rows, row_stride, b, nullptr, sums.get(), stride, false, {FOVEA_ACTIVATION_NONE, 0, 0}});
+    if (!product) std::fill(sums.get(), sums.get() + d.m * stride, 0.0f);
+    else if (reads_b_in_place(d)) multiply_few_rows(d, gemm::rows_kernel(isa), rows, row_stride, b, sums.get(), stride);
+    else multiply({d, rows, row_stride, b, nullptr, sums.get(), stride, false, {FOVEA_ACTIVATION_NONE, 0, 0}}, ukernel);
     const bool small = double(d.m) * double(d.n) < kParallelFlops;
     parallel_for(d.m, small ? d.m : grain_for(d.m), [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) {

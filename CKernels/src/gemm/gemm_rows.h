@@ -31,8 +31,8 @@ RowsKernel rows_kernel_scalar();
 RowsKernel rows_kernel_avx2();
 RowsKernel rows_kernel_avx512();
 #endif
-// The kernel of the active instruction-set level.
-RowsKernel rows_kernel();
+// The kernel of an instruction-set level the machine allows.
+RowsKernel rows_kernel(fovea_isa isa);
 
 template <int W>
 inline __attribute__((always_inline)) void rows_times_b(const RowsArgs &r, int64_t j0, int64_t j1) {

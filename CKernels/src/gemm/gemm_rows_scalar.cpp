@@ -10,11 +10,12 @@ void rows_scalar(const RowsArgs &r, int64_t j0, int64_t j1) { rows_times_b<4>(r,
 
 RowsKernel rows_kernel_scalar() { return rows_scalar; }
 
-RowsKernel rows_kernel() {
+RowsKernel rows_kernel(fovea_isa isa) {
 #if defined(__x86_64__)
-    const fovea_isa isa = active_isa();
     if (isa_allows(isa, FOVEA_ISA_AVX512)) return rows_kernel_avx512();
     if (isa_allows(isa, FOVEA_ISA_AVX2)) return rows_kernel_avx2();
+#else
+    (void)isa;
 #endif
     return rows_kernel_scalar();
 }
