@@ -17,7 +17,9 @@
  *  - Fast kernels that need scratch memory take it from the caller and offer a
  *    *_workspace_size query. Exceptions: plans own their packed weights;
  *    fovea_conv_forward (one call, no plan) packs into memory it allocates;
- *    the reference kernels allocate small index tables; the SIMD GEMM and
+ *    the reference kernels allocate small index tables; fovea_gemm packs
+ *    panels of B (and copies a transposed A, and for some alpha and beta
+ *    multiplies into scratch) in memory from fovea_workspace_allocate; the
  *    pooling kernels use stack buffers only.
  */
 #ifndef FOVEA_KERNELS_H

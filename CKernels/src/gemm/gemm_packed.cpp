@@ -23,7 +23,6 @@
 #include <memory>
 #include <new>
 
-#include "common/aligned_buffer.h"
 #include "dispatch/dispatch.h"
 #include "dispatch/families.h"
 #include "gemm/gemm_kernels.h"
@@ -55,13 +54,15 @@ constexpr int64_t kSweepFloats = 1024;
 // Smaller products stay on the calling thread: waking the pool costs more.
 constexpr double kParallelFlops = double(1 << 19);
 
+// Scratch from the library's workspace allocator, which keeps large freed
+// blocks for the next call of the same size (no page faults on repeated calls).
 struct FloatsDeleter {
-    void operator()(float *p) const { std::free(p); }
+    void operator()(float *p) const { fovea_workspace_free(p); }
 };
 using Floats = std::unique_ptr<float[], FloatsDeleter>;
 
 Floats allocate_floats(int64_t count) {
-    float *p = static_cast<float *>(AlignedBuffer::allocate_large(size_t(std::max<int64_t>(count, 1)) * sizeof(float)));
+    float *p = static_cast<float *>(fovea_workspace_allocate(size_t(std::max<int64_t>(count, 1)) * sizeof(float)));
     if (!p) throw std::bad_alloc();
     return Floats(p);
 }
