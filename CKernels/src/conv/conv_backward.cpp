@@ -17,21 +17,11 @@
 #include "conv/conv_plan.h"
 #include "convgrad/filter_grad_kernels.h"
 #include "dispatch/dispatch.h"
+#include "common/workspace.h"
 #include "threadpool/threadpool.h"
 #include "reference/reference.h"
 
 namespace fovea::conv {
-namespace {
-
-// Frees a workspace block when it goes out of scope.
-struct Workspace {
-    void *memory = nullptr;
-    explicit Workspace(size_t bytes) : memory(bytes ? fovea_workspace_allocate(bytes) : nullptr) {}
-    ~Workspace() { fovea_workspace_free(memory); }
-};
-
-}  // namespace
-
 namespace {
 
 // With stride 1, ∂L/∂x is a forward convolution of ∂L/∂y with the kernel
@@ -68,11 +58,11 @@ bool backward_data_as_convolution(const fovea_conv_desc &d, const float *dy, con
     status = fovea_conv_plan_workspace_size(plan, &f, &bytes);
     if (status != FOVEA_STATUS_SUCCESS) return true;
     Workspace workspace(bytes);
-    if (bytes && !workspace.memory) {
+    if (bytes && !workspace.get()) {
         status = FOVEA_STATUS_OUT_OF_MEMORY;
         return true;
     }
-    status = fovea_conv_plan_run(plan, &f, dy, dx, workspace.memory, bytes);
+    status = fovea_conv_plan_run(plan, &f, dy, dx, workspace.get(), bytes);
     return true;
 }
 
@@ -97,8 +87,8 @@ fovea_status backward_data_fast(const fovea_conv_desc *desc, const float *dy, co
         status = transpose_workspace_size(&t, &bytes);
         if (status != FOVEA_STATUS_SUCCESS) return status;
         Workspace workspace(bytes);
-        if (bytes && !workspace.memory) return FOVEA_STATUS_OUT_OF_MEMORY;
-        return transpose_forward(&t, dy, w, nullptr, dx, workspace.memory, bytes);
+        if (bytes && !workspace.get()) return FOVEA_STATUS_OUT_OF_MEMORY;
+        return transpose_forward(&t, dy, w, nullptr, dx, workspace.get(), bytes);
     });
 }
 
@@ -159,8 +149,8 @@ fovea_status backward_filter_fast(const fovea_conv_desc *desc, const float *x, c
         // Rows per block: enough depth per GEMM to run well, a bounded workspace.
         const int64_t block = std::max<int64_t>(1, std::min<int64_t>(pixels, (int64_t(1) << 20) / std::max<int64_t>(depth, 1)));
         Workspace workspace(size_t(block * depth) * sizeof(float));
-        if (!workspace.memory) return FOVEA_STATUS_OUT_OF_MEMORY;
-        float *columns = static_cast<float *>(workspace.memory);
+        if (!workspace.get()) return FOVEA_STATUS_OUT_OF_MEMORY;
+        float *columns = static_cast<float *>(workspace.get());
         fovea_gemm_desc g{};
         g.m = depth;
         g.n = K;

@@ -3,9 +3,9 @@
 // level's widest tile that suits n (gemm::ukernel_for), so one driver serves
 // AVX-512, AVX2, NEON and the portable level.
 //
-// Each task packs one or several panels of op(B), nr columns each, a block
-// of the depth at a time, into a buffer of its own that stays in cache, and
-// runs its share of the rows over them; A is read in place, each microkernel row from its own row
+// Each task packs one panel of op(B), nr columns, a block of the depth at a
+// time, into a buffer of its own that stays in cache, and runs its share of
+// the rows over it; A is read in place, each microkernel row from its own row
 // of A (a transposed A is first copied into rows). Products of a few rows,
 // for which packing B would cost more than multiplying it, read B in place
 // instead (gemm_rows.h).
@@ -18,11 +18,9 @@
 // microkernel that runs.
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
-#include <cstring>
-#include <memory>
 #include <new>
 
+#include "common/workspace.h"
 #include "dispatch/dispatch.h"
 #include "dispatch/families.h"
 #include "gemm/gemm_kernels.h"
@@ -49,22 +47,15 @@ constexpr int64_t kTaskRows = 128;
 // and 54.
 constexpr int64_t kFewRows = 2, kSomeRows = 8;
 constexpr double kStreamedBytes = 16e6;
-// Values of a row of B that a task with few rows packs in one sweep (4 KB).
-constexpr int64_t kSweepFloats = 1024;
 // Smaller products stay on the calling thread: waking the pool costs more.
 constexpr double kParallelFlops = double(1 << 19);
 
-// Scratch from the library's workspace allocator, which keeps large freed
-// blocks for the next call of the same size (no page faults on repeated calls).
-struct FloatsDeleter {
-    void operator()(float *p) const { fovea_workspace_free(p); }
-};
-using Floats = std::unique_ptr<float[], FloatsDeleter>;
-
-Floats allocate_floats(int64_t count) {
-    float *p = static_cast<float *>(fovea_workspace_allocate(size_t(std::max<int64_t>(count, 1)) * sizeof(float)));
-    if (!p) throw std::bad_alloc();
-    return Floats(p);
+// Scratch for `count` floats; throws when the memory is exhausted (guarded
+// turns that into FOVEA_STATUS_OUT_OF_MEMORY).
+Workspace floats(int64_t count) {
+    Workspace scratch(size_t(std::max<int64_t>(count, 1)) * sizeof(float));
+    if (!scratch.get()) throw std::bad_alloc();
+    return scratch;
 }
 
 // The product C[m x n] (ldc) = act(A B + bias) or, with accumulate, act(C + A B),
@@ -81,33 +72,18 @@ struct Product {
     fovea_activation activation;
 };
 
-// op(B)[p0 : p0+kc, j0 : j0+count*nr] into `count` panels out[count][kc][nr];
-// columns past n are zeros. An untransposed B's rows are read across all the
-// panels at once, one run of count * nr values a row; a transposed B, panel
-// by panel, each column of a panel from one row of B.
-void pack_panels(const Product &P, int64_t p0, int64_t kc, int64_t j0, int64_t count, int64_t nr, float *out) {
+// op(B)[p0 : p0+kc, j0 : j0+nr] into out[kc][nr]; columns past n are zeros.
+void pack_panel(const Product &P, int64_t p0, int64_t kc, int64_t j0, int64_t nr, float *out) {
     const fovea_gemm_desc &d = P.d;
-    for (int64_t g = 0; g < count; ++g) {
-        const int64_t first = j0 + g * nr, width = std::clamp<int64_t>(d.n - first, 0, nr);
-        float *panel = out + g * kc * nr;
-        if (!d.trans_b) continue;
-        // op(B)(p, j) = b[j * ldb + p]: a panel column is a run of one row of B.
-        for (int64_t j = 0; j < nr; ++j) {
-            const float *src = P.b + (first + j) * d.ldb + p0;
-            for (int64_t p = 0; p < kc; ++p) panel[p * nr + j] = j < width ? src[p] : 0.0f;
-        }
+    const int64_t width = std::min(nr, d.n - j0);
+    if (!d.trans_b) {
+        gemm::pack_b(kc, width, P.b + p0 * d.ldb + j0, d.ldb, int32_t(nr), out);
+        return;
     }
-    if (d.trans_b) return;
-    for (int64_t p = 0; p < kc; ++p) {
-        const float *src = P.b + (p0 + p) * d.ldb;
-        for (int64_t g = 0; g < count; ++g) {
-            const int64_t first = j0 + g * nr, width = std::clamp<int64_t>(d.n - first, 0, nr);
-            float *dst = out + (g * kc + p) * nr;
-            // The C library's copy is vectorised for this machine; the package's
-            // own code is built for the baseline instruction set.
-            std::memcpy(dst, src + first, size_t(width) * sizeof(float));
-            std::fill(dst + width, dst + nr, 0.0f);
-        }
+    // op(B)(p, j) = b[j * ldb + p]: a column of the panel is a run of one row of B.
+    for (int64_t j = 0; j < nr; ++j) {
+        const float *src = P.b + (j0 + j) * d.ldb + p0;
+        for (int64_t p = 0; p < kc; ++p) out[p * nr + j] = j < width ? src[p] : 0.0f;
     }
 }
 
@@ -116,59 +92,48 @@ void multiply(const Product &P, const gemm::UkernelInfo &ukernel) {
     const int64_t mr = ukernel.mr, nr = ukernel.nr;
     const gemm::EvenCalls calls(d.m, mr);
     const int64_t panels = (d.n + nr - 1) / nr;
-    const int64_t threads = std::max(1, fovea_threads_hardware());
-    // With at most kTaskRows rows, B's traffic weighs most, and a task packs
-    // several panels in one sweep along B's rows: runs of up to 4 KB instead
-    // of one panel's 256 bytes a row. With more, one panel a task, the rows
-    // cut only as far as the threads need work, since each cut packs the
-    // panels again.
-    const int64_t group = d.m <= kTaskRows
-                              ? std::max<int64_t>(1, std::min(kSweepFloats / nr, panels / (2 * threads)))
-                              : 1;
-    const int64_t groups = (panels + group - 1) / group;
     const int64_t depth_blocks = std::max<int64_t>(1, (d.k + kDepthBlock - 1) / kDepthBlock);
     const int64_t block_depth = (d.k + depth_blocks - 1) / depth_blocks;
+    // One panel a task; the rows are cut only as far as the threads need
+    // work, since each cut packs the panels again.
+    const int64_t threads = std::max(1, fovea_threads_hardware());
     const int64_t most_cuts = std::max<int64_t>(1, d.m / kTaskRows);
-    const int64_t cuts = std::min(most_cuts, std::max<int64_t>(1, (4 * threads + groups - 1) / groups));
-    const int64_t items = groups * cuts;
+    const int64_t cuts = std::min(most_cuts, std::max<int64_t>(1, (4 * threads + panels - 1) / panels));
+    const int64_t items = panels * cuts;
     const bool small = double(d.m) * double(d.n) * double(std::max<int64_t>(d.k, 1)) < kParallelFlops;
     const bool after_store = gemm::applied_after_store(P.activation);
 
     parallel_for(items, small ? items : grain_for(items, 1, 2), [&](int64_t begin, int64_t end) {
-        Floats packed = allocate_floats(group * block_depth * nr);
+        Workspace packed = floats(block_depth * nr);
         gemm::UkernelArgs args{};
         args.taps = 1;
         args.ldc = P.ldc;
         args.a_row_stride = P.a_stride;
         args.activation = P.activation;
+        args.b = packed.floats();
         for (int64_t item = begin; item < end; ++item) {
             // Cut-major: a thread's consecutive items meet the same rows of A.
-            const int64_t cut = item / groups, first_panel = item % groups * group;
-            const int64_t count = std::min(group, panels - first_panel);
+            const int64_t cut = item / panels, j0 = item % panels * nr;
             const int64_t first_call = cut * calls.calls / cuts, end_call = (cut + 1) * calls.calls / cuts;
             if (first_call == end_call) continue;
             const int64_t step = ukernel.tiles ? end_call - first_call : 1;
+            args.n = std::min(nr, d.n - j0);
             for (int64_t block = 0; block < depth_blocks; ++block) {
                 const int64_t p0 = block * block_depth, kc = std::min(block_depth, d.k - p0);
-                pack_panels(P, p0, kc, first_panel * nr, count, nr, packed.get());
+                pack_panel(P, p0, kc, j0, nr, packed.floats());
                 args.kc = kc;
                 args.accumulate = block > 0 || P.accumulate;
                 args.finish = block == depth_blocks - 1;
-                for (int64_t g = 0; g < count; ++g) {
-                    const int64_t j0 = (first_panel + g) * nr;
-                    args.b = packed.get() + g * kc * nr;
-                    args.n = std::min(nr, d.n - j0);
-                    args.bias = P.bias && !args.accumulate ? P.bias + j0 : nullptr;
-                    for (int64_t call = first_call; call < end_call; call += step) {
-                        const int64_t i = calls.first(call);
-                        args.m = calls.first(std::min(call + step, end_call)) - i;
-                        args.a = P.a + i * P.a_stride + p0;
-                        args.c = P.c + i * P.ldc + j0;
-                        ukernel.kernel(args);
-                        if (args.finish && after_store)
-                            activation_dispatch().table().transcendental_rows(P.activation.kind, args.m, args.n,
-                                                                              P.ldc, args.c);
-                    }
+                args.bias = P.bias && !args.accumulate ? P.bias + j0 : nullptr;
+                for (int64_t call = first_call; call < end_call; call += step) {
+                    const int64_t i = calls.first(call);
+                    args.m = calls.first(std::min(call + step, end_call)) - i;
+                    args.a = P.a + i * P.a_stride + p0;
+                    args.c = P.c + i * P.ldc + j0;
+                    ukernel.kernel(args);
+                    if (args.finish && after_store)
+                        activation_dispatch().table().transcendental_rows(P.activation.kind, args.m, args.n, P.ldc,
+                                                                          args.c);
                 }
             }
         }
@@ -196,12 +161,12 @@ bool reads_b_in_place(const fovea_gemm_desc &d) {
 }
 
 // op(A) as m rows of k: a transposed A (stored k x m) copied into rows.
-Floats rows_of_transposed(const fovea_gemm_desc &d, const float *a) {
-    Floats rows = allocate_floats(d.m * d.k);
+Workspace rows_of_transposed(const fovea_gemm_desc &d, const float *a) {
+    Workspace rows = floats(d.m * d.k);
     constexpr int64_t kBand = 16;  // rows of op(A) per pass: each column of A is read 16 values at a time
     const int64_t bands = (d.m + kBand - 1) / kBand;
     const bool small = double(d.m) * double(d.k) < kParallelFlops;
-    float *out = rows.get();
+    float *out = rows.floats();
     parallel_for(bands, small ? bands : grain_for(bands), [&](int64_t begin, int64_t end) {
         for (int64_t band = begin; band < end; ++band) {
             const int64_t i0 = band * kBand, i1 = std::min(d.m, i0 + kBand);
@@ -220,9 +185,9 @@ fovea_status gemm_packed(const fovea_gemm_desc *desc, const float *a, const floa
     const fovea_isa isa = active_isa();
     const gemm::UkernelInfo ukernel = gemm::ukernel_for(isa, d.n);
     const bool product = d.k > 0;  // otherwise op(A) op(B) is zero
-    Floats transposed;
+    Workspace transposed;
     if (d.trans_a && product) transposed = rows_of_transposed(d, a);
-    const float *rows = d.trans_a ? transposed.get() : a;
+    const float *rows = d.trans_a ? transposed.floats() : a;
     const int64_t row_stride = d.trans_a ? d.k : d.lda;
 
     // The microkernels add a bias to a fresh product, or a product to C, and
@@ -231,29 +196,29 @@ fovea_status gemm_packed(const fovea_gemm_desc *desc, const float *a, const floa
     // over C combines the terms as the reference does.
     const bool direct = product && !reads_b_in_place(d) && d.alpha == 1.0f && (d.beta == 0.0f || (d.beta == 1.0f && !bias));
     if (direct) {
-        Floats padded_bias;
+        Workspace padded_bias;
         if (bias) {
             const int64_t width = (d.n + ukernel.nr - 1) / ukernel.nr * ukernel.nr;
-            padded_bias = allocate_floats(width);
-            std::copy(bias, bias + d.n, padded_bias.get());
-            std::fill(padded_bias.get() + d.n, padded_bias.get() + width, 0.0f);
+            padded_bias = floats(width);
+            std::copy(bias, bias + d.n, padded_bias.floats());
+            std::fill(padded_bias.floats() + d.n, padded_bias.floats() + width, 0.0f);
         }
-        multiply({d, rows, row_stride, b, padded_bias.get(), c, d.ldc, d.beta == 1.0f, d.activation}, ukernel);
+        multiply({d, rows, row_stride, b, padded_bias.floats(), c, d.ldc, d.beta == 1.0f, d.activation}, ukernel);
         return FOVEA_STATUS_SUCCESS;
     }
     // Rows of whole cache lines, so that threads writing neighbouring columns
     // never share a line (with 1000 columns they did, in every other row,
     // and two threads ran no faster than one).
     const int64_t stride = (d.n + 15) / 16 * 16;
-    Floats sums = allocate_floats(d.m * stride);
-    if (!product) std::fill(sums.get(), sums.get() + d.m * stride, 0.0f);
-    else if (reads_b_in_place(d)) multiply_few_rows(d, gemm::rows_kernel(isa), rows, row_stride, b, sums.get(), stride);
-    else multiply({d, rows, row_stride, b, nullptr, sums.get(), stride, false, {FOVEA_ACTIVATION_NONE, 0, 0}}, ukernel);
+    Workspace sums = floats(d.m * stride);
+    if (!product) std::fill(sums.floats(), sums.floats() + d.m * stride, 0.0f);
+    else if (reads_b_in_place(d)) multiply_few_rows(d, gemm::rows_kernel(isa), rows, row_stride, b, sums.floats(), stride);
+    else multiply({d, rows, row_stride, b, nullptr, sums.floats(), stride, false, {FOVEA_ACTIVATION_NONE, 0, 0}}, ukernel);
     const bool small = double(d.m) * double(d.n) < kParallelFlops;
     parallel_for(d.m, small ? d.m : grain_for(d.m), [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) {
             float *row = c + i * d.ldc;
-            const float *sum = sums.get() + i * stride;
+            const float *sum = sums.floats() + i * stride;
             for (int64_t j = 0; j < d.n; ++j) {
                 double v = double(d.alpha) * double(sum[j]);
                 if (d.beta != 0.0f) v += double(d.beta) * double(row[j]);
